@@ -1,0 +1,66 @@
+package awsauthtest
+
+import (
+	"io"
+	"net/http"
+	"sync"
+)
+
+// Endpoint is a fake AWS service endpoint: it verifies every request's
+// signature and passes the accepted ones, with their bodies, to Next.
+type Endpoint struct {
+	Verifier *Verifier
+	// Next handles accepted requests; nil answers 200 with no body.
+	Next func(w http.ResponseWriter, r *http.Request, body []byte, caller Caller)
+
+	mu       sync.Mutex
+	accepted int
+	rejected map[string]int
+	bodies   [][]byte
+}
+
+func (e *Endpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		return
+	}
+	caller, verr := e.Verifier.Verify(r, body)
+	e.mu.Lock()
+	if verr != nil {
+		if e.rejected == nil {
+			e.rejected = map[string]int{}
+		}
+		e.rejected[verr.Code]++
+	} else {
+		e.accepted++
+		e.bodies = append(e.bodies, body)
+	}
+	e.mu.Unlock()
+	if verr != nil {
+		verr.Write(w)
+		return
+	}
+	if e.Next != nil {
+		e.Next(w, r, body, caller)
+		return
+	}
+	w.WriteHeader(http.StatusOK)
+}
+
+// Counts returns how many requests were accepted and, by error code, rejected.
+func (e *Endpoint) Counts() (accepted int, rejected map[string]int) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	r := make(map[string]int, len(e.rejected))
+	for k, v := range e.rejected {
+		r[k] = v
+	}
+	return e.accepted, r
+}
+
+// Bodies returns the bodies of the accepted requests.
+func (e *Endpoint) Bodies() [][]byte {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return append([][]byte(nil), e.bodies...)
+}

@@ -1,0 +1,252 @@
+package awsauthtest
+
+import (
+	"encoding/xml"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// STS is a fake AWS Security Token Service speaking the query protocol:
+// AssumeRole, AssumeRoleWithWebIdentity and GetCallerIdentity, with XML
+// answers shaped like the real ones. Signed actions are verified.
+type STS struct {
+	Keys *Keyring
+	// Account owns the roles; default 123456789012.
+	Account string
+	// Verifier checks signed calls; default: service sts, any region.
+	Verifier *Verifier
+	// WebIdentityTokens, when set, are the only tokens accepted.
+	WebIdentityTokens []string
+	// RateLimit, when > 0, is how many calls a second are served; beyond
+	// it the answer is 400 Throttling, as STS does.
+	RateLimit int
+
+	mu         sync.Mutex
+	calls      []STSCall
+	externalID map[string]string // role ARN -> required external id
+	failures   map[string]*Error // action -> forced answer
+	window     int64
+	inWindow   int
+}
+
+// STSCall is one call as received.
+type STSCall struct {
+	Action string
+	Params url.Values
+	At     time.Time
+	Caller string // ARN of the signer, for signed actions
+}
+
+// RequireExternalID makes AssumeRole of role succeed only with id.
+func (s *STS) RequireExternalID(role, id string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.externalID == nil {
+		s.externalID = map[string]string{}
+	}
+	s.externalID[role] = id
+}
+
+// Fail makes every call of action answer with e until Fail(action, nil).
+func (s *STS) Fail(action string, e *Error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.failures == nil {
+		s.failures = map[string]*Error{}
+	}
+	if e == nil {
+		delete(s.failures, action)
+	} else {
+		s.failures[action] = e
+	}
+}
+
+// Calls returns the calls received so far.
+func (s *STS) Calls() []STSCall {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]STSCall(nil), s.calls...)
+}
+
+// CallsOf returns the calls of one action.
+func (s *STS) CallsOf(action string) []STSCall {
+	var out []STSCall
+	for _, c := range s.Calls() {
+		if c.Action == action {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func (s *STS) account() string {
+	if s.Account == "" {
+		return "123456789012"
+	}
+	return s.Account
+}
+
+func (s *STS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		return
+	}
+	params, err := url.ParseQuery(string(body))
+	if err != nil || r.Method != http.MethodPost {
+		params = r.URL.Query()
+	}
+	action := params.Get("Action")
+	call := STSCall{Action: action, Params: params, At: time.Now()}
+
+	if e := s.admit(); e != nil {
+		s.record(call)
+		e.Write(w)
+		return
+	}
+	var caller Caller
+	if action != "AssumeRoleWithWebIdentity" {
+		v := s.Verifier
+		if v == nil {
+			v = &Verifier{Keys: s.Keys, Service: "sts"}
+		}
+		var verr *Error
+		if caller, verr = v.Verify(r, body); verr != nil {
+			s.record(call)
+			verr.Write(w)
+			return
+		}
+		call.Caller = caller.Key.ARN
+	}
+	s.record(call)
+
+	s.mu.Lock()
+	forced := s.failures[action]
+	s.mu.Unlock()
+	if forced != nil {
+		e := *forced
+		if e.Message == "" && e.Code == "AccessDenied" {
+			e.Message = fmt.Sprintf("User: %s is not authorized to perform: sts:%s on resource: %s", caller.Key.ARN, action, params.Get("RoleArn"))
+		}
+		e.Write(w)
+		return
+	}
+
+	switch action {
+	case "AssumeRole":
+		s.assumeRole(w, params, caller)
+	case "AssumeRoleWithWebIdentity":
+		s.assumeRoleWithWebIdentity(w, params)
+	case "GetCallerIdentity":
+		writeXML(w, "GetCallerIdentity", fmt.Sprintf("<Arn>%s</Arn><UserId>%s</UserId><Account>%s</Account>",
+			esc(caller.Key.ARN), esc(caller.Key.UserID), esc(caller.Key.Account)))
+	default:
+		(&Error{Status: 400, Code: "InvalidAction", Message: fmt.Sprintf("Could not find operation %s for version 2011-06-15", action)}).Write(w)
+	}
+}
+
+func (s *STS) admit() *Error {
+	if s.RateLimit <= 0 {
+		return nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sec := time.Now().Unix()
+	if sec != s.window {
+		s.window, s.inWindow = sec, 0
+	}
+	s.inWindow++
+	if s.inWindow > s.RateLimit {
+		return &Error{Status: 400, Code: "Throttling", Message: "Rate exceeded"}
+	}
+	return nil
+}
+
+func (s *STS) record(c STSCall) {
+	s.mu.Lock()
+	s.calls = append(s.calls, c)
+	s.mu.Unlock()
+}
+
+func (s *STS) duration(params url.Values) (time.Duration, *Error) {
+	d := time.Hour
+	if v := params.Get("DurationSeconds"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 900 || n > 43200 {
+			return 0, &Error{Status: 400, Code: "ValidationError", Message: "1 validation error detected: Value at 'durationSeconds' failed to satisfy constraint: Member must have value between 900 and 43200"}
+		}
+		d = time.Duration(n) * time.Second
+	}
+	return d, nil
+}
+
+func (s *STS) assumeRole(w http.ResponseWriter, params url.Values, caller Caller) {
+	role, session := params.Get("RoleArn"), params.Get("RoleSessionName")
+	d, verr := s.duration(params)
+	if verr != nil {
+		verr.Write(w)
+		return
+	}
+	s.mu.Lock()
+	want, guarded := s.externalID[role]
+	s.mu.Unlock()
+	if guarded && params.Get("ExternalId") != want {
+		(&Error{Status: 403, Code: "AccessDenied", Message: fmt.Sprintf(
+			"User: %s is not authorized to perform: sts:AssumeRole on resource: %s", caller.Key.ARN, role)}).Write(w)
+		return
+	}
+	writeXML(w, "AssumeRole", s.issue(role, session, d))
+}
+
+func (s *STS) assumeRoleWithWebIdentity(w http.ResponseWriter, params url.Values) {
+	token := params.Get("WebIdentityToken")
+	if token == "" {
+		(&Error{Status: 400, Code: "ValidationError", Message: "1 validation error detected: Value null at 'webIdentityToken' failed to satisfy constraint: Member must not be null"}).Write(w)
+		return
+	}
+	if len(s.WebIdentityTokens) > 0 && !contains(s.WebIdentityTokens, strings.TrimSpace(token)) {
+		(&Error{Status: 400, Code: "InvalidIdentityToken", Message: "Couldn't retrieve verification key from your identity provider,  please reference AssumeRoleWithWebIdentity documentation for requirements"}).Write(w)
+		return
+	}
+	d, verr := s.duration(params)
+	if verr != nil {
+		verr.Write(w)
+		return
+	}
+	writeXML(w, "AssumeRoleWithWebIdentity", s.issue(params.Get("RoleArn"), params.Get("RoleSessionName"), d)+
+		"<SubjectFromWebIdentityToken>system:serviceaccount:default:agent</SubjectFromWebIdentityToken>"+
+		"<Provider>oidc.eks.us-east-1.amazonaws.com/id/EXAMPLE</Provider><Audience>sts.amazonaws.com</Audience>")
+}
+
+// issue makes credentials for a session of role and renders them.
+func (s *STS) issue(role, session string, d time.Duration) string {
+	name := role[strings.LastIndex(role, "/")+1:]
+	account := s.account()
+	if parts := strings.Split(role, ":"); len(parts) > 4 && parts[4] != "" {
+		account = parts[4]
+	}
+	arn := fmt.Sprintf("arn:aws:sts::%s:assumed-role/%s/%s", account, name, session)
+	roleID := "AROA" + randomString(17, upperAlnum)
+	key := s.Keys.Issue(arn, account, roleID+":"+session, d)
+	return fmt.Sprintf("<AssumedRoleUser><Arn>%s</Arn><AssumedRoleId>%s:%s</AssumedRoleId></AssumedRoleUser>"+
+		"<Credentials><AccessKeyId>%s</AccessKeyId><SecretAccessKey>%s</SecretAccessKey><SessionToken>%s</SessionToken><Expiration>%s</Expiration></Credentials>",
+		esc(arn), roleID, esc(session), key.AccessKeyID, key.SecretAccessKey, key.SessionToken, key.Expires.UTC().Format(time.RFC3339))
+}
+
+func writeXML(w http.ResponseWriter, action, result string) {
+	w.Header().Set("Content-Type", "text/xml")
+	w.Header().Set("X-Amzn-RequestId", requestID())
+	fmt.Fprintf(w, `<%sResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><%sResult>%s</%sResult><ResponseMetadata><RequestId>%s</RequestId></ResponseMetadata></%sResponse>`,
+		action, action, result, action, requestID(), action)
+}
+
+func esc(s string) string {
+	var b strings.Builder
+	_ = xml.EscapeText(&b, []byte(s))
+	return b.String()
+}

@@ -1,0 +1,369 @@
+package awsauth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+)
+
+// CacheOptions tune a Cache. The zero value is usable.
+type CacheOptions struct {
+	// ExpiryWindow: a refresh starts this long before expiry, minus up to
+	// half of it again as jitter so that a fleet does not refresh in step.
+	// Never more than half the credentials' lifetime. Default 5m.
+	ExpiryWindow time.Duration
+	// BackoffBase and BackoffMax bound the wait after a failed refresh,
+	// doubling from base to max. Defaults 1s and 5m.
+	BackoffBase, BackoffMax time.Duration
+	// Recheck is how often credentials that never expire are fetched again,
+	// which is how rewritten credentials files are noticed. Default 1m.
+	Recheck time.Duration
+	// RefreshTimeout bounds one refresh. Default 30s.
+	RefreshTimeout time.Duration
+	// Identify, when set, is called after each successful refresh; its
+	// failure is reported in the status but does not fail the refresh.
+	Identify func(context.Context, aws.Credentials) (Identity, error)
+	// OnRefresh, when set, is told the outcome of each refresh.
+	OnRefresh func(err error)
+}
+
+func (o *CacheOptions) setDefaults() {
+	if o.ExpiryWindow <= 0 {
+		o.ExpiryWindow = DefaultExpiryWindow
+	}
+	if o.BackoffBase <= 0 {
+		o.BackoffBase = time.Second
+	}
+	if o.BackoffMax <= 0 {
+		o.BackoffMax = 5 * time.Minute
+	}
+	if o.Recheck <= 0 {
+		o.Recheck = time.Minute
+	}
+	if o.RefreshTimeout <= 0 {
+		o.RefreshTimeout = 30 * time.Second
+	}
+}
+
+// Cache holds the current credentials of a provider and keeps them fresh.
+// Retrieve costs one atomic load while the credentials are valid; refreshes
+// run one at a time, in the background while valid credentials exist.
+type Cache struct {
+	provider aws.CredentialsProvider
+	opts     CacheOptions
+
+	cur       atomic.Pointer[cacheEntry]
+	busy      atomic.Bool  // a refresh is running
+	nextTryNs atomic.Int64 // no background refresh before this (unix ns)
+	changed   chan struct{}
+
+	mu       sync.Mutex // guards the fields below
+	inflight *refreshCall
+	failures int
+	state    refreshState
+}
+
+type cacheEntry struct {
+	creds     aws.Credentials
+	refreshAt time.Time
+	// stale: the source handed back credentials already past their
+	// expiration (IMDS does so during an outage). They are served, and
+	// refreshes are retried with backoff rather than in a loop.
+	stale bool
+}
+
+type refreshCall struct {
+	done  chan struct{}
+	creds aws.Credentials
+	err   error
+}
+
+type refreshState struct {
+	lastAttempt, lastSuccess time.Time
+	lastErr                  error
+	identity                 Identity
+	identityErr              error
+	refreshes, failed        uint64
+}
+
+// NewCache wraps p.
+func NewCache(p aws.CredentialsProvider, opts CacheOptions) *Cache {
+	opts.setDefaults()
+	return &Cache{provider: p, opts: opts, changed: make(chan struct{}, 1)}
+}
+
+// Retrieve returns the cached credentials when they are valid, starting a
+// background refresh when one is due. Without valid credentials it waits
+// for a refresh, or fails at once while the last failure's backoff runs.
+func (c *Cache) Retrieve(ctx context.Context) (aws.Credentials, error) {
+	if e := c.cur.Load(); e != nil {
+		now := time.Now()
+		if e.stale || !e.creds.CanExpire || now.Before(e.creds.Expires) {
+			if !now.Before(e.refreshAt) {
+				c.refreshInBackground(now)
+			}
+			return e.creds, nil
+		}
+	}
+	return c.wait(ctx, false)
+}
+
+// ForceRefresh fetches new credentials now, as after a 403 ExpiredToken.
+// A refresh that is running or finished less than BackoffBase ago serves
+// instead of a new one, so a burst of 403s costs one refresh.
+func (c *Cache) ForceRefresh(ctx context.Context) (aws.Credentials, error) {
+	return c.wait(ctx, true)
+}
+
+func (c *Cache) refreshInBackground(now time.Time) {
+	if c.busy.Load() || now.UnixNano() < c.nextTryNs.Load() {
+		return
+	}
+	c.mu.Lock()
+	if c.inflight == nil {
+		c.startLocked()
+	}
+	c.mu.Unlock()
+}
+
+func (c *Cache) wait(ctx context.Context, force bool) (aws.Credentials, error) {
+	c.mu.Lock()
+	call := c.inflight
+	if call == nil {
+		now := time.Now()
+		recent := now.Sub(c.state.lastAttempt) < c.opts.BackoffBase
+		switch {
+		case force && recent && c.state.lastErr == nil:
+			c.mu.Unlock()
+			return c.Retrieve(ctx)
+		case c.state.lastErr != nil && now.UnixNano() < c.nextTryNs.Load():
+			err := c.unavailableLocked(now)
+			c.mu.Unlock()
+			return aws.Credentials{}, err
+		}
+		call = c.startLocked()
+	}
+	c.mu.Unlock()
+	select {
+	case <-call.done:
+		if call.err != nil {
+			return aws.Credentials{}, c.unavailable(call.err)
+		}
+		return call.creds, nil
+	case <-ctx.Done():
+		return aws.Credentials{}, fmt.Errorf("waiting for AWS credentials: %w", ctx.Err())
+	}
+}
+
+// ExpiredError says that the cached credentials have expired and why they
+// could not be refreshed.
+type ExpiredError struct {
+	Expired time.Time
+	Err     error
+}
+
+func (e *ExpiredError) Error() string {
+	return fmt.Sprintf("ExpiredToken: AWS credentials expired at %s and could not be refreshed: %v",
+		e.Expired.UTC().Format(time.RFC3339), e.Err)
+}
+
+func (e *ExpiredError) Unwrap() error { return e.Err }
+
+func (c *Cache) unavailable(err error) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.state.lastErr == nil {
+		c.state.lastErr = err
+	}
+	return c.unavailableLocked(time.Now())
+}
+
+func (c *Cache) unavailableLocked(now time.Time) error {
+	if e := c.cur.Load(); e != nil && e.creds.CanExpire && !now.Before(e.creds.Expires) {
+		return &ExpiredError{Expired: e.creds.Expires, Err: c.state.lastErr}
+	}
+	return c.state.lastErr
+}
+
+func (c *Cache) startLocked() *refreshCall {
+	call := &refreshCall{done: make(chan struct{})}
+	c.inflight = call
+	c.busy.Store(true)
+	c.state.lastAttempt = time.Now()
+	go c.refresh(call)
+	return call
+}
+
+func (c *Cache) refresh(call *refreshCall) {
+	ctx, cancel := context.WithTimeout(context.Background(), c.opts.RefreshTimeout)
+	defer cancel()
+	creds, err := c.provider.Retrieve(ctx)
+	var ident Identity
+	var identErr error
+	if err == nil && c.opts.Identify != nil {
+		ident, identErr = c.opts.Identify(ctx, creds)
+	}
+	now := time.Now()
+
+	c.mu.Lock()
+	c.state.refreshes++
+	var next time.Time
+	if err != nil {
+		c.state.failed++
+		c.state.lastErr = err
+		c.failures++
+		next = now.Add(c.backoffLocked(now))
+	} else {
+		e := &cacheEntry{creds: creds}
+		e.stale = creds.CanExpire && !now.Before(creds.Expires)
+		if e.stale {
+			c.failures++
+			e.refreshAt = now.Add(c.backoffLocked(now))
+		} else {
+			c.failures = 0
+			e.refreshAt = c.refreshTime(now, creds)
+		}
+		next = e.refreshAt
+		c.cur.Store(e)
+		c.state.lastErr = nil
+		c.state.lastSuccess = now
+		c.state.identity, c.state.identityErr = ident, identErr
+	}
+	c.nextTryNs.Store(next.UnixNano())
+	call.creds, call.err = creds, err
+	c.inflight = nil
+	c.busy.Store(false)
+	close(call.done)
+	c.mu.Unlock()
+
+	select {
+	case c.changed <- struct{}{}:
+	default:
+	}
+	if c.opts.OnRefresh != nil {
+		c.opts.OnRefresh(err)
+	}
+}
+
+func (c *Cache) refreshTime(now time.Time, creds aws.Credentials) time.Time {
+	if !creds.CanExpire {
+		return now.Add(c.opts.Recheck)
+	}
+	window := c.opts.ExpiryWindow
+	if half := creds.Expires.Sub(now) / 2; window > half {
+		window = half
+	}
+	jitter := time.Duration(rand.Int64N(int64(window/2) + 1))
+	return creds.Expires.Add(-window - jitter)
+}
+
+// backoffLocked doubles from BackoffBase to BackoffMax with ±20% jitter,
+// but tries again before valid credentials run out.
+func (c *Cache) backoffLocked(now time.Time) time.Duration {
+	d := c.opts.BackoffBase
+	for i := 1; i < c.failures && d < c.opts.BackoffMax; i++ {
+		d *= 2
+	}
+	d = min(d, c.opts.BackoffMax)
+	if e := c.cur.Load(); e != nil && e.creds.CanExpire && !e.stale {
+		if left := e.creds.Expires.Sub(now) / 2; left > c.opts.BackoffBase && d > left {
+			d = left
+		}
+	}
+	return d - d/5 + time.Duration(rand.Int64N(int64(d/5)*2+1))
+}
+
+// Run refreshes ahead of expiry until ctx ends, so that credentials stay
+// fresh and health stays current even when no request comes.
+func (c *Cache) Run(ctx context.Context) {
+	for {
+		wait := time.Until(time.Unix(0, c.nextTryNs.Load()))
+		if c.cur.Load() == nil && c.nextTryNs.Load() == 0 {
+			wait = 0
+		}
+		if e := c.cur.Load(); e != nil {
+			if d := time.Until(e.refreshAt); d > wait {
+				wait = d
+			}
+		}
+		timer := time.NewTimer(max(wait, 0))
+		select {
+		case <-ctx.Done():
+			timer.Stop()
+			return
+		case <-c.changed:
+			timer.Stop()
+		case <-timer.C:
+			_, _ = c.wait(ctx, false)
+		}
+	}
+}
+
+// CacheStatus is a snapshot of a Cache. It holds no secret.
+type CacheStatus struct {
+	Source       string
+	AccessKeyID  string // masked
+	Expires      time.Time
+	CanExpire    bool
+	Stale        bool
+	Valid        bool
+	LastAttempt  time.Time
+	LastRefresh  time.Time
+	NextRefresh  time.Time
+	LastError    error
+	LastClass    ErrorClass
+	Identity     Identity
+	IdentityErr  error
+	Refreshes    uint64
+	FailedCount  uint64
+	Backoff      bool
+	HasCredsEver bool
+}
+
+// Status returns a snapshot.
+func (c *Cache) Status() CacheStatus {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	now := time.Now()
+	s := CacheStatus{
+		LastAttempt: c.state.lastAttempt,
+		LastRefresh: c.state.lastSuccess,
+		LastError:   c.state.lastErr,
+		LastClass:   classifyError(c.state.lastErr),
+		Identity:    c.state.identity,
+		IdentityErr: c.state.identityErr,
+		Refreshes:   c.state.refreshes,
+		FailedCount: c.state.failed,
+		NextRefresh: time.Unix(0, c.nextTryNs.Load()),
+		Backoff:     c.state.lastErr != nil,
+	}
+	if c.nextTryNs.Load() == 0 {
+		s.NextRefresh = time.Time{}
+	}
+	if e := c.cur.Load(); e != nil {
+		s.HasCredsEver = true
+		s.Source = e.creds.Source
+		s.AccessKeyID = MaskKeyID(e.creds.AccessKeyID)
+		s.CanExpire, s.Expires, s.Stale = e.creds.CanExpire, e.creds.Expires, e.stale
+		s.Valid = e.stale || !e.creds.CanExpire || now.Before(e.creds.Expires)
+	}
+	return s
+}
+
+// MaskKeyID keeps the first and last four characters of an access key id.
+func MaskKeyID(id string) string {
+	if len(id) <= 8 {
+		return "********"
+	}
+	return id[:4] + "************"[:min(12, len(id)-8)] + id[len(id)-4:]
+}
+
+// errNotYet is what a Retrieve before the first refresh says when it
+// cannot wait.
+var errNotYet = errors.New("NoCredentialProviders: AWS credentials have not been resolved yet")

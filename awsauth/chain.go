@@ -1,0 +1,242 @@
+package awsauth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"regexp"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+)
+
+// Chain is an aws.CredentialsProvider that walks the credential sources in
+// the documented order on every Retrieve and, when role_arn is set, assumes
+// the role with what it found. It does not cache: wrap it in a Cache.
+type Chain struct {
+	cfg    Config
+	region string
+}
+
+// Attempt records one source the chain looked at and why it was not used.
+type Attempt struct {
+	Source string
+	Reason string
+}
+
+// NoCredentialsError is returned when no source had credentials. It lists
+// every source and why it was passed over.
+type NoCredentialsError struct {
+	Attempts []Attempt
+}
+
+func (e *NoCredentialsError) Error() string {
+	parts := make([]string, len(e.Attempts))
+	for i, a := range e.Attempts {
+		parts[i] = a.Source + ": " + a.Reason
+	}
+	return "NoCredentialProviders: no credential source is configured or reachable (" + strings.Join(parts, "; ") + ")"
+}
+
+// SourceError is returned when the first configured source failed. Skipped
+// lists the sources before it.
+type SourceError struct {
+	Source  string
+	Err     error
+	Skipped []Attempt
+}
+
+func (e *SourceError) Error() string { return e.Source + ": " + describeError(e.Err) }
+func (e *SourceError) Unwrap() error { return e.Err }
+
+// NewChain validates cfg and resolves the region. It reads the shared
+// config files when the region or an explicit profile must come from them,
+// and touches no network.
+func NewChain(cfg Config) (*Chain, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	c := &Chain{cfg: cfg}
+	if _, explicit := c.profileName(); explicit {
+		if _, err := c.loadProfile(context.Background()); err != nil {
+			return nil, err
+		}
+	}
+	region, err := c.resolveRegion()
+	if err != nil {
+		return nil, err
+	}
+	c.region = region
+	return c, nil
+}
+
+// Region is the default signing region.
+func (c *Chain) Region() string { return c.region }
+
+func (c *Chain) resolveRegion() (string, error) {
+	if c.cfg.Region != "" {
+		return c.cfg.Region, nil
+	}
+	for _, env := range []string{"AWS_REGION", "AWS_DEFAULT_REGION"} {
+		if r := os.Getenv(env); r != "" {
+			if !regionPattern.MatchString(r) {
+				return "", fieldErrorf(env, "%q is not an AWS region name (like us-east-1)", r)
+			}
+			return r, nil
+		}
+	}
+	name, _ := c.profileName()
+	sc, err := c.loadProfile(context.Background())
+	if err == nil && sc.Region != "" {
+		return sc.Region, nil
+	}
+	credFiles, configFiles := c.sharedFiles()
+	return "", fieldErrorf("region", "not set: looked at the region argument, AWS_REGION, AWS_DEFAULT_REGION and profile %q in %s",
+		name, strings.Join(append(append([]string{}, credFiles...), configFiles...), ", "))
+}
+
+// Retrieve implements aws.CredentialsProvider. Credentials.Source names the
+// source, followed by the role when one was assumed.
+func (c *Chain) Retrieve(ctx context.Context) (aws.Credentials, error) {
+	var attempts []Attempt
+	for _, s := range c.sources() {
+		p, skip, usedRole, err := s.lookup(ctx)
+		if err != nil {
+			return aws.Credentials{}, &SourceError{Source: s.name, Err: err, Skipped: attempts}
+		}
+		if p == nil {
+			attempts = append(attempts, Attempt{Source: s.name, Reason: skip})
+			continue
+		}
+		creds, err := p.Retrieve(ctx)
+		if err != nil {
+			if s.name == SourceIMDS {
+				// IMDS is the fallback of last resort: off EC2 its failure
+				// means that nothing was configured.
+				attempts = append(attempts, Attempt{Source: s.name, Reason: describeError(err)})
+				return aws.Credentials{}, &NoCredentialsError{Attempts: attempts}
+			}
+			return aws.Credentials{}, &SourceError{Source: s.name, Err: err, Skipped: attempts}
+		}
+		name := s.name
+		if s.name == SourceProfile {
+			profile, _ := c.profileName()
+			name = fmt.Sprintf("profile %q", profile)
+		}
+		if usedRole {
+			name += " as " + c.cfg.RoleARN
+		}
+		if c.cfg.RoleARN != "" && !usedRole {
+			if creds, err = c.assumeRole(ctx, creds); err != nil {
+				return aws.Credentials{}, &SourceError{Source: name + ", then sts:AssumeRole " + c.cfg.RoleARN, Err: err, Skipped: attempts}
+			}
+			name += ", then AssumeRole " + c.cfg.RoleARN
+		}
+		creds.Source = name
+		return creds, nil
+	}
+	return aws.Credentials{}, &NoCredentialsError{Attempts: attempts}
+}
+
+func (c *Chain) assumeRole(ctx context.Context, base aws.Credentials) (aws.Credentials, error) {
+	client, err := c.stsClient(credentials.StaticCredentialsProvider{Value: base})
+	if err != nil {
+		return aws.Credentials{}, err
+	}
+	return stscreds.NewAssumeRoleProvider(client, c.cfg.RoleARN, func(o *stscreds.AssumeRoleOptions) {
+		o.RoleSessionName = c.sessionName()
+		o.Duration = c.cfg.assumeRoleDuration()
+		if c.cfg.ExternalID != "" {
+			o.ExternalID = aws.String(c.cfg.ExternalID)
+		}
+	}).Retrieve(ctx)
+}
+
+// Identity is what sts:GetCallerIdentity says about a set of credentials.
+type Identity struct {
+	ARN       string
+	AccountID string
+	UserID    string
+}
+
+// Identify calls sts:GetCallerIdentity with creds.
+func (c *Chain) Identify(ctx context.Context, creds aws.Credentials) (Identity, error) {
+	client, err := c.stsClient(credentials.StaticCredentialsProvider{Value: creds})
+	if err != nil {
+		return Identity{}, err
+	}
+	out, err := client.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	if err != nil {
+		return Identity{}, err
+	}
+	return Identity{ARN: aws.ToString(out.Arn), AccountID: aws.ToString(out.Account), UserID: aws.ToString(out.UserId)}, nil
+}
+
+func (c *Chain) stsRegionOrEmpty() string {
+	if c.cfg.STSRegion != "" {
+		return c.cfg.STSRegion
+	}
+	return c.region
+}
+
+// stsClient builds an STS client for sts_region, sts_endpoint (or
+// AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL) and use_fips_endpoint.
+func (c *Chain) stsClient(creds aws.CredentialsProvider) (*sts.Client, error) {
+	o := sts.Options{
+		Region:      c.stsRegionOrEmpty(),
+		Credentials: creds,
+		HTTPClient:  c.cfg.httpClient(),
+	}
+	if o.Region == "" {
+		return nil, fieldErrorf("sts_region", "STS needs a region: set region or sts_region")
+	}
+	if ep := c.stsEndpoint(); ep != "" {
+		o.BaseEndpoint = aws.String(ep)
+	}
+	if c.cfg.UseFIPSEndpoint {
+		o.EndpointOptions.UseFIPSEndpoint = aws.FIPSEndpointStateEnabled
+	}
+	return sts.New(o), nil
+}
+
+func (c *Chain) stsEndpoint() string {
+	if c.cfg.STSEndpoint != "" {
+		return c.cfg.STSEndpoint
+	}
+	if strings.EqualFold(os.Getenv("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"), "true") {
+		return ""
+	}
+	if ep := os.Getenv("AWS_ENDPOINT_URL_STS"); ep != "" {
+		return ep
+	}
+	return os.Getenv("AWS_ENDPOINT_URL")
+}
+
+var sessionNameInvalid = regexp.MustCompile(`[^\w+=,.@-]`)
+
+// sessionName is session_name, or one derived from the host name so that
+// CloudTrail shows which agent assumed the role.
+func (c *Chain) sessionName() string {
+	if c.cfg.SessionName != "" {
+		return c.cfg.SessionName
+	}
+	host, _ := os.Hostname()
+	name := sessionNameInvalid.ReplaceAllString("flow-aws-auth-"+host, "-")
+	if len(name) > 64 {
+		name = name[:64]
+	}
+	return name
+}
+
+// errorCode returns the AWS error code carried by err, if any.
+func errorCode(err error) string {
+	var api interface{ ErrorCode() string }
+	if errors.As(err, &api) {
+		return api.ErrorCode()
+	}
+	return ""
+}

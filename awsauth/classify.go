@@ -1,0 +1,175 @@
+package awsauth
+
+import (
+	"encoding/json"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"net/http"
+	"regexp"
+	"strings"
+
+	"github.com/aws/smithy-go"
+)
+
+// ErrorClass groups AWS errors by what the user has to do about them.
+type ErrorClass string
+
+const (
+	ClassNone              ErrorClass = ""
+	ClassNoCredentials     ErrorClass = "no_credentials"
+	ClassExpired           ErrorClass = "expired"
+	ClassInvalidToken      ErrorClass = "invalid_token"
+	ClassAccessDenied      ErrorClass = "access_denied"
+	ClassSignatureMismatch ErrorClass = "signature_mismatch"
+	ClassClockSkew         ErrorClass = "clock_skew"
+	ClassThrottled         ErrorClass = "throttled"
+	ClassOther             ErrorClass = "other"
+)
+
+// ClassifyCode maps an AWS error code to its class.
+func ClassifyCode(code string) ErrorClass {
+	switch code {
+	case "":
+		return ClassNone
+	case "ExpiredToken", "ExpiredTokenException", "TokenRefreshRequired", "RequestExpired":
+		return ClassExpired
+	case "InvalidClientTokenId", "UnrecognizedClientException", "InvalidAccessKeyId", "InvalidToken", "IncompleteSignature", "MissingAuthenticationToken", "MissingAuthenticationTokenException":
+		return ClassInvalidToken
+	case "AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "AuthorizationError", "Forbidden", "ForbiddenException":
+		return ClassAccessDenied
+	case "SignatureDoesNotMatch", "InvalidSignatureException":
+		return ClassSignatureMismatch
+	case "RequestTimeTooSkewed", "RequestInTheFuture":
+		return ClassClockSkew
+	case "Throttling", "ThrottlingException", "ThrottledException", "TooManyRequestsException", "RequestLimitExceeded",
+		"ProvisionedThroughputExceededException", "RequestThrottled", "RequestThrottledException", "SlowDown", "PriorRequestNotComplete", "EC2ThrottledException":
+		return ClassThrottled
+	}
+	return ClassOther
+}
+
+// classifyError is the class of an error from a refresh.
+func classifyError(err error) ErrorClass {
+	if err == nil {
+		return ClassNone
+	}
+	var none *NoCredentialsError
+	if errors.As(err, &none) {
+		return ClassNoCredentials
+	}
+	return ClassifyCode(errorCode(err))
+}
+
+// APIError is an AWS error response: its code, message and the HTTP status.
+type APIError struct {
+	Status  int
+	Code    string
+	Message string
+}
+
+func (e *APIError) Error() string {
+	if e.Message == "" {
+		return fmt.Sprintf("%s (HTTP %d)", e.Code, e.Status)
+	}
+	return fmt.Sprintf("%s: %s (HTTP %d)", e.Code, e.Message, e.Status)
+}
+
+// ErrorCode lets errors.As find the code as it finds the SDK's.
+func (e *APIError) ErrorCode() string { return e.Code }
+
+// Class is the error's class.
+func (e *APIError) Class() ErrorClass { return ClassifyCode(e.Code) }
+
+// ParseAPIError reads an AWS error from a response's header and body. The
+// services answer in one of three shapes: the query/XML protocols
+// (<Error><Code>), the JSON protocols ({"__type": ...}), and REST services
+// that name the code in X-Amzn-ErrorType. ok is false when none matches.
+func ParseAPIError(status int, header http.Header, body []byte) (e *APIError, ok bool) {
+	e = &APIError{Status: status}
+	if t := header.Get("X-Amzn-ErrorType"); t != "" {
+		e.Code = trimErrorType(t)
+	}
+	trimmed := strings.TrimSpace(string(body))
+	switch {
+	case strings.HasPrefix(trimmed, "<"):
+		var x struct {
+			Code    string `xml:"Code"`
+			Message string `xml:"Message"`
+			Error   struct {
+				Code    string `xml:"Code"`
+				Message string `xml:"Message"`
+			} `xml:"Error"`
+		}
+		if xml.Unmarshal([]byte(trimmed), &x) == nil {
+			if x.Code == "" {
+				x.Code, x.Message = x.Error.Code, x.Error.Message
+			}
+			if x.Code != "" {
+				e.Code = x.Code
+			}
+			e.Message = x.Message
+		}
+	case strings.HasPrefix(trimmed, "{"):
+		var j map[string]any
+		if json.Unmarshal([]byte(trimmed), &j) == nil {
+			for _, k := range []string{"__type", "code", "Code"} {
+				if s, _ := j[k].(string); s != "" && e.Code == "" {
+					e.Code = trimErrorType(s)
+				}
+			}
+			for _, k := range []string{"message", "Message", "errorMessage"} {
+				if s, _ := j[k].(string); s != "" {
+					e.Message = s
+					break
+				}
+			}
+		}
+	}
+	if e.Code == "" && status == http.StatusForbidden && strings.Contains(e.Message, "not authorized to perform") {
+		e.Code = "AccessDeniedException"
+	}
+	return e, e.Code != ""
+}
+
+// trimErrorType reduces "aws.protocoltests#ExpiredTokenException:http://..."
+// to "ExpiredTokenException".
+func trimErrorType(t string) string {
+	if i := strings.IndexByte(t, ':'); i >= 0 {
+		t = t[:i]
+	}
+	if i := strings.LastIndexByte(t, '#'); i >= 0 {
+		t = t[i+1:]
+	}
+	return strings.TrimSpace(t)
+}
+
+var deniedPattern = regexp.MustCompile(`(?:User|user): (\S+) is not authorized to perform: (\S+)(?: on resource: (\S+))?`)
+
+// AccessDeniedDetail pulls the principal, action and resource AWS named out
+// of an AccessDenied message.
+func AccessDeniedDetail(message string) (principal, action, resource string, ok bool) {
+	m := deniedPattern.FindStringSubmatch(message)
+	if m == nil {
+		return "", "", "", false
+	}
+	return m[1], m[2], strings.TrimRight(m[3], ".,"), true
+}
+
+// describeError shortens an SDK error to "service:Operation: Code: message",
+// dropping request IDs and HTTP noise but keeping what AWS said.
+func describeError(err error) string {
+	var op *smithy.OperationError
+	var api smithy.APIError
+	if errors.As(err, &api) {
+		s := api.ErrorCode()
+		if m := api.ErrorMessage(); m != "" {
+			s += ": " + m
+		}
+		if errors.As(err, &op) {
+			s = strings.ToLower(op.ServiceID) + ":" + op.OperationName + ": " + s
+		}
+		return s
+	}
+	return err.Error()
+}

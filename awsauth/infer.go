@@ -1,0 +1,116 @@
+package awsauth
+
+import (
+	"fmt"
+	"net"
+	"strings"
+)
+
+// awsSuffixes are the DNS suffixes of AWS endpoints, longest first.
+var awsSuffixes = []string{".amazonaws.com.cn", ".amazonaws.com", ".api.aws", ".on.aws"}
+
+// signingNames maps endpoint prefixes to the service names that go into the
+// credential scope where the two differ.
+var signingNames = map[string]string{
+	"aps-workspaces": "aps",
+	"lambda-url":     "lambda",
+}
+
+// hostServices are the services whose endpoints put the service label after
+// the region: DOMAIN.REGION.es.amazonaws.com.
+var hostServices = map[string]bool{"es": true, "aoss": true, "osis": true}
+
+// globalServices sign for us-east-1 when their endpoint names no region.
+var globalServices = map[string]bool{"sts": true, "iam": true, "s3": true, "cloudfront": true, "route53": true}
+
+// IsAWSHost reports whether host (without port) is in an AWS domain.
+func IsAWSHost(host string) bool {
+	host = strings.ToLower(strings.TrimSuffix(host, "."))
+	for _, s := range awsSuffixes {
+		if strings.HasSuffix(host, s) && len(host) > len(s) {
+			return true
+		}
+	}
+	return false
+}
+
+// InferScope returns the signing service and region for an endpoint host,
+// covering the regional, FIPS, dualstack (api.aws and s3.dualstack), China,
+// VPC endpoint and function URL forms. region is empty when the host names
+// none. ok is false when the host is not an AWS endpoint.
+func InferScope(host string) (service, region string, ok bool) {
+	host = strings.ToLower(strings.TrimSuffix(stripPort(host), "."))
+	suffix := ""
+	for _, s := range awsSuffixes {
+		if strings.HasSuffix(host, s) {
+			suffix = s
+			break
+		}
+	}
+	if suffix == "" || len(host) == len(suffix) {
+		return "", "", false
+	}
+	labels := strings.Split(host[:len(host)-len(suffix)], ".")
+	n := len(labels)
+	last := labels[n-1]
+
+	switch {
+	case last == "vpce" && n >= 3: // ID.SERVICE.REGION.vpce.amazonaws.com
+		return signingName(labels[n-3]), labels[n-2], isRegion(labels[n-2])
+	case hostServices[last] && n >= 2: // DOMAIN.REGION.es.amazonaws.com
+		return last, labels[n-2], isRegion(labels[n-2])
+	case isRegion(last) && n >= 2: // [PREFIX.]SERVICE[-fips][.dualstack].REGION
+		svc := labels[n-2]
+		if svc == "dualstack" && n >= 3 {
+			svc = labels[n-3]
+		}
+		return signingName(svc), last, true
+	case strings.HasPrefix(last, "s3-") && isRegion(last[3:]): // legacy s3-REGION
+		return "s3", last[3:], true
+	case globalServices[strings.TrimSuffix(last, "-fips")]:
+		region := "us-east-1"
+		if suffix == ".amazonaws.com.cn" {
+			region = "cn-north-1"
+		}
+		return signingName(last), region, true
+	}
+	return "", "", false
+}
+
+func signingName(label string) string {
+	label = strings.TrimSuffix(label, "-fips")
+	if s, ok := signingNames[label]; ok {
+		return s
+	}
+	return label
+}
+
+func isRegion(s string) bool { return regionPattern.MatchString(s) }
+
+func stripPort(host string) string {
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		return h
+	}
+	return strings.Trim(host, "[]")
+}
+
+// scopeFor picks the service and region a request to host is signed for:
+// the configured service wins, the host's region wins over the default
+// region (an endpoint only accepts its own region).
+func scopeFor(host, service, defaultRegion string) (string, string, error) {
+	inferredService, inferredRegion, ok := InferScope(host)
+	if service == "" {
+		if !ok || inferredService == "" {
+			return "", "", fmt.Errorf("cannot infer the AWS service to sign for from host %q: set service", stripPort(host))
+		}
+		service = inferredService
+	}
+	region := defaultRegion
+	if ok && inferredRegion != "" {
+		region = inferredRegion
+	}
+	if region == "" {
+		return "", "", fmt.Errorf("cannot infer the AWS region to sign for from host %q: set region", stripPort(host))
+	}
+	return service, region, nil
+}

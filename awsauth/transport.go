@@ -1,0 +1,241 @@
+package awsauth
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+)
+
+// CredentialsSource is what the Transport needs of a Cache.
+type CredentialsSource interface {
+	Retrieve(ctx context.Context) (aws.Credentials, error)
+	ForceRefresh(ctx context.Context) (aws.Credentials, error)
+}
+
+// Transport is an http.RoundTripper that signs each request with SigV4 and
+// hands it to Base. It clones the request and never changes the caller's.
+// It signs last: put nothing but the network transport beneath it.
+type Transport struct {
+	// Source supplies the credentials.
+	Source CredentialsSource
+	// Base sends the signed request. Nil means http.DefaultTransport.
+	Base http.RoundTripper
+	// Region is used when the host names none.
+	Region string
+	// Service, when set, overrides the service inferred from the host.
+	Service string
+	// SignBody adds X-Amz-Content-Sha256 to every request.
+	SignBody bool
+	// Stats, when set, counts what the transport does.
+	Stats *Stats
+
+	// clockOffset is the server's clock minus ours, in nanoseconds,
+	// learned from clock-skew answers.
+	clockOffset atomic.Int64
+}
+
+// maxErrorPeek bounds how much of an error response is read to classify it.
+const maxErrorPeek = 64 << 10
+
+// skewThreshold is how far a response's Date may be from our clock before a
+// signature mismatch is put down to clock skew.
+const skewThreshold = time.Minute
+
+// ClockOffset is the server's clock minus ours, as learned from the last
+// clock-skew answer; requests are signed at now plus this offset.
+func (t *Transport) ClockOffset() time.Duration { return time.Duration(t.clockOffset.Load()) }
+
+// RoundTrip implements http.RoundTripper. On 403 ExpiredToken (and its
+// kin) it refreshes the credentials and retries once; on clock skew it
+// learns the server's clock and retries once.
+func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	// A RoundTripper closes the body, on error too; once Base has it, Base does.
+	ownBody := req.Body != nil
+	defer func() {
+		if ownBody {
+			req.Body.Close()
+		}
+	}()
+
+	service, region, err := scopeFor(canonicalHost(req), t.Service, t.Region)
+	if err != nil {
+		return nil, err
+	}
+	p, err := newPayload(req)
+	if err != nil {
+		return nil, fmt.Errorf("reading the request body to sign it: %w", err)
+	}
+	if p.buffered {
+		ownBody = false // newPayload closed it
+	}
+	creds, err := t.Source.Retrieve(req.Context())
+	if err != nil {
+		return nil, fmt.Errorf("cannot sign the request to %s: %w", canonicalHost(req), err)
+	}
+	ownBody = false
+	resp, apiErr, err := t.send(req, p, p.first, creds, service, region)
+	if err != nil || apiErr == nil || !p.replayable() {
+		return resp, err
+	}
+
+	switch apiErr.Class() {
+	case ClassExpired, ClassInvalidToken:
+		creds, err = t.Source.ForceRefresh(req.Context())
+		if err != nil {
+			return resp, nil // the caller sees AWS's own answer
+		}
+		t.Stats.retried("expired_token")
+	case ClassClockSkew, ClassSignatureMismatch:
+		if !t.learnSkew(resp) {
+			return resp, nil
+		}
+		t.Stats.retried("clock_skew")
+	default:
+		return resp, nil
+	}
+	body, err := p.replay()
+	if err != nil {
+		return resp, nil
+	}
+	discard(resp)
+	resp, _, err = t.send(req, p, body, creds, service, region)
+	return resp, err
+}
+
+func (t *Transport) send(req *http.Request, p *payload, body io.ReadCloser, creds aws.Credentials, service, region string) (*http.Response, *APIError, error) {
+	r := req.Clone(req.Context())
+	r.Body = body
+	if p.getBody != nil {
+		r.GetBody = p.getBody
+	}
+	if p.buffered {
+		r.ContentLength = p.size
+	}
+	start := time.Now()
+	Sign(r, creds, SigningParams{
+		Region:          region,
+		Service:         service,
+		Time:            start.Add(t.ClockOffset()),
+		PayloadHash:     p.hash,
+		NoNormalizePath: service == "s3",
+		ContentSHA256:   t.SignBody || p.declared || service == "s3" || service == "aoss",
+	})
+	t.Stats.signed(service, time.Since(start))
+
+	base := t.Base
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	resp, err := base.RoundTrip(r)
+	if err != nil {
+		t.Stats.failed(service, err)
+		return nil, nil, err
+	}
+	var apiErr *APIError
+	if resp.StatusCode >= 400 {
+		apiErr = inspect(resp)
+	}
+	t.Stats.response(service, canonicalHost(req), resp.StatusCode, apiErr)
+	return resp, apiErr, nil
+}
+
+// learnSkew sets the clock offset from the response's Date header when it is
+// far enough off to explain the error. It reports whether a retry is worth it.
+func (t *Transport) learnSkew(resp *http.Response) bool {
+	server, err := http.ParseTime(resp.Header.Get("Date"))
+	if err != nil {
+		return false
+	}
+	offset := time.Until(server)
+	if offset.Abs() < skewThreshold {
+		return false
+	}
+	t.clockOffset.Store(int64(offset))
+	t.Stats.skew(offset)
+	return true
+}
+
+// inspect reads the start of an error response to find the AWS error code,
+// and puts back what it read so the caller gets the body unchanged.
+func inspect(resp *http.Response) *APIError {
+	peek, err := io.ReadAll(io.LimitReader(resp.Body, maxErrorPeek))
+	resp.Body = &peekedBody{Reader: io.MultiReader(bytes.NewReader(peek), resp.Body), closer: resp.Body}
+	if err != nil {
+		return nil
+	}
+	e, ok := ParseAPIError(resp.StatusCode, resp.Header, peek)
+	if !ok {
+		return nil
+	}
+	return e
+}
+
+type peekedBody struct {
+	io.Reader
+	closer io.Closer
+}
+
+func (b *peekedBody) Close() error { return b.closer.Close() }
+
+func discard(resp *http.Response) {
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxErrorPeek))
+	resp.Body.Close()
+}
+
+// payload is a request body hashed once. A body with GetBody is hashed
+// through a second reader and sent as it is; any other body is read into
+// memory once, since it has to be both hashed and sent.
+type payload struct {
+	hash     string
+	first    io.ReadCloser
+	getBody  func() (io.ReadCloser, error)
+	buffered bool
+	size     int64 // of a buffered body
+	declared bool // the caller set X-Amz-Content-Sha256 itself
+}
+
+func (p *payload) replayable() bool { return p.getBody != nil }
+
+func (p *payload) replay() (io.ReadCloser, error) { return p.getBody() }
+
+func newPayload(req *http.Request) (*payload, error) {
+	if h := req.Header.Get("X-Amz-Content-Sha256"); h != "" {
+		return &payload{hash: h, first: req.Body, getBody: req.GetBody, declared: true}, nil
+	}
+	if req.Body == nil || req.Body == http.NoBody {
+		return &payload{hash: EmptyPayloadHash, first: req.Body, getBody: func() (io.ReadCloser, error) { return http.NoBody, nil }}, nil
+	}
+	if req.GetBody != nil {
+		r, err := req.GetBody()
+		if err != nil {
+			return nil, err
+		}
+		defer r.Close()
+		h := sha256.New()
+		if _, err := io.Copy(h, r); err != nil {
+			return nil, err
+		}
+		return &payload{hash: hex.EncodeToString(h.Sum(nil)), first: req.Body, getBody: req.GetBody}, nil
+	}
+	b, err := io.ReadAll(req.Body)
+	req.Body.Close()
+	if err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(b)
+	getBody := func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil }
+	first, _ := getBody()
+	return &payload{hash: hex.EncodeToString(sum[:]), first: first, getBody: getBody, buffered: true, size: int64(len(b))}, nil
+}
+
+// hostOnly is the request's host without port, for messages.
+func hostOnly(req *http.Request) string { return strings.ToLower(stripPort(canonicalHost(req))) }
