@@ -1,0 +1,342 @@
+package awsauth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest"
+)
+
+const (
+	baseKeyID  = "AKIAIOSFODNN7EXAMPLE"
+	baseSecret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+	baseARN    = "arn:aws:iam::111122223333:user/agent"
+	roleARN    = "arn:aws:iam::444455556666:role/telemetry-writer"
+)
+
+// fakeAWS is an STS on loopback with one long-term user key.
+type fakeAWS struct {
+	keys *awsauthtest.Keyring
+	sts  *awsauthtest.STS
+	url  string
+}
+
+func newFakeAWS(t *testing.T) *fakeAWS {
+	t.Helper()
+	keys := awsauthtest.NewKeyring(awsauthtest.Key{AccessKeyID: baseKeyID, SecretAccessKey: baseSecret, ARN: baseARN, Account: "111122223333", UserID: "AIDAEXAMPLEUSERID"})
+	sts := &awsauthtest.STS{Keys: keys}
+	srv := httptest.NewServer(sts)
+	t.Cleanup(srv.Close)
+	return &fakeAWS{keys: keys, sts: sts, url: srv.URL}
+}
+
+func retrieve(t *testing.T, cfg Config) (string, error) {
+	t.Helper()
+	c, err := NewChain(cfg)
+	if err != nil {
+		return "", err
+	}
+	creds, err := c.Retrieve(context.Background())
+	return creds.Source + "|" + creds.AccessKeyID, err
+}
+
+func TestStaticSource(t *testing.T) {
+	isolateEnv(t)
+	got, err := retrieve(t, Config{Region: "us-east-1", AccessKeyID: baseKeyID, SecretAccessKey: baseSecret})
+	if err != nil || got != "static|"+baseKeyID {
+		t.Fatalf("%s %v", got, err)
+	}
+}
+
+func TestEnvironmentSource(t *testing.T) {
+	isolateEnv(t)
+	t.Setenv("AWS_ACCESS_KEY_ID", baseKeyID)
+	t.Setenv("AWS_SECRET_ACCESS_KEY", baseSecret)
+	t.Setenv("AWS_SESSION_TOKEN", "env-token")
+	t.Setenv("AWS_REGION", "eu-west-1")
+	c, err := NewChain(Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	creds, err := c.Retrieve(context.Background())
+	if err != nil || creds.Source != SourceEnvironment || creds.SessionToken != "env-token" || c.Region() != "eu-west-1" {
+		t.Fatalf("%+v %v region %s", creds.Source, err, c.Region())
+	}
+}
+
+func TestWebIdentitySource(t *testing.T) {
+	isolateEnv(t)
+	aws := newFakeAWS(t)
+	aws.sts.WebIdentityTokens = []string{"oidc-token-1"}
+	token := writeFile(t, "oidc-token-1\n")
+	t.Setenv("AWS_WEB_IDENTITY_TOKEN_FILE", token)
+	t.Setenv("AWS_ROLE_ARN", roleARN)
+	c, err := NewChain(Config{Region: "us-east-1", STSEndpoint: aws.url, SessionName: "irsa-test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	creds, err := c.Retrieve(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if creds.Source != SourceWebIdentity || !strings.HasPrefix(creds.AccessKeyID, "ASIA") {
+		t.Fatalf("source %q key %q", creds.Source, creds.AccessKeyID)
+	}
+	calls := aws.sts.CallsOf("AssumeRoleWithWebIdentity")
+	if len(calls) != 1 || calls[0].Params.Get("RoleArn") != roleARN || calls[0].Params.Get("RoleSessionName") != "irsa-test" ||
+		strings.TrimSpace(calls[0].Params.Get("WebIdentityToken")) != "oidc-token-1" {
+		t.Fatalf("calls %+v", calls)
+	}
+	// The token file is read again on every refresh: rotate it.
+	aws.sts.WebIdentityTokens = []string{"oidc-token-2"}
+	if err := os.WriteFile(token, []byte("oidc-token-2"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Retrieve(context.Background()); err != nil {
+		t.Fatalf("after rotation: %v", err)
+	}
+}
+
+func TestRoleFromWebIdentityIsAssumedOnce(t *testing.T) {
+	isolateEnv(t)
+	aws := newFakeAWS(t)
+	token := writeFile(t, "oidc-token")
+	c, err := NewChain(Config{Region: "us-east-1", STSEndpoint: aws.url, WebIdentityTokenFile: token, RoleARN: roleARN})
+	if err != nil {
+		t.Fatal(err)
+	}
+	creds, err := c.Retrieve(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if creds.Source != SourceWebIdentity+" as "+roleARN {
+		t.Fatalf("source %q", creds.Source)
+	}
+	web := aws.sts.CallsOf("AssumeRoleWithWebIdentity")
+	if len(web) != 1 || web[0].Params.Get("RoleArn") != roleARN || web[0].Params.Get("DurationSeconds") != "900" {
+		t.Fatalf("web identity calls %+v", web)
+	}
+	if n := len(aws.sts.CallsOf("AssumeRole")); n != 0 {
+		t.Fatalf("AssumeRole called %d times on top", n)
+	}
+}
+
+func TestAssumeRoleWithEveryOption(t *testing.T) {
+	isolateEnv(t)
+	aws := newFakeAWS(t)
+	aws.sts.RequireExternalID(roleARN, "tenant-42")
+	cfg := Config{
+		Region: "eu-west-1", AccessKeyID: baseKeyID, SecretAccessKey: baseSecret,
+		RoleARN: roleARN, ExternalID: "tenant-42", SessionName: "agent-7", AssumeRoleDuration: time.Hour,
+		STSRegion: "eu-central-1", STSEndpoint: aws.url,
+	}
+	c, err := NewChain(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	creds, err := c.Retrieve(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if creds.Source != "static, then AssumeRole "+roleARN || creds.SessionToken == "" || !creds.CanExpire {
+		t.Fatalf("creds %q %v", creds.Source, creds.CanExpire)
+	}
+	if left := time.Until(creds.Expires); left < 59*time.Minute || left > time.Hour+time.Minute {
+		t.Fatalf("expires in %s, want 1h", left)
+	}
+	calls := aws.sts.CallsOf("AssumeRole")
+	if len(calls) != 1 {
+		t.Fatalf("calls %+v", aws.sts.Calls())
+	}
+	p := calls[0].Params
+	if p.Get("RoleArn") != roleARN || p.Get("ExternalId") != "tenant-42" || p.Get("RoleSessionName") != "agent-7" || p.Get("DurationSeconds") != "3600" || calls[0].Caller != baseARN {
+		t.Fatalf("params %v caller %s", p, calls[0].Caller)
+	}
+	key, ok := aws.keys.Lookup(creds.AccessKeyID)
+	if !ok || !strings.Contains(key.ARN, "assumed-role/telemetry-writer/agent-7") {
+		t.Fatalf("issued key %+v", key)
+	}
+	ident, err := c.Identify(context.Background(), creds)
+	if err != nil || ident.ARN != key.ARN || ident.AccountID != "444455556666" {
+		t.Fatalf("identity %+v %v", ident, err)
+	}
+
+	// A wrong external id is AccessDenied, naming the action and the role.
+	cfg.ExternalID = "tenant-43"
+	c, _ = NewChain(cfg)
+	_, err = c.Retrieve(context.Background())
+	var se *SourceError
+	if !errors.As(err, &se) || ClassifyCode(errorCode(err)) != ClassAccessDenied ||
+		!strings.Contains(err.Error(), "sts:AssumeRole: AccessDenied: User: "+baseARN+" is not authorized to perform: sts:AssumeRole on resource: "+roleARN) {
+		t.Fatalf("err %v", err)
+	}
+}
+
+func TestProfileSources(t *testing.T) {
+	isolateEnv(t)
+	aws := newFakeAWS(t)
+	t.Setenv("AWS_ENDPOINT_URL_STS", aws.url)
+	credFile := writeFile(t, fmt.Sprintf("[default]\naws_access_key_id = %s\naws_secret_access_key = %s\n\n[other]\naws_access_key_id = AKIAOTHEREXAMPLE0001\naws_secret_access_key = other\n", baseKeyID, baseSecret))
+	process := `printf '{"Version":1,"AccessKeyId":"AKIAPROCESSEXAMPLE01","SecretAccessKey":"from-process"}'`
+	configFile := writeFile(t, fmt.Sprintf("[default]\nregion = ap-south-1\n\n[profile proc]\ncredential_process = %s\n\n[profile chained]\nrole_arn = %s\nsource_profile = default\nregion = us-east-1\n", process, roleARN))
+	files := Config{SharedCredentialsFiles: []string{credFile}, SharedConfigFiles: []string{configFile}}
+
+	for _, c := range []struct{ profile, want string }{
+		{"", `profile "default"|` + baseKeyID},
+		{"other", `profile "other"|AKIAOTHEREXAMPLE0001`},
+		{"proc", `profile "proc"|AKIAPROCESSEXAMPLE01`},
+	} {
+		cfg := files
+		cfg.Profile = c.profile
+		if c.profile != "" {
+			cfg.Region = "us-east-1" // these profiles name no region
+		}
+		got, err := retrieve(t, cfg)
+		if err != nil || got != c.want {
+			t.Errorf("profile %q: %s %v", c.profile, got, err)
+		}
+	}
+	// The region falls back to the profile's.
+	if ch, err := NewChain(files); err != nil || ch.Region() != "ap-south-1" {
+		t.Fatalf("region from profile: %v", err)
+	}
+	// source_profile + role_arn, resolved by the SDK against the fake STS.
+	cfg := files
+	cfg.Profile = "chained"
+	got, err := retrieve(t, cfg)
+	if err != nil || !strings.HasPrefix(got, `profile "chained"|ASIA`) || len(aws.sts.CallsOf("AssumeRole")) != 1 {
+		t.Fatalf("chained profile: %s %v", got, err)
+	}
+
+	// Keys rewritten in the file are picked up without a restart.
+	if err := os.WriteFile(credFile, []byte("[default]\naws_access_key_id = AKIAROTATEDEXAMPLE01\naws_secret_access_key = rotated\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	got, err = retrieve(t, files)
+	if err != nil || got != `profile "default"|AKIAROTATEDEXAMPLE01` {
+		t.Fatalf("after rewrite: %s %v", got, err)
+	}
+}
+
+func TestContainerSourcePodIdentity(t *testing.T) {
+	isolateEnv(t)
+	keys := awsauthtest.NewKeyring()
+	tokenFile := writeFile(t, "pod-token-1")
+	fake := &awsauthtest.Container{Keys: keys, Token: func() string {
+		b, _ := os.ReadFile(tokenFile)
+		return string(b)
+	}}
+	srv := httptest.NewServer(fake)
+	defer srv.Close()
+	t.Setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", srv.URL+"/v1/credentials")
+	t.Setenv("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", tokenFile)
+	got, err := retrieve(t, Config{Region: "us-east-1"})
+	if err != nil || !strings.HasPrefix(got, "container|ASIA") {
+		t.Fatalf("%s %v", got, err)
+	}
+	// EKS rotates the token; the file is read on every fetch.
+	if err := os.WriteFile(tokenFile, []byte("pod-token-2"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := retrieve(t, Config{Region: "us-east-1"}); err != nil {
+		t.Fatal(err)
+	}
+	if n, auth := fake.Gets(); n != 2 || auth[0] != "pod-token-1" || auth[1] != "pod-token-2" {
+		t.Fatalf("gets %d %v", n, auth)
+	}
+	// A failing agent is reported as the container source's failure.
+	fake.Status.Store(500)
+	_, err = retrieve(t, Config{Region: "us-east-1"})
+	var se *SourceError
+	if !errors.As(err, &se) || se.Source != SourceContainer {
+		t.Fatalf("err %v", err)
+	}
+}
+
+func TestContainerFullURIRules(t *testing.T) {
+	ctx := context.Background()
+	for uri, ok := range map[string]bool{
+		"http://127.0.0.1:8080/creds":     true,
+		"http://169.254.170.23/v1/creds":  true,
+		"http://169.254.170.2/v2/creds":   true,
+		"http://[fd00:ec2::23]/v1/creds":  true,
+		"https://creds.example.com/x":     true,
+		"http://10.0.0.8/creds":           false,
+		"ftp://127.0.0.1/creds":           false,
+		"http://192.168.1.1:9000/v1/cred": false,
+	} {
+		if err := checkContainerURI(ctx, uri); (err == nil) != ok {
+			t.Errorf("%s: %v", uri, err)
+		}
+	}
+}
+
+func TestIMDSSource(t *testing.T) {
+	isolateEnv(t)
+	keys := awsauthtest.NewKeyring()
+	fake := &awsauthtest.IMDS{Keys: keys}
+	srv := httptest.NewServer(fake)
+	defer srv.Close()
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "")
+	t.Setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", srv.URL)
+	got, err := retrieve(t, Config{Region: "us-east-1"})
+	if err != nil || !strings.HasPrefix(got, "imds|ASIA") {
+		t.Fatalf("%s %v", got, err)
+	}
+
+	// A token endpoint that hangs is bounded, and the chain says so.
+	fake.HangToken.Store(true)
+	start := time.Now()
+	_, err = retrieve(t, Config{Region: "us-east-1"})
+	var none *NoCredentialsError
+	if !errors.As(err, &none) || time.Since(start) > imdsTimeout+5*time.Second {
+		t.Fatalf("err %v after %s", err, time.Since(start))
+	}
+	if last := none.Attempts[len(none.Attempts)-1]; last.Source != SourceIMDS {
+		t.Fatalf("attempts %+v", none.Attempts)
+	}
+}
+
+func TestChainOrderAndNoCredentials(t *testing.T) {
+	isolateEnv(t)
+	credFile := writeFile(t, "[default]\naws_access_key_id = AKIAPROFILEEXAMPLE01\naws_secret_access_key = p\n")
+	none := filepath.Join(t.TempDir(), "missing")
+	files := Config{Region: "us-east-1", SharedCredentialsFiles: []string{credFile}, SharedConfigFiles: []string{none}}
+	t.Setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://127.0.0.1:1/creds")
+
+	if got, _ := retrieve(t, files); got != `profile "default"|AKIAPROFILEEXAMPLE01` {
+		t.Errorf("profile before container: %s", got)
+	}
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIAENVEXAMPLE000001")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "e")
+	if got, _ := retrieve(t, files); got != "environment|AKIAENVEXAMPLE000001" {
+		t.Errorf("environment before profile: %s", got)
+	}
+	static := files
+	static.AccessKeyID, static.SecretAccessKey = "AKIASTATICEXAMPLE001", "s"
+	if got, _ := retrieve(t, static); got != "static|AKIASTATICEXAMPLE001" {
+		t.Errorf("static first: %s", got)
+	}
+
+	isolateEnv(t)
+	_, err := retrieve(t, Config{Region: "us-east-1", SharedCredentialsFiles: []string{none}, SharedConfigFiles: []string{none}})
+	var nc *NoCredentialsError
+	if !errors.As(err, &nc) || classifyError(err) != ClassNoCredentials {
+		t.Fatalf("err %v", err)
+	}
+	msg := err.Error()
+	for _, want := range []string{"NoCredentialProviders", "static: access_key_id is not set", "environment: AWS_ACCESS_KEY_ID is not set",
+		"web_identity: neither web_identity_token_file nor AWS_WEB_IDENTITY_TOKEN_FILE is set", `profile: no profile "default" in`,
+		"container: neither AWS_CONTAINER_CREDENTIALS_RELATIVE_URI nor AWS_CONTAINER_CREDENTIALS_FULL_URI is set", "imds: AWS_EC2_METADATA_DISABLED is true"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("message lacks %q:\n%s", want, msg)
+		}
+	}
+}

@@ -1,0 +1,70 @@
+package awsauth
+
+import "testing"
+
+func TestInferScope(t *testing.T) {
+	cases := []struct{ host, service, region string }{
+		{"aps-workspaces.us-east-1.amazonaws.com", "aps", "us-east-1"},
+		{"aps-workspaces.eu-west-2.amazonaws.com:443", "aps", "eu-west-2"},
+		{"aps-workspaces-fips.us-gov-west-1.amazonaws.com", "aps", "us-gov-west-1"},
+		{"aps-workspaces.us-east-1.api.aws", "aps", "us-east-1"},
+		{"xray.us-west-2.amazonaws.com", "xray", "us-west-2"},
+		{"logs.ap-southeast-2.amazonaws.com", "logs", "ap-southeast-2"},
+		{"logs-fips.us-east-1.amazonaws.com", "logs", "us-east-1"},
+		{"monitoring.cn-north-1.amazonaws.com.cn", "monitoring", "cn-north-1"},
+		{"search-mydomain-abc123.us-east-1.es.amazonaws.com", "es", "us-east-1"},
+		{"vpc-mydomain-abc123.eu-central-1.es.amazonaws.com", "es", "eu-central-1"},
+		{"abc123xyz.us-east-1.aoss.amazonaws.com", "aoss", "us-east-1"},
+		{"pipeline-abc.us-east-1.osis.amazonaws.com", "osis", "us-east-1"},
+		{"a1b2c3.execute-api.us-east-2.amazonaws.com", "execute-api", "us-east-2"},
+		{"abcdefg.lambda-url.us-east-1.on.aws", "lambda", "us-east-1"},
+		{"bucket.s3.us-west-2.amazonaws.com", "s3", "us-west-2"},
+		{"s3.dualstack.us-east-1.amazonaws.com", "s3", "us-east-1"},
+		{"bucket.s3-us-west-2.amazonaws.com", "s3", "us-west-2"},
+		{"s3.amazonaws.com", "s3", "us-east-1"},
+		{"sts.amazonaws.com", "sts", "us-east-1"},
+		{"sts.us-west-2.amazonaws.com", "sts", "us-west-2"},
+		{"sts-fips.us-east-1.amazonaws.com", "sts", "us-east-1"},
+		{"vpce-0a1b2c3d4e5f-abcdefgh.aps-workspaces.us-east-1.vpce.amazonaws.com", "aps", "us-east-1"},
+		{"vpce-0a1b2c3d4e5f-abcdefgh-us-east-1a.logs.us-east-1.vpce.amazonaws.com", "logs", "us-east-1"},
+		{"sqs.il-central-1.amazonaws.com", "sqs", "il-central-1"},
+	}
+	for _, c := range cases {
+		s, r, ok := InferScope(c.host)
+		if !ok || s != c.service || r != c.region {
+			t.Errorf("InferScope(%q) = %q, %q, %v; want %q, %q", c.host, s, r, ok, c.service, c.region)
+		}
+	}
+	for _, host := range []string{"example.com", "127.0.0.1:8080", "amazonaws.com", "evil-amazonaws.com", "grafana.net", "localhost"} {
+		if s, r, ok := InferScope(host); ok {
+			t.Errorf("InferScope(%q) = %q, %q; want no inference", host, s, r)
+		}
+	}
+}
+
+func TestScopeForNamesTheHostWhenNothingCanBeInferred(t *testing.T) {
+	_, _, err := scopeFor("loki.internal.example:3100", "", "us-east-1")
+	if err == nil || err.Error() != `cannot infer the AWS service to sign for from host "loki.internal.example": set service` {
+		t.Fatalf("err = %v", err)
+	}
+	s, r, err := scopeFor("loki.internal.example", "execute-api", "eu-west-1")
+	if err != nil || s != "execute-api" || r != "eu-west-1" {
+		t.Fatalf("configured service: %q %q %v", s, r, err)
+	}
+	// The host's region wins: an endpoint only accepts its own.
+	s, r, _ = scopeFor("aps-workspaces.us-west-2.amazonaws.com", "", "us-east-1")
+	if s != "aps" || r != "us-west-2" {
+		t.Fatalf("got %q %q", s, r)
+	}
+}
+
+func TestIsAWSHost(t *testing.T) {
+	for host, want := range map[string]bool{
+		"aps-workspaces.us-east-1.amazonaws.com": true, "x.amazonaws.com.cn": true, "x.us-east-1.api.aws": true,
+		"amazonaws.com": false, "evilamazonaws.com": false, "amazonaws.com.evil.net": false, "example.com": false,
+	} {
+		if got := IsAWSHost(host); got != want {
+			t.Errorf("IsAWSHost(%q) = %v", host, got)
+		}
+	}
+}
