@@ -2,7 +2,6 @@ package awsauth
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math/rand/v2"
 	"sync"
@@ -63,10 +62,11 @@ type Cache struct {
 	nextTryNs atomic.Int64 // no background refresh before this (unix ns)
 	changed   chan struct{}
 
-	mu       sync.Mutex // guards the fields below
-	inflight *refreshCall
-	failures int
-	state    refreshState
+	mu        sync.Mutex // guards the fields below
+	inflight  *refreshCall
+	failures  int
+	forcedFor string // the access key id of the last forced refresh
+	state     refreshState
 }
 
 type cacheEntry struct {
@@ -114,10 +114,25 @@ func (c *Cache) Retrieve(ctx context.Context) (aws.Credentials, error) {
 	return c.wait(ctx, false)
 }
 
-// ForceRefresh fetches new credentials now, as after a 403 ExpiredToken.
-// A refresh that is running or finished less than BackoffBase ago serves
-// instead of a new one, so a burst of 403s costs one refresh.
-func (c *Cache) ForceRefresh(ctx context.Context) (aws.Credentials, error) {
+// ForceRefresh fetches new credentials because AWS refused rejected (403
+// ExpiredToken and kin). When the cache already holds other credentials, or
+// a refresh is running, those serve instead, so a burst of 403s costs one
+// refresh. A source that hands back the rejected key again is asked once
+// more only after BackoffBase.
+func (c *Cache) ForceRefresh(ctx context.Context, rejected aws.Credentials) (aws.Credentials, error) {
+	c.mu.Lock()
+	e := c.cur.Load()
+	switch {
+	case c.inflight != nil:
+	case e != nil && e.creds.AccessKeyID != rejected.AccessKeyID:
+		c.mu.Unlock()
+		return e.creds, nil
+	case c.forcedFor == rejected.AccessKeyID && time.Since(c.state.lastAttempt) < c.opts.BackoffBase:
+		c.mu.Unlock()
+		return rejected, nil
+	}
+	c.forcedFor = rejected.AccessKeyID
+	c.mu.Unlock()
 	return c.wait(ctx, true)
 }
 
@@ -137,12 +152,7 @@ func (c *Cache) wait(ctx context.Context, force bool) (aws.Credentials, error) {
 	call := c.inflight
 	if call == nil {
 		now := time.Now()
-		recent := now.Sub(c.state.lastAttempt) < c.opts.BackoffBase
-		switch {
-		case force && recent && c.state.lastErr == nil:
-			c.mu.Unlock()
-			return c.Retrieve(ctx)
-		case c.state.lastErr != nil && now.UnixNano() < c.nextTryNs.Load():
+		if !force && c.state.lastErr != nil && now.UnixNano() < c.nextTryNs.Load() {
 			err := c.unavailableLocked(now)
 			c.mu.Unlock()
 			return aws.Credentials{}, err
@@ -363,7 +373,3 @@ func MaskKeyID(id string) string {
 	}
 	return id[:4] + "************"[:min(12, len(id)-8)] + id[len(id)-4:]
 }
-
-// errNotYet is what a Retrieve before the first refresh says when it
-// cannot wait.
-var errNotYet = errors.New("NoCredentialProviders: AWS credentials have not been resolved yet")

@@ -18,7 +18,7 @@ import (
 // CredentialsSource is what the Transport needs of a Cache.
 type CredentialsSource interface {
 	Retrieve(ctx context.Context) (aws.Credentials, error)
-	ForceRefresh(ctx context.Context) (aws.Credentials, error)
+	ForceRefresh(ctx context.Context, rejected aws.Credentials) (aws.Credentials, error)
 }
 
 // Transport is an http.RoundTripper that signs each request with SigV4 and
@@ -89,7 +89,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 
 	switch apiErr.Class() {
 	case ClassExpired, ClassInvalidToken:
-		creds, err = t.Source.ForceRefresh(req.Context())
+		creds, err = t.Source.ForceRefresh(req.Context(), creds)
 		if err != nil {
 			return resp, nil // the caller sees AWS's own answer
 		}
@@ -200,7 +200,7 @@ type payload struct {
 	getBody  func() (io.ReadCloser, error)
 	buffered bool
 	size     int64 // of a buffered body
-	declared bool // the caller set X-Amz-Content-Sha256 itself
+	declared bool  // the caller set X-Amz-Content-Sha256 itself
 }
 
 func (p *payload) replayable() bool { return p.getBody != nil }

@@ -23,6 +23,9 @@ type STS struct {
 	Verifier *Verifier
 	// WebIdentityTokens, when set, are the only tokens accepted.
 	WebIdentityTokens []string
+	// TTL, when set, overrides the lifetime of issued credentials, so that
+	// tests see expiry in seconds rather than STS's 15 minute minimum.
+	TTL time.Duration
 	// RateLimit, when > 0, is how many calls a second are served; beyond
 	// it the answer is 400 Throttling, as STS does.
 	RateLimit int
@@ -231,6 +234,9 @@ func (s *STS) issue(role, session string, d time.Duration) string {
 		account = parts[4]
 	}
 	arn := fmt.Sprintf("arn:aws:sts::%s:assumed-role/%s/%s", account, name, session)
+	if s.TTL > 0 {
+		d = s.TTL
+	}
 	roleID := "AROA" + randomString(17, upperAlnum)
 	key := s.Keys.Issue(arn, account, roleID+":"+session, d)
 	return fmt.Sprintf("<AssumedRoleUser><Arn>%s</Arn><AssumedRoleId>%s:%s</AssumedRoleId></AssumedRoleUser>"+

@@ -1,0 +1,272 @@
+package awsauth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+)
+
+// scriptedProvider hands out numbered credentials, or fails, as told.
+type scriptedProvider struct {
+	mu      sync.Mutex
+	calls   int
+	ttl     time.Duration
+	err     error
+	expired bool          // hand out credentials already past expiry
+	gate    chan struct{} // when set, each Retrieve waits for it
+}
+
+func (p *scriptedProvider) Retrieve(ctx context.Context) (aws.Credentials, error) {
+	p.mu.Lock()
+	p.calls++
+	n, ttl, err, expired, gate := p.calls, p.ttl, p.err, p.expired, p.gate
+	p.mu.Unlock()
+	if gate != nil {
+		select {
+		case <-gate:
+		case <-ctx.Done():
+			return aws.Credentials{}, ctx.Err()
+		}
+	}
+	if err != nil {
+		return aws.Credentials{}, err
+	}
+	expires := time.Now().Add(ttl)
+	if expired {
+		expires = time.Now().Add(-time.Minute)
+	}
+	return aws.Credentials{AccessKeyID: fmt.Sprintf("ASIAKEY%013d", n), SecretAccessKey: "s", CanExpire: ttl > 0 || expired, Expires: expires, Source: "scripted"}, nil
+}
+
+func (p *scriptedProvider) set(f func(p *scriptedProvider)) {
+	p.mu.Lock()
+	f(p)
+	p.mu.Unlock()
+}
+
+func (p *scriptedProvider) count() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.calls
+}
+
+func eventually(t *testing.T, within time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("not within %s: %s", within, what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func TestCacheRefreshesBeforeExpiry(t *testing.T) {
+	p := &scriptedProvider{ttl: 3 * time.Second}
+	c := NewCache(p, CacheOptions{ExpiryWindow: time.Second})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go c.Run(ctx)
+	first, err := c.Retrieve(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 3*time.Second, "a second fetch", func() bool { return p.count() >= 2 })
+	if !time.Now().Before(first.Expires) {
+		t.Fatal("refreshed only after expiry")
+	}
+	second, _ := c.Retrieve(ctx)
+	if second.AccessKeyID == first.AccessKeyID {
+		t.Fatal("still the first credentials after the refresh")
+	}
+}
+
+func TestSingleFlight(t *testing.T) {
+	p := &scriptedProvider{ttl: time.Hour, gate: make(chan struct{})}
+	c := NewCache(p, CacheOptions{})
+	var wg sync.WaitGroup
+	var keys sync.Map
+	for i := 0; i < 100; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			creds, err := c.Retrieve(context.Background())
+			if err == nil {
+				keys.Store(creds.AccessKeyID, true)
+			}
+		}()
+	}
+	time.Sleep(50 * time.Millisecond)
+	close(p.gate)
+	wg.Wait()
+	n := 0
+	keys.Range(func(any, any) bool { n++; return true })
+	if p.count() != 1 || n != 1 {
+		t.Fatalf("%d fetches, %d distinct keys; want 1 and 1", p.count(), n)
+	}
+}
+
+// While a refresh hangs, every request is served at once with the valid
+// credentials it already has: none waits for the refresh.
+func TestNoRetrieveBlocksDuringARefresh(t *testing.T) {
+	p := &scriptedProvider{ttl: 4 * time.Second}
+	c := NewCache(p, CacheOptions{})
+	old, err := c.Retrieve(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	gate := make(chan struct{})
+	p.set(func(p *scriptedProvider) { p.gate = gate })
+	// The window is clipped to half the lifetime: due after 1-2s.
+	time.Sleep(2100 * time.Millisecond)
+
+	done := make(chan string, 1000)
+	for i := 0; i < 1000; i++ {
+		go func() {
+			creds, err := c.Retrieve(context.Background())
+			if err != nil {
+				done <- "error: " + err.Error()
+				return
+			}
+			done <- creds.AccessKeyID
+		}()
+	}
+	timeout := time.After(2 * time.Second) // the refresh would take this long
+	for i := 0; i < 1000; i++ {
+		select {
+		case k := <-done:
+			if k != old.AccessKeyID {
+				t.Fatalf("request %d got %q, want the old credentials", i, k)
+			}
+		case <-timeout:
+			t.Fatalf("only %d of 1000 requests completed while the refresh hung", i)
+		}
+	}
+	if !c.busy.Load() || p.count() != 2 {
+		t.Fatalf("want exactly one refresh in flight; busy=%v fetches=%d", c.busy.Load(), p.count())
+	}
+	close(gate)
+	eventually(t, time.Second, "the refresh lands", func() bool {
+		k, _ := c.Retrieve(context.Background())
+		return k.AccessKeyID != old.AccessKeyID
+	})
+}
+
+func TestOutageServesCachedCredentialsUntilExpiryThenRecovers(t *testing.T) {
+	p := &scriptedProvider{ttl: 1500 * time.Millisecond}
+	c := NewCache(p, CacheOptions{BackoffBase: 50 * time.Millisecond, BackoffMax: 200 * time.Millisecond})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go c.Run(ctx)
+	old, err := c.Retrieve(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	outage := errors.New("sts:AssumeRole: dial tcp 127.0.0.1:1: connect: connection refused")
+	p.set(func(p *scriptedProvider) { p.err = outage })
+
+	for time.Now().Before(old.Expires.Add(-100 * time.Millisecond)) {
+		creds, err := c.Retrieve(ctx)
+		if err != nil || creds.AccessKeyID != old.AccessKeyID {
+			t.Fatalf("before expiry: %v %q", err, creds.AccessKeyID)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if s := c.Status(); s.LastError == nil || s.FailedCount == 0 {
+		t.Fatalf("the failed refreshes are not in the status: %+v", s)
+	}
+	time.Sleep(time.Until(old.Expires) + 20*time.Millisecond)
+	_, err = c.Retrieve(ctx)
+	var expired *ExpiredError
+	if !errors.As(err, &expired) || !strings.Contains(err.Error(), "ExpiredToken: AWS credentials expired at") || !strings.Contains(err.Error(), "connection refused") {
+		t.Fatalf("after expiry: %v", err)
+	}
+	// Recovery within one backoff step.
+	p.set(func(p *scriptedProvider) { p.err = nil })
+	eventually(t, 400*time.Millisecond, "recovery", func() bool {
+		creds, err := c.Retrieve(ctx)
+		return err == nil && creds.AccessKeyID != old.AccessKeyID
+	})
+	if s := c.Status(); s.LastError != nil || !s.Valid {
+		t.Fatalf("status after recovery: %+v", s)
+	}
+}
+
+// IMDS under static stability hands back credentials that are already past
+// their expiration: they are served, marked stale, and the refreshes back
+// off instead of looping.
+func TestStaleCredentialsDoNotCauseAHotLoop(t *testing.T) {
+	p := &scriptedProvider{expired: true}
+	c := NewCache(p, CacheOptions{BackoffBase: 100 * time.Millisecond, BackoffMax: time.Second})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go c.Run(ctx)
+	var requests atomic.Int64
+	deadline := time.Now().Add(time.Second)
+	for time.Now().Before(deadline) {
+		if _, err := c.Retrieve(ctx); err != nil {
+			t.Fatalf("stale credentials not served: %v", err)
+		}
+		requests.Add(1)
+	}
+	// Backoff 100, 200, 400, 800 ms: at most five fetches in a second.
+	if n := p.count(); n > 5 {
+		t.Fatalf("%d fetches in one second for %d requests: a hot loop", n, requests.Load())
+	}
+	if s := c.Status(); !s.Stale || !s.Valid {
+		t.Fatalf("status does not say stale: %+v", s)
+	}
+}
+
+func TestForceRefreshCoalesces(t *testing.T) {
+	p := &scriptedProvider{ttl: time.Hour}
+	c := NewCache(p, CacheOptions{BackoffBase: time.Second})
+	first, _ := c.Retrieve(context.Background())
+	var wg sync.WaitGroup
+	keys := make(chan string, 20)
+	for i := 0; i < 20; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			creds, err := c.ForceRefresh(context.Background(), first)
+			if err != nil {
+				t.Error(err)
+			}
+			keys <- creds.AccessKeyID
+		}()
+	}
+	wg.Wait()
+	close(keys)
+	// A burst of 403s for the same key costs one refresh, and all get the new key.
+	for k := range keys {
+		if k == first.AccessKeyID {
+			t.Fatal("a forced refresh returned the rejected key")
+		}
+	}
+	if p.count() != 2 {
+		t.Fatalf("%d fetches for a burst of forced refreshes; want 2", p.count())
+	}
+	// A 403 for a key already replaced costs nothing.
+	if _, err := c.ForceRefresh(context.Background(), first); err != nil || p.count() != 2 {
+		t.Fatalf("stale rejection refetched: %v %d", err, p.count())
+	}
+}
+
+func TestMaskKeyID(t *testing.T) {
+	for in, want := range map[string]string{
+		"AKIAIOSFODNN7EXAMPLE": "AKIA************MPLE",
+		"short":                "********",
+		"ASIA123456789":        "ASIA*****6789",
+	} {
+		if got := MaskKeyID(in); got != want {
+			t.Errorf("MaskKeyID(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -1,0 +1,119 @@
+package awsauth
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Health is a one-line verdict on an Auth, in the words of AWS's error
+// codes, for the Flow UI.
+type Health struct {
+	Healthy bool
+	Message string
+}
+
+// Health judges the status at now. Unhealthy means requests fail or are
+// about to: no credentials, expired ones, a refresh refused for a reason
+// that will not pass by itself (AccessDenied, an invalid token, nothing
+// configured), or AWS refusing the signed requests themselves.
+func (s Status) Health(now time.Time) Health {
+	c := s.Credentials
+	if !c.Valid {
+		switch {
+		case c.LastError != nil && c.HasCredsEver:
+			return Health{false, fmt.Sprintf("ExpiredToken: credentials from %s expired %s ago and cannot be refreshed: %v",
+				c.Source, round(now.Sub(c.Expires)), c.LastError)}
+		case c.LastError != nil:
+			return Health{false, "no AWS credentials: " + c.LastError.Error()}
+		default:
+			return Health{false, "resolving AWS credentials"}
+		}
+	}
+	if c.LastError != nil && permanent(c.LastClass) {
+		return Health{false, fmt.Sprintf("refreshing credentials fails (the current ones expire %s): %v", until(now, c), c.LastError)}
+	}
+	if e := s.Requests.LastError; e != nil && e.At.After(s.Requests.LastSuccess) && now.Sub(e.At) < recentWindow && e.Class != ClassOther && e.Class != ClassNone {
+		return Health{false, describeRequestError(e, s.Requests.ClockSkew)}
+	}
+
+	msg := "credentials from " + c.Source
+	if c.Identity.ARN != "" {
+		msg += " as " + c.Identity.ARN
+	}
+	msg += ", " + until(now, c)
+	var notes []string
+	if c.Stale {
+		notes = append(notes, "stale: the source handed out credentials past their expiration (an IMDS outage?)")
+	}
+	if c.LastError != nil {
+		notes = append(notes, "refresh failing, retrying: "+c.LastError.Error())
+	}
+	if c.IdentityErr != nil {
+		notes = append(notes, "sts:GetCallerIdentity failed: "+describeError(c.IdentityErr))
+	}
+	if skew := s.Requests.ClockSkew; skew != 0 {
+		notes = append(notes, fmt.Sprintf("local clock is %s; requests are signed with AWS's time", skewWords(skew)))
+	}
+	if len(notes) > 0 {
+		msg += " (" + strings.Join(notes, "; ") + ")"
+	}
+	return Health{true, msg}
+}
+
+func permanent(class ErrorClass) bool {
+	return class == ClassAccessDenied || class == ClassInvalidToken || class == ClassNoCredentials || class == ClassSignatureMismatch
+}
+
+func until(now time.Time, c CacheStatus) string {
+	switch {
+	case !c.CanExpire:
+		return "do not expire"
+	case c.Stale:
+		return "expired " + round(now.Sub(c.Expires)) + " ago"
+	}
+	return "expire in " + round(c.Expires.Sub(now))
+}
+
+func round(d time.Duration) string { return d.Round(time.Second).String() }
+
+func skewWords(skew time.Duration) string {
+	// The offset is AWS's clock minus ours: positive means ours is behind.
+	if skew > 0 {
+		return fmt.Sprintf("%d seconds behind AWS", int(skew.Round(time.Second).Seconds()))
+	}
+	return fmt.Sprintf("%d seconds ahead of AWS", int(-skew.Round(time.Second).Seconds()))
+}
+
+func describeRequestError(e *RequestError, skew time.Duration) string {
+	where := fmt.Sprintf("%s answered HTTP %d %s", e.Host, e.Status, e.Code)
+	switch e.Class {
+	case ClassAccessDenied:
+		if principal, action, resource, ok := AccessDeniedDetail(e.Message); ok {
+			msg := fmt.Sprintf("AccessDenied: %s is not allowed %s", principal, action)
+			if resource != "" {
+				msg += " on " + resource
+			}
+			return msg + " (" + where + "): grant it in the role's IAM policy"
+		}
+		return "AccessDenied: " + where + ": " + e.Message
+	case ClassClockSkew:
+		return fmt.Sprintf("RequestTimeTooSkewed: %s; the local clock is %s: fix NTP", where, skewWords(skew))
+	case ClassSignatureMismatch:
+		return fmt.Sprintf("SignatureDoesNotMatch: %s for service %q: check region/service and that nothing changes the request after signing (aws-agent sign --verify shows the difference)", where, e.Service)
+	case ClassExpired:
+		return "ExpiredToken: " + where + ": the credentials were refused as expired"
+	case ClassInvalidToken:
+		return "InvalidClientTokenId: " + where + ": AWS does not know these credentials (wrong partition, deleted key, or a session token missing)"
+	case ClassThrottled:
+		return "Throttling: " + where + ": requests are being throttled"
+	}
+	return where
+}
+
+// IsNoCredentials reports whether err says no source had credentials.
+func IsNoCredentials(err error) bool {
+	var none *NoCredentialsError
+	return errors.As(err, &none)
+}

@@ -1,0 +1,98 @@
+package awsauth
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest"
+)
+
+func TestHealthTellsWhatIsWrong(t *testing.T) {
+	isolateEnv(t)
+	ctx := context.Background()
+
+	// Nothing configured: every source and why.
+	a, err := New(Config{Region: "us-east-1"}, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = a.Cache.Retrieve(ctx)
+	h := a.Status().Health(time.Now())
+	if h.Healthy || !strings.Contains(h.Message, "no AWS credentials: NoCredentialProviders") || !strings.Contains(h.Message, "imds: AWS_EC2_METADATA_DISABLED is true") {
+		t.Fatalf("no credentials: %+v", h)
+	}
+
+	// Working: source, identity, expiry.
+	fake := newFakeAWS(t)
+	cfg := Config{Region: "us-east-1", AccessKeyID: baseKeyID, SecretAccessKey: baseSecret, RoleARN: roleARN, STSEndpoint: fake.url, VerifyIdentity: true}
+	a, err = New(cfg, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	creds, err := a.Cache.Retrieve(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h = a.Status().Health(time.Now())
+	wantARN := "arn:aws:sts::444455556666:assumed-role/telemetry-writer/"
+	if !h.Healthy || !strings.Contains(h.Message, "credentials from static, then AssumeRole "+roleARN+" as "+wantARN) || !strings.Contains(h.Message, "expire in 1") {
+		t.Fatalf("healthy: %+v", h)
+	}
+	if s := a.Status(); s.Credentials.AccessKeyID != MaskKeyID(creds.AccessKeyID) || s.Credentials.Identity.AccountID != "444455556666" {
+		t.Fatalf("status %+v", s.Credentials)
+	}
+
+	// AWS refuses a signed request: AccessDenied with the action and resource it named.
+	ep := &awsauthtest.Endpoint{Verifier: &awsauthtest.Verifier{Keys: fake.keys, Service: "aps", JSON: true},
+		Next: func(w http.ResponseWriter, _ *http.Request, _ []byte, c awsauthtest.Caller) {
+			w.Header().Set("X-Amzn-ErrorType", "AccessDeniedException")
+			w.WriteHeader(403)
+			_ = json.NewEncoder(w).Encode(map[string]string{"message": "User: " + c.Key.ARN + " is not authorized to perform: aps:RemoteWrite on resource: arn:aws:aps:us-east-1:444455556666:workspace/ws-1"})
+		}}
+	srv := newServer(t, ep)
+	resp, err := a.Transport(nil).RoundTrip(request(t, srv, "aps-workspaces.us-east-1.amazonaws.com", "/workspaces/ws-1/api/v1/remote_write", strings.NewReader("x")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	h = a.Status().Health(time.Now())
+	if h.Healthy || !strings.HasPrefix(h.Message, "AccessDenied: "+wantARN) || !strings.Contains(h.Message, "is not allowed aps:RemoteWrite on arn:aws:aps:us-east-1:444455556666:workspace/ws-1") {
+		t.Fatalf("access denied: %+v", h)
+	}
+
+	// STS starts refusing the role: unhealthy at once, naming the action, though the old credentials still work.
+	fake.sts.Fail("AssumeRole", &awsauthtest.Error{Status: 403, Code: "AccessDenied"})
+	if _, err := a.Cache.ForceRefresh(ctx, creds); err == nil {
+		t.Fatal("refresh succeeded against a refusing STS")
+	}
+	h = a.Status().Health(time.Now())
+	if h.Healthy || !strings.Contains(h.Message, "sts:AssumeRole: AccessDenied: User: "+baseARN+" is not authorized to perform: sts:AssumeRole on resource: "+roleARN) {
+		t.Fatalf("sts access denied: %+v", h)
+	}
+}
+
+func TestHealthReportsClockSkewInSeconds(t *testing.T) {
+	s := Status{Credentials: CacheStatus{Valid: true, Source: "static"},
+		Requests: StatsSnapshot{ClockSkew: 600 * time.Second, LastError: &RequestError{Host: "logs.us-east-1.amazonaws.com", At: time.Now(), Status: 403, Code: "RequestTimeTooSkewed", Class: ClassClockSkew}}}
+	h := s.Health(time.Now())
+	if h.Healthy || h.Message != "RequestTimeTooSkewed: logs.us-east-1.amazonaws.com answered HTTP 403 RequestTimeTooSkewed; the local clock is 600 seconds behind AWS: fix NTP" {
+		t.Fatalf("%+v", h)
+	}
+	// Once a request succeeds with the corrected clock, healthy, still telling the skew.
+	s.Requests.LastSuccess = time.Now().Add(time.Second)
+	h = s.Health(time.Now())
+	if !h.Healthy || !strings.Contains(h.Message, "local clock is 600 seconds behind AWS") {
+		t.Fatalf("%+v", h)
+	}
+}
+
+func newServer(t *testing.T, h http.Handler) string {
+	t.Helper()
+	_, srv := signedEndpoint(t, nil, "", "")
+	srv.Config.Handler = h
+	return srv.URL
+}

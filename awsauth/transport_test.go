@@ -1,0 +1,256 @@
+package awsauth
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"reflect"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest"
+)
+
+// keyProvider hands out keys from a list, one per fetch, the last forever.
+type keyProvider struct {
+	mu    sync.Mutex
+	keys  []awsauthtest.Key
+	calls int
+}
+
+func (p *keyProvider) Retrieve(context.Context) (aws.Credentials, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	k := p.keys[min(p.calls, len(p.keys)-1)]
+	p.calls++
+	return aws.Credentials{AccessKeyID: k.AccessKeyID, SecretAccessKey: k.SecretAccessKey, SessionToken: k.SessionToken,
+		CanExpire: true, Expires: time.Now().Add(time.Hour), Source: "test"}, nil
+}
+
+// signedEndpoint is a fake service on loopback verifying for service/region.
+func signedEndpoint(t *testing.T, keys *awsauthtest.Keyring, service, region string) (*awsauthtest.Endpoint, *httptest.Server) {
+	t.Helper()
+	ep := &awsauthtest.Endpoint{Verifier: &awsauthtest.Verifier{Keys: keys, Service: service, Region: region, S3Paths: service == "s3", JSON: true}}
+	srv := httptest.NewServer(ep)
+	t.Cleanup(srv.Close)
+	return ep, srv
+}
+
+func newTestTransport(keys ...awsauthtest.Key) (*Transport, *keyProvider, *Stats) {
+	p := &keyProvider{keys: keys}
+	stats := &Stats{}
+	return &Transport{Source: NewCache(p, CacheOptions{}), Region: "us-east-1", Stats: stats}, p, stats
+}
+
+var validKey = awsauthtest.Key{AccessKeyID: "ASIAVALIDEXAMPLE0001", SecretAccessKey: "valid/secret+key", SessionToken: "valid-session-token", ARN: "arn:aws:sts::111122223333:assumed-role/r/s"}
+
+// request builds a request to the loopback server that claims to be host.
+func request(t *testing.T, srvURL, host, path string, body io.Reader) *http.Request {
+	t.Helper()
+	req, err := http.NewRequest("POST", srvURL+path, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Host = host
+	req.Header.Set("Content-Type", "application/x-protobuf")
+	return req
+}
+
+func TestTransportSignsForEveryInferredService(t *testing.T) {
+	keys := awsauthtest.NewKeyring(validKey)
+	for _, c := range []struct{ host, path, service, region string }{
+		{"aps-workspaces.us-east-1.amazonaws.com", "/workspaces/ws-1/api/v1/remote_write", "aps", "us-east-1"},
+		{"xray.us-west-2.amazonaws.com", "/v1/traces", "xray", "us-west-2"},
+		{"logs.eu-west-1.amazonaws.com", "/v1/logs", "logs", "eu-west-1"},
+		{"monitoring.us-east-1.amazonaws.com", "/", "monitoring", "us-east-1"},
+		{"search-d-abc.eu-central-1.es.amazonaws.com", "/_bulk", "es", "eu-central-1"},
+		{"coll1.us-east-1.aoss.amazonaws.com", "/index/_doc", "aoss", "us-east-1"},
+		{"pipe-1.us-east-1.osis.amazonaws.com", "/log/ingest", "osis", "us-east-1"},
+		{"a1b2.execute-api.us-east-2.amazonaws.com", "/prod/loki/api/v1/push", "execute-api", "us-east-2"},
+		{"fn.lambda-url.us-east-1.on.aws", "/", "lambda", "us-east-1"},
+		{"bucket.s3.us-west-2.amazonaws.com", "/dir/my%20file.txt", "s3", "us-west-2"},
+		{"sts.amazonaws.com", "/", "sts", "us-east-1"},
+		{"vpce-0abc-def.aps-workspaces.us-east-1.vpce.amazonaws.com", "/workspaces/ws-2/api/v1/remote_write", "aps", "us-east-1"},
+		{"logs.cn-north-1.amazonaws.com.cn", "/v1/logs", "logs", "cn-north-1"},
+	} {
+		t.Run(c.service+"/"+c.host, func(t *testing.T) {
+			ep, srv := signedEndpoint(t, keys, c.service, c.region)
+			tr, _, _ := newTestTransport(validKey)
+			for _, body := range []func() io.Reader{
+				func() io.Reader { return bytes.NewReader([]byte("replayable body")) },
+				func() io.Reader { return io.NopCloser(strings.NewReader("streamed body")) }, // no GetBody
+				func() io.Reader { return nil },
+			} {
+				resp, err := tr.RoundTrip(request(t, srv.URL, c.host, c.path+"?b=1&a=x%2Fy", body()))
+				if err != nil {
+					t.Fatal(err)
+				}
+				msg, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != 200 {
+					t.Fatalf("status %d: %s", resp.StatusCode, msg)
+				}
+			}
+			if ok, rejected := ep.Counts(); ok != 3 || len(rejected) != 0 {
+				t.Fatalf("accepted %d rejected %v", ok, rejected)
+			}
+		})
+	}
+}
+
+func TestTransportLeavesTheCallersRequestAlone(t *testing.T) {
+	keys := awsauthtest.NewKeyring(validKey)
+	_, srv := signedEndpoint(t, keys, "aps", "us-east-1")
+	tr, _, _ := newTestTransport(validKey)
+	body := []byte("samples")
+	req := request(t, srv.URL, "aps-workspaces.us-east-1.amazonaws.com", "/workspaces/ws/api/v1/remote_write", bytes.NewReader(body))
+	req.Header.Set("X-Prometheus-Remote-Write-Version", "0.1.0")
+	wantHeader := req.Header.Clone()
+	wantURL := *req.URL
+	wantHost, wantLen := req.Host, req.ContentLength
+
+	resp, err := tr.RoundTrip(req)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("%v %v", err, resp)
+	}
+	resp.Body.Close()
+	if !reflect.DeepEqual(req.Header, wantHeader) || *req.URL != wantURL || req.Host != wantHost || req.ContentLength != wantLen {
+		t.Fatalf("caller's request changed: %v %v %q", req.Header, req.URL, req.Host)
+	}
+	// The caller's body was sent, not consumed behind its back: GetBody still replays it whole.
+	r, _ := req.GetBody()
+	if b, _ := io.ReadAll(r); !bytes.Equal(b, body) {
+		t.Fatalf("GetBody gives %q", b)
+	}
+}
+
+func TestTransportRefreshesAndRetriesOnceOnExpiredToken(t *testing.T) {
+	expired := awsauthtest.Key{AccessKeyID: "ASIAEXPIREDEXAMPLE01", SecretAccessKey: "old", SessionToken: "old-token", Expires: time.Now().Add(-time.Minute)}
+	keys := awsauthtest.NewKeyring(expired, validKey)
+	ep, srv := signedEndpoint(t, keys, "xray", "us-east-1")
+	tr, p, stats := newTestTransport(expired, validKey)
+
+	resp, err := tr.RoundTrip(request(t, srv.URL, "xray.us-east-1.amazonaws.com", "/v1/traces", bytes.NewReader([]byte("spans"))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	ok, rejected := ep.Counts()
+	if resp.StatusCode != 200 || ok != 1 || rejected["ExpiredTokenException"] != 1 || p.calls != 2 {
+		t.Fatalf("status %d accepted %d rejected %v fetches %d", resp.StatusCode, ok, rejected, p.calls)
+	}
+	if snap := stats.Snapshot(); snap.Retries["expired_token"] != 1 || snap.LastError == nil || snap.LastError.Class != ClassExpired {
+		t.Fatalf("stats %+v", snap)
+	}
+}
+
+func TestTransportDoesNotRetryForever(t *testing.T) {
+	expired := awsauthtest.Key{AccessKeyID: "ASIAEXPIREDEXAMPLE01", SecretAccessKey: "old", Expires: time.Now().Add(-time.Minute)}
+	keys := awsauthtest.NewKeyring(expired)
+	ep, srv := signedEndpoint(t, keys, "xray", "us-east-1")
+	tr, _, _ := newTestTransport(expired)
+	resp, err := tr.RoundTrip(request(t, srv.URL, "xray.us-east-1.amazonaws.com", "/v1/traces", strings.NewReader("spans")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	// AWS's answer reaches the caller whole, after exactly one retry.
+	if _, rejected := ep.Counts(); resp.StatusCode != 403 || rejected["ExpiredTokenException"] != 2 || !strings.Contains(string(b), "expired") {
+		t.Fatalf("status %d rejected %v body %s", resp.StatusCode, rejected, b)
+	}
+}
+
+func TestTransportCorrectsClockSkew(t *testing.T) {
+	for _, skew := range []time.Duration{15 * time.Minute, -15 * time.Minute} {
+		t.Run(skew.String(), func(t *testing.T) {
+			keys := awsauthtest.NewKeyring(validKey)
+			ep, srv := signedEndpoint(t, keys, "logs", "us-east-1")
+			ep.Verifier.Now = func() time.Time { return time.Now().Add(skew) }
+			tr, _, stats := newTestTransport(validKey)
+			for i := 0; i < 2; i++ {
+				resp, err := tr.RoundTrip(request(t, srv.URL, "logs.us-east-1.amazonaws.com", "/v1/logs", bytes.NewReader([]byte("records"))))
+				if err != nil {
+					t.Fatal(err)
+				}
+				resp.Body.Close()
+				if resp.StatusCode != 200 {
+					t.Fatalf("request %d: status %d", i, resp.StatusCode)
+				}
+			}
+			// One rejection, then both requests accepted: the second signed with the learned offset.
+			if ok, rejected := ep.Counts(); ok != 2 || rejected["RequestTimeTooSkewed"] != 1 {
+				t.Fatalf("accepted %d rejected %v", ok, rejected)
+			}
+			if d := tr.ClockOffset() - skew; d.Abs() > 2*time.Second {
+				t.Fatalf("offset %s, want about %s", tr.ClockOffset(), skew)
+			}
+			if snap := stats.Snapshot(); snap.Retries["clock_skew"] != 1 || (snap.ClockSkew-skew).Abs() > 2*time.Second {
+				t.Fatalf("stats %+v", snap)
+			}
+		})
+	}
+}
+
+func TestTransportFailsClearlyWithoutCredentials(t *testing.T) {
+	isolateEnv(t)
+	a, err := New(Config{Region: "us-east-1"}, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := &closeRecorder{Reader: strings.NewReader("x")}
+	req, _ := http.NewRequest("POST", "http://127.0.0.1:1/v1/traces", body)
+	req.Host = "xray.us-east-1.amazonaws.com"
+	_, err = a.Transport(nil).RoundTrip(req)
+	if err == nil || !strings.Contains(err.Error(), "cannot sign the request to xray.us-east-1.amazonaws.com: NoCredentialProviders") {
+		t.Fatalf("err %v", err)
+	}
+	if !body.closed {
+		t.Fatal("the request body was not closed")
+	}
+}
+
+type closeRecorder struct {
+	io.Reader
+	closed bool
+}
+
+func (c *closeRecorder) Close() error { c.closed = true; return nil }
+
+func TestParseAPIError(t *testing.T) {
+	cases := []struct {
+		header http.Header
+		body   string
+		code   string
+		class  ErrorClass
+	}{
+		{nil, `<ErrorResponse><Error><Type>Sender</Type><Code>ExpiredToken</Code><Message>The security token included in the request is expired</Message></Error></ErrorResponse>`, "ExpiredToken", ClassExpired},
+		{nil, `<Error><Code>RequestTimeTooSkewed</Code><Message>The difference...</Message></Error>`, "RequestTimeTooSkewed", ClassClockSkew},
+		{nil, `{"__type":"com.amazonaws.aps#AccessDeniedException","message":"User: arn:aws:sts::1:assumed-role/r/s is not authorized to perform: aps:RemoteWrite on resource: arn:aws:aps:us-east-1:1:workspace/ws-1"}`, "AccessDeniedException", ClassAccessDenied},
+		{http.Header{"X-Amzn-Errortype": {"InvalidSignatureException:http://internal.amazon.com/coral/"}}, `{"message":"Signature expired"}`, "InvalidSignatureException", ClassSignatureMismatch},
+		{http.Header{"X-Amzn-Errortype": {"ThrottlingException"}}, `{"message":"Rate exceeded"}`, "ThrottlingException", ClassThrottled},
+		{nil, `{"message":"User: anonymous is not authorized to perform: execute-api:Invoke on resource: arn:aws:execute-api:us-east-1:1:abc/prod/POST/push"}`, "AccessDeniedException", ClassAccessDenied},
+	}
+	for _, c := range cases {
+		h := c.header
+		if h == nil {
+			h = http.Header{}
+		}
+		e, ok := ParseAPIError(403, h, []byte(c.body))
+		if !ok || e.Code != c.code || e.Class() != c.class {
+			t.Errorf("%s: got %+v", c.body, e)
+		}
+	}
+	principal, action, resource, ok := AccessDeniedDetail("User: arn:aws:sts::1:assumed-role/r/s is not authorized to perform: aps:RemoteWrite on resource: arn:aws:aps:us-east-1:1:workspace/ws-1")
+	if !ok || principal != "arn:aws:sts::1:assumed-role/r/s" || action != "aps:RemoteWrite" || resource != "arn:aws:aps:us-east-1:1:workspace/ws-1" {
+		t.Fatalf("%q %q %q", principal, action, resource)
+	}
+	if _, ok := ParseAPIError(503, http.Header{}, []byte("upstream connect error")); ok {
+		t.Fatal("plain text classified as an AWS error")
+	}
+}
