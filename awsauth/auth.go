@@ -13,6 +13,7 @@ type Auth struct {
 	Chain  *Chain
 	Cache  *Cache
 	Stats  *Stats
+	Clock  *Clock
 }
 
 // New validates cfg and builds an Auth. It touches no network: credentials
@@ -29,7 +30,7 @@ func New(cfg Config, stats *Stats, onRefresh func(error)) (*Auth, error) {
 	if cfg.VerifyIdentity {
 		opts.Identify = chain.Identify
 	}
-	return &Auth{Config: cfg, Chain: chain, Cache: NewCache(chain, opts), Stats: stats}, nil
+	return &Auth{Config: cfg, Chain: chain, Cache: NewCache(chain, opts), Stats: stats, Clock: &Clock{}}, nil
 }
 
 // Transport returns a signing transport over base (nil: http.DefaultTransport).
@@ -41,6 +42,7 @@ func (a *Auth) Transport(base http.RoundTripper) *Transport {
 		Service:  a.Config.Service,
 		SignBody: a.Config.SignBody,
 		Stats:    a.Stats,
+		Clock:    a.Clock,
 	}
 }
 

@@ -345,7 +345,7 @@ func (c *Cache) Status() CacheStatus {
 		LastAttempt: c.state.lastAttempt,
 		LastRefresh: c.state.lastSuccess,
 		LastError:   c.state.lastErr,
-		LastClass:   classifyError(c.state.lastErr),
+		LastClass:   ClassOf(c.state.lastErr),
 		Identity:    c.state.identity,
 		IdentityErr: c.state.identityErr,
 		Refreshes:   c.state.refreshes,
@@ -372,4 +372,14 @@ func MaskKeyID(id string) string {
 		return "********"
 	}
 	return id[:4] + "************"[:min(12, len(id)-8)] + id[len(id)-4:]
+}
+
+// Current returns the cached credentials without fetching. ok is false when
+// there are none or they have expired.
+func (c *Cache) Current() (creds aws.Credentials, ok bool) {
+	e := c.cur.Load()
+	if e == nil {
+		return aws.Credentials{}, false
+	}
+	return e.creds, e.stale || !e.creds.CanExpire || time.Now().Before(e.creds.Expires)
 }

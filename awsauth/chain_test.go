@@ -328,7 +328,7 @@ func TestChainOrderAndNoCredentials(t *testing.T) {
 	isolateEnv(t)
 	_, err := retrieve(t, Config{Region: "us-east-1", SharedCredentialsFiles: []string{none}, SharedConfigFiles: []string{none}})
 	var nc *NoCredentialsError
-	if !errors.As(err, &nc) || classifyError(err) != ClassNoCredentials {
+	if !errors.As(err, &nc) || ClassOf(err) != ClassNoCredentials {
 		t.Fatalf("err %v", err)
 	}
 	msg := err.Error()

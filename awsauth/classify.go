@@ -49,8 +49,8 @@ func ClassifyCode(code string) ErrorClass {
 	return ClassOther
 }
 
-// classifyError is the class of an error from a refresh.
-func classifyError(err error) ErrorClass {
+// ClassOf is the class of an error from a refresh.
+func ClassOf(err error) ErrorClass {
 	if err == nil {
 		return ClassNone
 	}

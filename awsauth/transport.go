@@ -37,10 +37,27 @@ type Transport struct {
 	SignBody bool
 	// Stats, when set, counts what the transport does.
 	Stats *Stats
+	// Clock, when set, is shared with other transports so that a skew one
+	// learns serves all. Nil: the transport keeps its own.
+	Clock *Clock
 
-	// clockOffset is the server's clock minus ours, in nanoseconds,
-	// learned from clock-skew answers.
-	clockOffset atomic.Int64
+	own Clock
+}
+
+// Clock is AWS's clock minus ours, learned from clock-skew answers.
+type Clock struct{ offset atomic.Int64 }
+
+// Offset is AWS's clock minus ours.
+func (c *Clock) Offset() time.Duration { return time.Duration(c.offset.Load()) }
+
+// Now is the time by AWS's clock.
+func (c *Clock) Now() time.Time { return time.Now().Add(c.Offset()) }
+
+func (t *Transport) clock() *Clock {
+	if t.Clock != nil {
+		return t.Clock
+	}
+	return &t.own
 }
 
 // maxErrorPeek bounds how much of an error response is read to classify it.
@@ -52,7 +69,7 @@ const skewThreshold = time.Minute
 
 // ClockOffset is the server's clock minus ours, as learned from the last
 // clock-skew answer; requests are signed at now plus this offset.
-func (t *Transport) ClockOffset() time.Duration { return time.Duration(t.clockOffset.Load()) }
+func (t *Transport) ClockOffset() time.Duration { return t.clock().Offset() }
 
 // RoundTrip implements http.RoundTripper. On 403 ExpiredToken (and its
 // kin) it refreshes the credentials and retries once; on clock skew it
@@ -124,7 +141,7 @@ func (t *Transport) send(req *http.Request, p *payload, body io.ReadCloser, cred
 	Sign(r, creds, SigningParams{
 		Region:          region,
 		Service:         service,
-		Time:            start.Add(t.ClockOffset()),
+		Time:            start.Add(t.clock().Offset()),
 		PayloadHash:     p.hash,
 		NoNormalizePath: service == "s3",
 		ContentSHA256:   t.SignBody || p.declared || service == "s3" || service == "aoss",
@@ -159,7 +176,7 @@ func (t *Transport) learnSkew(resp *http.Response) bool {
 	if offset.Abs() < skewThreshold {
 		return false
 	}
-	t.clockOffset.Store(int64(offset))
+	t.clock().offset.Store(int64(offset))
 	t.Stats.skew(offset)
 	return true
 }

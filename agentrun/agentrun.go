@@ -1,0 +1,158 @@
+// Package agentrun runs a Grafana Agent Flow controller with the services
+// the agent's own `run` command wires (http, ui, cluster, otel, labelstore),
+// from public packages: the upstream flowmode package is internal. The
+// aws-agent binary and the end-to-end tests both start agents through it.
+package agentrun
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sync"
+
+	"github.com/grafana/agent/pkg/flow"
+	"github.com/grafana/agent/pkg/flow/logging"
+	"github.com/grafana/agent/pkg/flow/tracing"
+	"github.com/grafana/agent/service"
+	"github.com/grafana/agent/service/cluster"
+	httpservice "github.com/grafana/agent/service/http"
+	"github.com/grafana/agent/service/labelstore"
+	otelservice "github.com/grafana/agent/service/otel"
+	uiservice "github.com/grafana/agent/service/ui"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Options configure an Agent.
+type Options struct {
+	// ListenAddr is the HTTP server's address, host:port. Default 127.0.0.1:12345.
+	ListenAddr string
+	// StoragePath is where components keep their data (WALs, positions).
+	StoragePath string
+	// LogWriter receives the logs; default stderr. LogLevel: debug, info, warn, error.
+	LogWriter io.Writer
+	LogLevel  string
+	// Registry collects every metric; default a new registry.
+	Registry *prometheus.Registry
+	// UIPrefix is where the UI is served. Default "/".
+	UIPrefix string
+	// Load reads the configuration, for the first load and for /-/reload.
+	Load func() (*flow.Source, error)
+}
+
+// Agent is a running controller.
+type Agent struct {
+	Flow     *flow.Flow
+	Registry *prometheus.Registry
+	Addr     string
+
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+}
+
+// Start builds the services and the controller, starts them, and performs
+// the first load. Stop ends them.
+func Start(ctx context.Context, o Options) (*Agent, error) {
+	if o.ListenAddr == "" {
+		o.ListenAddr = "127.0.0.1:12345"
+	}
+	if o.LogWriter == nil {
+		o.LogWriter = os.Stderr
+	}
+	if o.Registry == nil {
+		o.Registry = prometheus.NewRegistry()
+	}
+	if o.UIPrefix == "" {
+		o.UIPrefix = "/"
+	}
+	level := logging.LevelInfo
+	if o.LogLevel != "" {
+		if err := level.UnmarshalText([]byte(o.LogLevel)); err != nil {
+			return nil, fmt.Errorf("log level: %w", err)
+		}
+	}
+	logger, err := logging.New(o.LogWriter, logging.Options{Level: level, Format: logging.FormatLogfmt})
+	if err != nil {
+		return nil, err
+	}
+	tracer, err := tracing.New(tracing.DefaultOptions)
+	if err != nil {
+		return nil, err
+	}
+
+	var f *flow.Flow
+	clusterService, err := cluster.New(cluster.Options{
+		Log:              logger,
+		Metrics:          o.Registry,
+		Tracer:           tracer,
+		NodeName:         "aws-agent",
+		AdvertiseAddress: o.ListenAddr,
+	})
+	if err != nil {
+		return nil, err
+	}
+	httpService := httpservice.New(httpservice.Options{
+		Logger:         logger,
+		Tracer:         tracer,
+		Gatherer:       o.Registry,
+		ReadyFunc:      func() bool { return f != nil && f.Ready() },
+		ReloadFunc:     func() (*flow.Source, error) { return load(f, o.Load) },
+		HTTPListenAddr: o.ListenAddr,
+	})
+	services := []service.Service{
+		httpService,
+		uiservice.New(uiservice.Options{UIPrefix: o.UIPrefix}),
+		clusterService,
+		otelservice.New(logger),
+		labelstore.New(logger, o.Registry),
+	}
+	f = flow.New(flow.Options{
+		Logger:   logger,
+		Tracer:   tracer,
+		DataPath: o.StoragePath,
+		Reg:      o.Registry,
+		Services: services,
+	})
+
+	runCtx, cancel := context.WithCancel(ctx)
+	a := &Agent{Flow: f, Registry: o.Registry, Addr: o.ListenAddr, cancel: cancel}
+	a.wg.Add(1)
+	go func() {
+		defer a.wg.Done()
+		f.Run(runCtx)
+	}()
+	if o.Load != nil {
+		if _, err := load(f, o.Load); err != nil {
+			a.Stop()
+			return nil, err
+		}
+	}
+	return a, nil
+}
+
+func load(f *flow.Flow, read func() (*flow.Source, error)) (*flow.Source, error) {
+	if read == nil {
+		return nil, errors.New("no configuration to reload")
+	}
+	src, err := read()
+	if err != nil {
+		return nil, err
+	}
+	return src, f.LoadSource(src, nil)
+}
+
+// Stop ends the controller and its services and waits for them.
+func (a *Agent) Stop() {
+	a.cancel()
+	a.wg.Wait()
+}
+
+// SourceFromFile reads a River file.
+func SourceFromFile(path string) (*flow.Source, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return flow.ParseSource(path, b)
+}

@@ -1,0 +1,179 @@
+// Package auth is the aws.auth Flow component. Importing it registers the
+// component: a custom agent build needs only
+//
+//	import _ "github.com/flow-aws-auth/flow-aws-auth/component/aws/auth"
+package auth
+
+import (
+	"context"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth"
+	awsriver "github.com/flow-aws-auth/flow-aws-auth/river"
+	"github.com/go-kit/log"
+	"github.com/go-kit/log/level"
+	"github.com/grafana/agent/component"
+	otelauth "github.com/grafana/agent/component/otelcol/auth"
+	otelcomponent "go.opentelemetry.io/collector/component"
+)
+
+func init() {
+	component.Register(component.Registration{
+		Name:    "aws.auth",
+		Args:    Arguments{},
+		Exports: Exports{},
+		Build: func(opts component.Options, args component.Arguments) (component.Component, error) {
+			return New(opts, args.(Arguments))
+		},
+	})
+}
+
+// Arguments are the River arguments of aws.auth.
+type Arguments = awsriver.Arguments
+
+// Component is a running aws.auth.
+type Component struct {
+	opts    component.Options
+	log     log.Logger
+	stats   *awsauth.Stats
+	metrics *metrics
+
+	cur     atomic.Pointer[instance]
+	updated chan struct{}
+
+	// Stable identities handed to downstream components: they survive
+	// refreshes and reloads, so downstream components are not rebuilt.
+	transport *Transport
+	handler   otelauth.Handler
+
+	exportMu   sync.Mutex
+	gatewayURL string
+}
+
+// instance is one configuration at work.
+type instance struct {
+	args Arguments
+	auth *awsauth.Auth
+	base http.RoundTripper // http_client_config, under every signature
+}
+
+var (
+	_ component.Component       = (*Component)(nil)
+	_ component.HealthComponent = (*Component)(nil)
+	_ component.DebugComponent  = (*Component)(nil)
+)
+
+// New builds aws.auth. It validates and returns at once: credentials are
+// fetched in Run, so an unreachable STS or IMDS never fails the config load.
+func New(opts component.Options, args Arguments) (*Component, error) {
+	c := &Component{
+		opts:    opts,
+		log:     opts.Logger,
+		stats:   &awsauth.Stats{},
+		updated: make(chan struct{}, 1),
+	}
+	c.metrics = newMetrics(opts.Registerer, c)
+	c.stats.OnSigned = c.metrics.signed
+	c.stats.OnResponse = c.metrics.response
+	c.transport = &Transport{c: c}
+	c.handler = otelauth.Handler{
+		ID:        otelcomponent.NewID(otelcomponent.Type(opts.ID)),
+		Extension: &extension{c: c},
+	}
+	c.gatewayURL = gatewayURL(opts)
+	if err := c.Update(args); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// Run keeps the credentials fresh until ctx ends, restarting the refresh
+// loop when the arguments change.
+func (c *Component) Run(ctx context.Context) error {
+	for {
+		inst := c.cur.Load()
+		runCtx, cancel := context.WithCancel(ctx)
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			inst.auth.Run(runCtx)
+		}()
+		select {
+		case <-ctx.Done():
+			cancel()
+			<-done
+			return nil
+		case <-c.updated:
+			cancel()
+			<-done
+		}
+	}
+}
+
+// Update swaps the configuration atomically: requests in flight finish
+// with the old one, new requests use the new one.
+func (c *Component) Update(args component.Arguments) error {
+	a := args.(Arguments)
+	cfg, base, err := a.Convert()
+	if err != nil {
+		return err
+	}
+	inst := &instance{args: a, base: base}
+	inst.auth, err = awsauth.New(cfg, c.stats, func(err error) { c.refreshed(inst, err) })
+	if err != nil {
+		return err
+	}
+	old := c.cur.Swap(inst)
+	if old != nil && old.args.Region != a.Region {
+		level.Info(c.log).Log("msg", "aws.auth arguments changed", "region", inst.auth.Chain.Region())
+	}
+	select {
+	case c.updated <- struct{}{}:
+	default:
+	}
+	c.publish()
+	return nil
+}
+
+// refreshed is told the outcome of each refresh of inst.
+func (c *Component) refreshed(inst *instance, err error) {
+	c.metrics.refreshed(inst, err)
+	if c.cur.Load() != inst {
+		return
+	}
+	if err != nil {
+		level.Warn(c.log).Log("msg", "refreshing AWS credentials failed", "err", err)
+	} else {
+		s := inst.auth.Cache.Status()
+		level.Debug(c.log).Log("msg", "refreshed AWS credentials", "source", s.Source, "access_key_id", s.AccessKeyID, "expires", s.Expires.Format(time.RFC3339))
+	}
+	c.publish()
+}
+
+// publish sends the exports; the controller ignores unchanged ones.
+func (c *Component) publish() {
+	c.exportMu.Lock()
+	defer c.exportMu.Unlock()
+	inst := c.cur.Load()
+	c.opts.OnStateChange(Exports{
+		Handler:     c.handler,
+		Transport:   c.transport,
+		Credentials: exportedCredentials(inst.auth.Cache),
+		Identity:    exportedIdentity(inst.auth.Cache.Status().Identity),
+		GatewayURL:  c.gatewayURL,
+	})
+}
+
+// CurrentHealth implements component.HealthComponent.
+func (c *Component) CurrentHealth() component.Health {
+	now := time.Now()
+	h := c.cur.Load().auth.Status().Health(now)
+	health := component.HealthTypeHealthy
+	if !h.Healthy {
+		health = component.HealthTypeUnhealthy
+	}
+	return component.Health{Health: health, Message: h.Message, UpdateTime: now}
+}

@@ -1,0 +1,91 @@
+package auth
+
+import (
+	"time"
+
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth"
+)
+
+// DebugInfo is what the Flow UI shows of aws.auth. It holds no secret: the
+// access key id is masked.
+type DebugInfo struct {
+	Region           string            `river:"region,attr"`
+	CredentialSource string            `river:"credential_source,attr"`
+	AccessKeyID      string            `river:"access_key_id,attr"`
+	Expiration       string            `river:"expiration,attr"`
+	Stale            bool              `river:"stale,attr"`
+	LastRefresh      string            `river:"last_refresh,attr"`
+	NextRefresh      string            `river:"next_refresh,attr"`
+	Refreshes        uint64            `river:"refreshes,attr"`
+	RefreshFailures  uint64            `river:"refresh_failures,attr"`
+	LastError        string            `river:"last_error,attr,optional"`
+	LastErrorClass   string            `river:"last_error_class,attr,optional"`
+	IdentityARN      string            `river:"identity_arn,attr"`
+	IdentityAccount  string            `river:"identity_account_id,attr"`
+	ClockOffset      string            `river:"clock_offset,attr"`
+	SignedRequests   map[string]uint64 `river:"signed_requests,attr"`
+	Responses        map[string]uint64 `river:"responses,attr"`
+	Retries          map[string]uint64 `river:"retries,attr"`
+	LastRequestError string            `river:"last_request_error,attr,optional"`
+	NetworkErrors    uint64            `river:"network_errors,attr"`
+	GatewayURL       string            `river:"gateway_url,attr"`
+}
+
+// DebugInfo implements component.DebugComponent.
+func (c *Component) DebugInfo() interface{} {
+	inst := c.cur.Load()
+	s := inst.auth.Status()
+	cs, rs := s.Credentials, s.Requests
+	d := DebugInfo{
+		Region:           s.Region,
+		CredentialSource: cs.Source,
+		AccessKeyID:      cs.AccessKeyID,
+		Stale:            cs.Stale,
+		LastRefresh:      timeText(cs.LastRefresh),
+		NextRefresh:      timeText(cs.NextRefresh),
+		Refreshes:        cs.Refreshes,
+		RefreshFailures:  cs.FailedCount,
+		LastErrorClass:   string(cs.LastClass),
+		IdentityARN:      cs.Identity.ARN,
+		IdentityAccount:  cs.Identity.AccountID,
+		ClockOffset:      inst.auth.Clock.Offset().Round(time.Second).String(),
+		SignedRequests:   rs.Signed,
+		Responses:        map[string]uint64{},
+		Retries:          rs.Retries,
+		NetworkErrors:    rs.NetErrors,
+		GatewayURL:       c.gatewayURL,
+	}
+	switch {
+	case !cs.HasCredsEver:
+		d.Expiration = "none yet"
+	case cs.CanExpire:
+		d.Expiration = timeText(cs.Expires)
+	default:
+		d.Expiration = "never"
+	}
+	if cs.LastError != nil {
+		d.LastError = cs.LastError.Error()
+	}
+	for _, k := range rs.SortedKeys() {
+		d.Responses[k.String()] = rs.Responses[k]
+	}
+	if e := rs.LastError; e != nil {
+		d.LastRequestError = describeRequest(e)
+	}
+	return d
+}
+
+func describeRequest(e *awsauth.RequestError) string {
+	s := timeText(e.At) + " " + e.Host + " " + e.Code
+	if e.Message != "" {
+		s += ": " + e.Message
+	}
+	return s
+}
+
+func timeText(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339)
+}

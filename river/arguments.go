@@ -1,0 +1,170 @@
+// Package river holds the River schema of aws.auth: its arguments, their
+// defaults and validation, and their conversion to an awsauth.Config. Other
+// components embed Arguments as an `aws_auth { ... }` block.
+package river
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/alecthomas/units"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth"
+	"github.com/grafana/agent/component/common/config"
+	"github.com/grafana/river/rivertypes"
+	promconfig "github.com/prometheus/common/config"
+)
+
+// Arguments configure aws.auth, or an embedded aws_auth block.
+type Arguments struct {
+	Region  string `river:"region,attr,optional"`
+	Service string `river:"service,attr,optional"`
+
+	AccessKeyID     string            `river:"access_key_id,attr,optional"`
+	SecretAccessKey rivertypes.Secret `river:"secret_access_key,attr,optional"`
+	SessionToken    rivertypes.Secret `river:"session_token,attr,optional"`
+
+	Profile               string `river:"profile,attr,optional"`
+	SharedCredentialsFile string `river:"shared_credentials_file,attr,optional"`
+	SharedConfigFile      string `river:"shared_config_file,attr,optional"`
+
+	WebIdentityTokenFile string `river:"web_identity_token_file,attr,optional"`
+
+	RoleARN            string        `river:"role_arn,attr,optional"`
+	ExternalID         string        `river:"external_id,attr,optional"`
+	SessionName        string        `river:"session_name,attr,optional"`
+	AssumeRoleDuration time.Duration `river:"assume_role_duration,attr,optional"`
+	STSRegion          string        `river:"sts_region,attr,optional"`
+	STSEndpoint        string        `river:"sts_endpoint,attr,optional"`
+	UseFIPSEndpoint    bool          `river:"use_fips_endpoint,attr,optional"`
+
+	ExpiryWindow   time.Duration `river:"expiry_window,attr,optional"`
+	VerifyIdentity bool          `river:"verify_identity,attr,optional"`
+
+	HTTPClientConfig HTTPClientConfig `river:"http_client_config,block,optional"`
+	Gateway          Gateway          `river:"gateway,block,optional"`
+}
+
+// HTTPClientConfig is the proxy and TLS for every connection aws.auth
+// makes: STS, IMDS, the container endpoint, the exported transport and the
+// gateway's upstream.
+type HTTPClientConfig struct {
+	ProxyConfig *config.ProxyConfig `river:",squash"`
+	TLSConfig   config.TLSConfig    `river:"tls_config,block,optional"`
+	// Timeout bounds each call to STS, IMDS and the container endpoint.
+	Timeout time.Duration `river:"timeout,attr,optional"`
+}
+
+// Gateway configures the signing gateway.
+type Gateway struct {
+	AllowedHosts       []string         `river:"allowed_hosts,attr,optional"`
+	AllowRemoteClients bool             `river:"allow_remote_clients,attr,optional"`
+	MaxBodySize        units.Base2Bytes `river:"max_body_size,attr,optional"`
+}
+
+// Defaults.
+const (
+	DefaultTimeout     = 10 * time.Second
+	DefaultMaxBodySize = 32 * units.MiB
+)
+
+// SetToDefault implements river.Defaulter.
+func (a *Arguments) SetToDefault() {
+	*a = Arguments{
+		AssumeRoleDuration: awsauth.DefaultAssumeRoleDuration,
+		ExpiryWindow:       awsauth.DefaultExpiryWindow,
+		VerifyIdentity:     true,
+		HTTPClientConfig:   HTTPClientConfig{Timeout: DefaultTimeout},
+		Gateway:            Gateway{MaxBodySize: DefaultMaxBodySize},
+	}
+}
+
+// Validate implements river.Validator. It touches neither files nor network.
+func (a *Arguments) Validate() error {
+	cfg := a.config()
+	errs := []error{cfg.Validate()}
+	if a.HTTPClientConfig.ProxyConfig != nil {
+		if err := a.HTTPClientConfig.ProxyConfig.Validate(); err != nil {
+			errs = append(errs, fmt.Errorf("http_client_config: %w", err))
+		}
+	}
+	if err := a.HTTPClientConfig.TLSConfig.Validate(); err != nil {
+		errs = append(errs, fmt.Errorf("http_client_config: tls_config: %w", err))
+	}
+	if a.HTTPClientConfig.Timeout < 0 {
+		errs = append(errs, errors.New("http_client_config: timeout: must not be negative"))
+	}
+	if a.Gateway.MaxBodySize <= 0 {
+		errs = append(errs, fmt.Errorf("gateway: max_body_size: must be positive, got %d", a.Gateway.MaxBodySize))
+	}
+	for _, h := range a.Gateway.AllowedHosts {
+		if h == "" || strings.ContainsAny(h, "/?#@ ") {
+			errs = append(errs, fmt.Errorf("gateway: allowed_hosts: %q is not a host name (write it without scheme or path)", h))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (a *Arguments) config() awsauth.Config {
+	cfg := awsauth.Config{
+		Region:               a.Region,
+		Service:              a.Service,
+		AccessKeyID:          a.AccessKeyID,
+		SecretAccessKey:      string(a.SecretAccessKey),
+		SessionToken:         string(a.SessionToken),
+		Profile:              a.Profile,
+		WebIdentityTokenFile: a.WebIdentityTokenFile,
+		RoleARN:              a.RoleARN,
+		ExternalID:           a.ExternalID,
+		SessionName:          a.SessionName,
+		AssumeRoleDuration:   a.AssumeRoleDuration,
+		STSRegion:            a.STSRegion,
+		STSEndpoint:          a.STSEndpoint,
+		UseFIPSEndpoint:      a.UseFIPSEndpoint,
+		ExpiryWindow:         a.ExpiryWindow,
+		VerifyIdentity:       a.VerifyIdentity,
+	}
+	if a.SharedCredentialsFile != "" {
+		cfg.SharedCredentialsFiles = []string{a.SharedCredentialsFile}
+	}
+	if a.SharedConfigFile != "" {
+		cfg.SharedConfigFiles = []string{a.SharedConfigFile}
+	}
+	return cfg
+}
+
+// Convert returns the awsauth.Config, with an HTTP client honouring
+// http_client_config, and the round tripper requests are signed over.
+func (a *Arguments) Convert() (awsauth.Config, http.RoundTripper, error) {
+	cfg := a.config()
+	rt, err := a.HTTPClientConfig.roundTripper()
+	if err != nil {
+		return cfg, nil, err
+	}
+	timeout := a.HTTPClientConfig.Timeout
+	if timeout == 0 {
+		timeout = DefaultTimeout
+	}
+	cfg.HTTPClient = &http.Client{Transport: rt, Timeout: timeout}
+	return cfg, rt, nil
+}
+
+// roundTripper builds the transport with prometheus/common, as the agent's
+// own HTTP clients are built: TLS files are re-read when they change.
+func (h HTTPClientConfig) roundTripper() (http.RoundTripper, error) {
+	pc := promconfig.HTTPClientConfig{
+		TLSConfig:       *h.TLSConfig.Convert(),
+		FollowRedirects: false,
+		EnableHTTP2:     true,
+	}
+	if h.ProxyConfig != nil {
+		pc.ProxyConfig = h.ProxyConfig.Convert()
+	}
+	rt, err := promconfig.NewRoundTripperFromConfig(pc, "aws_auth")
+	if err != nil {
+		return nil, fmt.Errorf("http_client_config: %w", err)
+	}
+	return rt, nil
+}
