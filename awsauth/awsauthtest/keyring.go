@@ -93,3 +93,18 @@ func requestID() string {
 	s := base64.RawURLEncoding.EncodeToString(b)
 	return strings.ToLower(s[:8] + "-" + s[8:12] + "-" + s[12:16] + "-" + s[16:20])
 }
+
+// Secrets lists the secret access keys and session tokens of every key the
+// keyring holds, for tests that look for leaks.
+func (k *Keyring) Secrets() []string {
+	k.mu.RLock()
+	defer k.mu.RUnlock()
+	out := make([]string, 0, 2*len(k.keys))
+	for _, key := range k.keys {
+		out = append(out, key.SecretAccessKey)
+		if key.SessionToken != "" {
+			out = append(out, key.SessionToken)
+		}
+	}
+	return out
+}

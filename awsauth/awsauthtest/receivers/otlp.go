@@ -1,0 +1,135 @@
+// Package receivers holds fake AWS telemetry endpoints for tests: X-Ray and
+// CloudWatch Logs OTLP/HTTP, Amazon Managed Service for Prometheus remote
+// write, and a Loki push API behind API Gateway. Each verifies SigV4 with
+// the awsauthtest verifier, decodes what it receives as the real service
+// would, and counts it.
+package receivers
+
+import (
+	"bytes"
+	"compress/gzip"
+	"fmt"
+	"io"
+	"net/http"
+	"sync"
+
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest"
+	"go.opentelemetry.io/collector/pdata/plog/plogotlp"
+	"go.opentelemetry.io/collector/pdata/ptrace/ptraceotlp"
+)
+
+// OTLP is a fake X-Ray (/v1/traces, service xray) or CloudWatch Logs
+// (/v1/logs, service logs) OTLP endpoint.
+type OTLP struct {
+	Endpoint *awsauthtest.Endpoint
+	// RequireHeaders must be present on every request (CloudWatch Logs
+	// wants x-aws-log-group and x-aws-log-stream).
+	RequireHeaders []string
+
+	mu      sync.Mutex
+	spans   []string // span names
+	records []string // log bodies
+	headers []http.Header
+}
+
+// NewOTLP returns an OTLP endpoint verifying for service.
+func NewOTLP(keys *awsauthtest.Keyring, service string) *OTLP {
+	o := &OTLP{}
+	o.Endpoint = &awsauthtest.Endpoint{Verifier: &awsauthtest.Verifier{Keys: keys, Service: service, JSON: true}, Next: o.serve}
+	return o
+}
+
+func (o *OTLP) ServeHTTP(w http.ResponseWriter, r *http.Request) { o.Endpoint.ServeHTTP(w, r) }
+
+func (o *OTLP) serve(w http.ResponseWriter, r *http.Request, body []byte, _ awsauthtest.Caller) {
+	for _, h := range o.RequireHeaders {
+		if r.Header.Get(h) == "" {
+			http.Error(w, fmt.Sprintf(`{"message":"missing header %s"}`, h), http.StatusBadRequest)
+			return
+		}
+	}
+	if r.Header.Get("Content-Encoding") == "gzip" {
+		zr, err := gzip.NewReader(bytes.NewReader(body))
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		if body, err = io.ReadAll(zr); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+	}
+	switch r.URL.Path {
+	case "/v1/traces":
+		req := ptraceotlp.NewExportRequest()
+		if err := req.UnmarshalProto(body); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		var names []string
+		rss := req.Traces().ResourceSpans()
+		for i := 0; i < rss.Len(); i++ {
+			sss := rss.At(i).ScopeSpans()
+			for j := 0; j < sss.Len(); j++ {
+				spans := sss.At(j).Spans()
+				for k := 0; k < spans.Len(); k++ {
+					names = append(names, spans.At(k).Name())
+				}
+			}
+		}
+		o.mu.Lock()
+		o.spans = append(o.spans, names...)
+		o.headers = append(o.headers, r.Header.Clone())
+		o.mu.Unlock()
+		out, _ := ptraceotlp.NewExportResponse().MarshalProto()
+		w.Header().Set("Content-Type", "application/x-protobuf")
+		_, _ = w.Write(out)
+	case "/v1/logs":
+		req := plogotlp.NewExportRequest()
+		if err := req.UnmarshalProto(body); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		var bodies []string
+		rls := req.Logs().ResourceLogs()
+		for i := 0; i < rls.Len(); i++ {
+			sls := rls.At(i).ScopeLogs()
+			for j := 0; j < sls.Len(); j++ {
+				lrs := sls.At(j).LogRecords()
+				for k := 0; k < lrs.Len(); k++ {
+					bodies = append(bodies, lrs.At(k).Body().AsString())
+				}
+			}
+		}
+		o.mu.Lock()
+		o.records = append(o.records, bodies...)
+		o.headers = append(o.headers, r.Header.Clone())
+		o.mu.Unlock()
+		out, _ := plogotlp.NewExportResponse().MarshalProto()
+		w.Header().Set("Content-Type", "application/x-protobuf")
+		_, _ = w.Write(out)
+	default:
+		http.NotFound(w, r)
+	}
+}
+
+// Spans returns the names of the spans received.
+func (o *OTLP) Spans() []string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return append([]string(nil), o.spans...)
+}
+
+// Records returns the bodies of the log records received.
+func (o *OTLP) Records() []string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return append([]string(nil), o.records...)
+}
+
+// Headers returns the headers of the accepted requests.
+func (o *OTLP) Headers() []http.Header {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return append([]http.Header(nil), o.headers...)
+}

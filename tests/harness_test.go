@@ -1,0 +1,193 @@
+package tests
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/flow-aws-auth/flow-aws-auth/agentrun"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest"
+	_ "github.com/flow-aws-auth/flow-aws-auth/component/aws/auth"
+	"github.com/grafana/agent/component"
+	_ "github.com/grafana/agent/component/all"
+	"github.com/grafana/agent/pkg/flow"
+)
+
+const (
+	baseKeyID  = "AKIAIOSFODNN7EXAMPLE"
+	baseSecret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+	baseARN    = "arn:aws:iam::111122223333:user/agent"
+	roleARN    = "arn:aws:iam::444455556666:role/telemetry-writer"
+	externalID = "tenant-42"
+)
+
+// harness is a fake AWS (an STS and a keyring) and an agent under test.
+type harness struct {
+	t      *testing.T
+	keys   *awsauthtest.Keyring
+	sts    *awsauthtest.STS
+	stsURL string
+	logs   *syncBuffer
+	agent  *agentrun.Agent
+	dir    string
+}
+
+func newHarness(t *testing.T) *harness {
+	t.Helper()
+	isolateEnv(t)
+	keys := awsauthtest.NewKeyring(awsauthtest.Key{AccessKeyID: baseKeyID, SecretAccessKey: baseSecret, ARN: baseARN, Account: "111122223333", UserID: "AIDAEXAMPLEUSER"})
+	sts := &awsauthtest.STS{Keys: keys}
+	sts.RequireExternalID(roleARN, externalID)
+	h := &harness{t: t, keys: keys, sts: sts, logs: &syncBuffer{}, dir: t.TempDir()}
+	h.stsURL = h.serve(sts)
+	return h
+}
+
+// serve starts handler on loopback and returns its URL.
+func (h *harness) serve(handler http.Handler) string {
+	srv := httptest.NewServer(handler)
+	h.t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// start runs an agent on config, in which ${STS} stands for the fake STS.
+func (h *harness) start(config string) {
+	h.t.Helper()
+	if err := h.load(config); err != nil {
+		h.t.Fatalf("loading config: %v\n%s", err, config)
+	}
+}
+
+func (h *harness) load(config string) error {
+	config = strings.ReplaceAll(config, "${STS}", h.stsURL)
+	src, err := flow.ParseSource("config.river", []byte(config))
+	if err != nil {
+		return err
+	}
+	a, err := agentrun.Start(context.Background(), agentrun.Options{
+		ListenAddr:  freeAddr(h.t),
+		StoragePath: h.dir,
+		LogWriter:   h.logs,
+		LogLevel:    "debug",
+		Load:        func() (*flow.Source, error) { return src, nil },
+	})
+	if err != nil {
+		return err
+	}
+	h.agent = a
+	h.t.Cleanup(a.Stop)
+	return nil
+}
+
+// health returns the health of a component.
+func (h *harness) health(id string) component.Health {
+	info, err := h.agent.Flow.GetComponent(component.ParseID(id), component.InfoOptions{GetHealth: true})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return info.Health
+}
+
+// get fetches a path of the agent's HTTP server.
+func (h *harness) get(path string) []byte {
+	h.t.Helper()
+	resp, err := http.Get("http://" + h.agent.Addr + path)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 {
+		h.t.Fatalf("GET %s: %d %s", path, resp.StatusCode, b)
+	}
+	return b
+}
+
+// componentJSON is the UI API's detail of a component.
+func (h *harness) componentJSON(id string) map[string]any {
+	var out map[string]any
+	if err := json.Unmarshal(h.get("/api/v0/web/components/"+id), &out); err != nil {
+		h.t.Fatal(err)
+	}
+	return out
+}
+
+// secrets lists every secret the fake AWS knows: the base key and each
+// issued session's secret and token.
+func (h *harness) secrets() []string {
+	return h.keys.Secrets()
+}
+
+// assertNoSecret fails if any secret appears in text.
+func (h *harness) assertNoSecret(where string, text []byte) {
+	h.t.Helper()
+	for _, s := range h.secrets() {
+		if len(s) >= 8 && bytes.Contains(text, []byte(s)) {
+			h.t.Fatalf("a secret (%s...) appears in %s", s[:4], where)
+		}
+	}
+}
+
+func eventually(t *testing.T, within time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("not within %s: %s", within, what)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// isolateEnv keeps the machine's AWS setup out of the tests.
+func isolateEnv(t *testing.T) {
+	t.Helper()
+	for _, kv := range os.Environ() {
+		name, _, _ := strings.Cut(kv, "=")
+		if strings.HasPrefix(name, "AWS_") {
+			t.Setenv(name, "")
+			os.Unsetenv(name)
+		}
+	}
+	t.Setenv("HOME", t.TempDir())
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+}
+
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) Bytes() []byte {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return append([]byte(nil), b.buf.Bytes()...)
+}
+
+func sprintf(format string, args ...any) string { return fmt.Sprintf(format, args...) }
