@@ -61,6 +61,11 @@ func NewChain(cfg Config) (*Chain, error) {
 		return nil, err
 	}
 	c := &Chain{cfg: cfg}
+	if f := cfg.WebIdentityTokenFile; f != "" {
+		if _, err := os.Stat(f); err != nil {
+			return nil, fieldErrorf("web_identity_token_file", "cannot read the token file: %v", unwrapPathError(err))
+		}
+	}
 	if _, explicit := c.profileName(); explicit {
 		if _, err := c.loadProfile(context.Background()); err != nil {
 			return nil, err

@@ -1,0 +1,63 @@
+package river
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/grafana/river"
+	"github.com/grafana/river/token/builder"
+)
+
+func TestDefaultsAndConversion(t *testing.T) {
+	var a Arguments
+	err := river.Unmarshal([]byte(`
+		region            = "eu-west-1"
+		access_key_id     = "AKIAIOSFODNN7EXAMPLE"
+		secret_access_key = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+		role_arn          = "arn:aws:iam::123456789012:role/writer"
+		external_id       = "tenant-42"
+		gateway { allowed_hosts = ["loki.internal.example"] }
+	`), &a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.AssumeRoleDuration != 15*time.Minute || a.ExpiryWindow != 5*time.Minute || !a.VerifyIdentity || a.Gateway.MaxBodySize != DefaultMaxBodySize {
+		t.Fatalf("defaults not applied: %+v", a)
+	}
+	cfg, rt, err := a.Convert()
+	if err != nil || rt == nil || cfg.HTTPClient == nil || cfg.HTTPClient.Timeout != DefaultTimeout {
+		t.Fatalf("convert: %v %v", err, cfg.HTTPClient)
+	}
+	if cfg.SecretAccessKey != "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY" || cfg.ExternalID != "tenant-42" || cfg.RoleARN != "arn:aws:iam::123456789012:role/writer" {
+		t.Fatalf("config %+v", cfg)
+	}
+}
+
+func TestValidationNamesTheField(t *testing.T) {
+	for text, want := range map[string]string{
+		`external_id = "x-1"`:                                                           "external_id: requires role_arn",
+		`gateway { allowed_hosts = ["https://x/y"] }`:                                   `gateway: allowed_hosts: "https://x/y" is not a host name`,
+		`http_client_config { timeout = "-1s" }`:                                        "http_client_config: timeout: must not be negative",
+		"http_client_config {\n tls_config {\n ca_pem = \"x\"\n ca_file = \"y\"\n }\n}": "at most one of ca_pem and ca_file must be configured",
+	} {
+		var a Arguments
+		err := river.Unmarshal([]byte(text), &a)
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: got %v, want %q", text, err, want)
+		}
+	}
+}
+
+// The UI renders arguments as River text: secrets show as (secret).
+func TestSecretsRenderMasked(t *testing.T) {
+	var a Arguments
+	a.SetToDefault()
+	a.AccessKeyID, a.SecretAccessKey, a.SessionToken = "AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "session-token-value"
+	f := builder.NewFile()
+	f.Body().AppendFrom(a)
+	text := string(f.Bytes())
+	if strings.Contains(text, "EXAMPLEKEY") || strings.Contains(text, "session-token-value") || !strings.Contains(text, "(secret)") {
+		t.Fatalf("rendered arguments:\n%s", text)
+	}
+}
