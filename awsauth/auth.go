@@ -33,6 +33,14 @@ func New(cfg Config, stats *Stats, onRefresh func(error)) (*Auth, error) {
 	return &Auth{Config: cfg, Chain: chain, Cache: NewCache(chain, opts), Stats: stats, Clock: &Clock{}}, nil
 }
 
+// WithService returns an Auth that shares a's credentials, counters and
+// clock but signs for service (empty: inferred from each host).
+func (a *Auth) WithService(service string) *Auth {
+	b := *a
+	b.Config.Service = service
+	return &b
+}
+
 // Transport returns a signing transport over base (nil: http.DefaultTransport).
 func (a *Auth) Transport(base http.RoundTripper) *Transport {
 	return &Transport{

@@ -7,6 +7,7 @@ package auth
 import (
 	"context"
 	"net/http"
+	"reflect"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -122,13 +123,23 @@ func (c *Component) Update(args component.Arguments) error {
 		return err
 	}
 	inst := &instance{args: a, base: base}
+	old := c.cur.Load()
+	if old != nil && sameCredentials(old.args, a) {
+		// Keep the credentials: a reload that only changes how requests
+		// are signed or the gateway must not cost a refresh.
+		inst.auth = old.auth.WithService(a.Service)
+		inst.base = old.base
+		c.cur.Store(inst)
+		c.publish()
+		return nil
+	}
 	inst.auth, err = awsauth.New(cfg, c.stats, func(err error) { c.refreshed(inst, err) })
 	if err != nil {
 		return err
 	}
-	old := c.cur.Swap(inst)
-	if old != nil && old.args.Region != a.Region {
-		level.Info(c.log).Log("msg", "aws.auth arguments changed", "region", inst.auth.Chain.Region())
+	c.cur.Store(inst)
+	if old != nil {
+		level.Info(c.log).Log("msg", "aws.auth credential arguments changed; resolving credentials anew", "region", inst.auth.Chain.Region())
 	}
 	select {
 	case c.updated <- struct{}{}:
@@ -138,11 +149,18 @@ func (c *Component) Update(args component.Arguments) error {
 	return nil
 }
 
+// sameCredentials reports whether a and b resolve the same credentials.
+func sameCredentials(a, b Arguments) bool {
+	a.Service, b.Service = "", ""
+	a.Gateway, b.Gateway = awsriver.Gateway{}, awsriver.Gateway{}
+	return reflect.DeepEqual(a, b)
+}
+
 // refreshed is told the outcome of each refresh of inst.
 func (c *Component) refreshed(inst *instance, err error) {
-	c.metrics.refreshed(inst, err)
-	if c.cur.Load() != inst {
-		return
+	c.metrics.refreshed(err)
+	if c.cur.Load().auth.Cache != inst.auth.Cache {
+		return // replaced by an update with other credential arguments
 	}
 	if err != nil {
 		level.Warn(c.log).Log("msg", "refreshing AWS credentials failed", "err", err)

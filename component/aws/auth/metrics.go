@@ -78,7 +78,7 @@ func (m *metrics) response(service string, status int, e *awsauth.APIError) {
 	m.responsesTotal.WithLabelValues(service, class, code).Inc()
 }
 
-func (m *metrics) refreshed(_ *instance, err error) {
+func (m *metrics) refreshed(err error) {
 	if err != nil {
 		m.refreshesTotal.WithLabelValues("failure", string(awsauth.ClassOf(err))).Inc()
 		return

@@ -1,0 +1,126 @@
+package auth
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/go-kit/log"
+	"github.com/grafana/agent/component"
+	httpservice "github.com/grafana/agent/service/http"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+type exportsLog struct {
+	mu  sync.Mutex
+	all []Exports
+}
+
+func (l *exportsLog) last() Exports {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.all[len(l.all)-1]
+}
+
+func testOptions(l *exportsLog) component.Options {
+	return component.Options{
+		ID:         "aws.auth.test",
+		Logger:     log.NewNopLogger(),
+		Registerer: prometheus.NewRegistry(),
+		OnStateChange: func(e component.Exports) {
+			l.mu.Lock()
+			l.all = append(l.all, e.(Exports))
+			l.mu.Unlock()
+		},
+		GetServiceData: func(name string) (interface{}, error) {
+			return httpservice.Data{HTTPListenAddr: "0.0.0.0:12345", BaseHTTPPath: "/api/v0/component/"}, nil
+		},
+	}
+}
+
+func staticArgs(region string) Arguments {
+	var a Arguments
+	a.SetToDefault()
+	a.Region, a.AccessKeyID, a.SecretAccessKey = region, "AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+	a.VerifyIdentity = false
+	return a
+}
+
+func TestExportsKeepTheirIdentityAcrossUpdates(t *testing.T) {
+	var l exportsLog
+	c, err := New(testOptions(&l), staticArgs("us-east-1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := l.last()
+	if first.GatewayURL != "http://127.0.0.1:12345/api/v0/component/aws.auth.test" {
+		t.Fatalf("gateway_url %q", first.GatewayURL)
+	}
+	if first.Credentials.AccessKeyID != "" {
+		t.Fatal("credentials exported before any refresh")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { _ = c.Run(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+
+	deadline := time.Now().Add(5 * time.Second)
+	for l.last().Credentials.AccessKeyID == "" {
+		if time.Now().After(deadline) {
+			t.Fatal("credentials never exported")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	// A reload that changes only the service keeps the credentials.
+	withService := staticArgs("us-east-1")
+	withService.Service = "aps"
+	before := l.last().Credentials
+	if err := c.Update(withService); err != nil {
+		t.Fatal(err)
+	}
+	if got := l.last(); got.Credentials != before || c.CurrentHealth().Health != component.HealthTypeHealthy || c.cur.Load().auth.Config.Service != "aps" {
+		t.Fatalf("service-only update lost the credentials: %+v", got.Credentials)
+	}
+
+	// Refreshes of the kept credentials are still exported.
+	cache := c.cur.Load().auth.Cache
+	current, _ := cache.Current()
+	l.mu.Lock()
+	published := len(l.all)
+	l.mu.Unlock()
+	if _, err := cache.ForceRefresh(ctx, current); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		l.mu.Lock()
+		n := len(l.all)
+		l.mu.Unlock()
+		if n > published {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("a refresh after a service-only update was not exported")
+		}
+	}
+
+	// Another region resolves anew; the exports keep their identity.
+	if err := c.Update(staticArgs("eu-west-1")); err != nil {
+		t.Fatal(err)
+	}
+	after := l.last()
+	if after.Transport != first.Transport || after.Handler != first.Handler || after.GatewayURL != first.GatewayURL {
+		t.Fatal("an update changed the identity of an export")
+	}
+	if got := c.cur.Load().auth.Chain.Region(); got != "eu-west-1" {
+		t.Fatalf("region after update: %s", got)
+	}
+	for deadline := time.Now().Add(5 * time.Second); c.CurrentHealth().Health != component.HealthTypeHealthy; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("health %+v", c.CurrentHealth())
+		}
+	}
+	if d := c.DebugInfo().(DebugInfo); d.AccessKeyID != "AKIA************MPLE" || d.CredentialSource == "" {
+		t.Fatalf("debug info %+v", d)
+	}
+}
