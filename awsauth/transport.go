@@ -96,7 +96,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	creds, err := t.Source.Retrieve(req.Context())
 	if err != nil {
-		return nil, fmt.Errorf("cannot sign the request to %s: %w", canonicalHost(req), err)
+		return nil, &CredentialsError{Host: hostOnly(req), Err: err}
 	}
 	ownBody = false
 	resp, apiErr, err := t.send(req, p, p.first, creds, service, region)
@@ -253,6 +253,18 @@ func newPayload(req *http.Request) (*payload, error) {
 	first, _ := getBody()
 	return &payload{hash: hex.EncodeToString(sum[:]), first: first, getBody: getBody, buffered: true, size: int64(len(b))}, nil
 }
+
+// CredentialsError is returned when a request cannot be signed for want of
+// credentials: nothing was sent.
+type CredentialsError struct {
+	Host string
+	Err  error
+}
+
+func (e *CredentialsError) Error() string {
+	return "cannot sign the request to " + e.Host + ": " + e.Err.Error()
+}
+func (e *CredentialsError) Unwrap() error { return e.Err }
 
 // hostOnly is the request's host without port, for messages.
 func hostOnly(req *http.Request) string { return strings.ToLower(stripPort(canonicalHost(req))) }

@@ -50,6 +50,15 @@ func newHarness(t *testing.T) *harness {
 	sts.RequireExternalID(roleARN, externalID)
 	h := &harness{t: t, keys: keys, sts: sts, logs: &syncBuffer{}, dir: t.TempDir()}
 	h.stsURL = h.serve(sts)
+	t.Cleanup(func() {
+		if t.Failed() {
+			logs := h.logs.Bytes()
+			if len(logs) > 20000 {
+				logs = logs[len(logs)-20000:]
+			}
+			t.Logf("agent logs (tail):\n%s", logs)
+		}
+	})
 	return h
 }
 

@@ -52,6 +52,7 @@ type Component struct {
 
 	exportMu   sync.Mutex
 	gatewayURL string
+	pathPrefix string // this component's path on the agent's HTTP server
 }
 
 // instance is one configuration at work.
@@ -84,7 +85,7 @@ func New(opts component.Options, args Arguments) (*Component, error) {
 		ID:        otelcomponent.NewID(otelcomponent.Type(opts.ID)),
 		Extension: &extension{c: c},
 	}
-	c.gatewayURL = gatewayURL(opts)
+	c.pathPrefix, c.gatewayURL = componentPath(opts)
 	if err := c.Update(args); err != nil {
 		return nil, err
 	}

@@ -1,0 +1,121 @@
+package receivers
+
+import (
+	"math"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest"
+	"github.com/gogo/protobuf/proto"
+	"github.com/golang/snappy"
+	"github.com/prometheus/prometheus/prompb"
+)
+
+// AMP is a fake Amazon Managed Service for Prometheus remote write endpoint
+// (POST /workspaces/{id}/api/v1/remote_write, service aps): snappy-framed
+// protobuf WriteRequests, each sample counted by series and timestamp so
+// that duplicates and losses show.
+type AMP struct {
+	Endpoint *awsauthtest.Endpoint
+	// FailStatus, when nonzero, is answered to every signed request.
+	FailStatus atomic.Int32
+
+	mu      sync.Mutex
+	samples map[string]int // "series@timestamp" -> times received
+	values  map[string][]float64
+	failed  int
+}
+
+// NewAMP returns an AMP endpoint verifying for service aps.
+func NewAMP(keys *awsauthtest.Keyring) *AMP {
+	a := &AMP{samples: map[string]int{}, values: map[string][]float64{}}
+	a.Endpoint = &awsauthtest.Endpoint{Verifier: &awsauthtest.Verifier{Keys: keys, Service: "aps", JSON: true}, Next: a.serve}
+	return a
+}
+
+func (a *AMP) ServeHTTP(w http.ResponseWriter, r *http.Request) { a.Endpoint.ServeHTTP(w, r) }
+
+func (a *AMP) serve(w http.ResponseWriter, r *http.Request, body []byte, _ awsauthtest.Caller) {
+	if s := a.FailStatus.Load(); s != 0 {
+		a.mu.Lock()
+		a.failed++
+		a.mu.Unlock()
+		w.Header().Set("X-Amzn-ErrorType", "ServiceUnavailableException")
+		http.Error(w, `{"message":"Service Unavailable"}`, int(s))
+		return
+	}
+	if !strings.HasPrefix(r.URL.Path, "/workspaces/") || !strings.HasSuffix(r.URL.Path, "/api/v1/remote_write") {
+		http.Error(w, `{"message":"not found"}`, http.StatusNotFound)
+		return
+	}
+	raw, err := snappy.Decode(nil, body)
+	if err != nil {
+		http.Error(w, `{"message":"snappy: `+err.Error()+`"}`, http.StatusBadRequest)
+		return
+	}
+	var req prompb.WriteRequest
+	if err := proto.Unmarshal(raw, &req); err != nil {
+		http.Error(w, `{"message":"proto: `+err.Error()+`"}`, http.StatusBadRequest)
+		return
+	}
+	a.mu.Lock()
+	for _, ts := range req.Timeseries {
+		series := seriesKey(ts.Labels)
+		for _, s := range ts.Samples {
+			if math.IsNaN(s.Value) {
+				continue // staleness markers
+			}
+			a.samples[series+"@"+strconv.FormatInt(s.Timestamp, 10)]++
+			a.values[series] = append(a.values[series], s.Value)
+		}
+	}
+	a.mu.Unlock()
+	w.WriteHeader(http.StatusOK)
+}
+
+func seriesKey(labels []prompb.Label) string {
+	parts := make([]string, len(labels))
+	for i, l := range labels {
+		parts[i] = l.Name + "=" + l.Value
+	}
+	sort.Strings(parts)
+	return "{" + strings.Join(parts, ",") + "}"
+}
+
+// Values returns the values received for each series whose key contains
+// match, e.g. `__name__=test_metric`.
+func (a *AMP) Values(match string) map[string][]float64 {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	out := map[string][]float64{}
+	for k, v := range a.values {
+		if strings.Contains(k, match) {
+			out[k] = append([]float64(nil), v...)
+		}
+	}
+	return out
+}
+
+// Duplicates lists the samples received more than once.
+func (a *AMP) Duplicates() []string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	var out []string
+	for k, n := range a.samples {
+		if n > 1 {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// Failed counts the requests answered with FailStatus.
+func (a *AMP) Failed() int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.failed
+}

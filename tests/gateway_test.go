@@ -1,0 +1,256 @@
+package tests
+
+import (
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest/receivers"
+)
+
+// fakeAWSEndpoints serves AMP and a Loki behind API Gateway over TLS for
+// their real host names, reached through a CONNECT proxy: the way an agent
+// reaches AWS through a corporate proxy with a private CA.
+type fakeAWSEndpoints struct {
+	amp    *receivers.AMP
+	loki   *receivers.Loki
+	server *awsauthtest.AWSServer
+	proxy  *awsauthtest.Proxy
+}
+
+const (
+	ampHost  = "aps-workspaces.us-east-1.amazonaws.com"
+	lokiHost = "a1b2c3d4e5.execute-api.us-east-1.amazonaws.com"
+	ampPath  = "/workspaces/ws-1/api/v1/remote_write"
+	lokiPath = "/prod/loki/api/v1/push"
+)
+
+func newFakeAWSEndpoints(t *testing.T, keys *awsauthtest.Keyring) *fakeAWSEndpoints {
+	f := &fakeAWSEndpoints{amp: receivers.NewAMP(keys), loki: receivers.NewLoki(keys)}
+	f.server = awsauthtest.NewAWSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.Host {
+		case ampHost:
+			f.amp.ServeHTTP(w, r)
+		case lokiHost:
+			f.loki.ServeHTTP(w, r)
+		default:
+			http.NotFound(w, r)
+		}
+	}), "*.us-east-1.amazonaws.com", "*.execute-api.us-east-1.amazonaws.com")
+	t.Cleanup(f.server.Close)
+	f.proxy = awsauthtest.NewProxy(f.server.Listener.Addr().String())
+	t.Cleanup(f.proxy.Close)
+	return f
+}
+
+// authBlock is an aws.auth with the cross-account role, reaching the fake
+// endpoints through the proxy and trusting their CA.
+func (f *fakeAWSEndpoints) authBlock(label, extra string) string {
+	return fmt.Sprintf(`
+aws.auth %q {
+	region            = "us-east-1"
+	access_key_id     = %q
+	secret_access_key = %q
+	role_arn          = %q
+	external_id       = %q
+	sts_endpoint      = "${STS}"
+	http_client_config {
+		proxy_url = %q
+		no_proxy  = "127.0.0.1"
+		tls_config { ca_pem = %q }
+	}
+	%s
+}
+`, label, baseKeyID, baseSecret, roleARN, externalID, f.proxy.URL, f.server.CAPEM, extra)
+}
+
+// scrapeTarget serves ten gauges whose value is the scrape's number, so
+// that each sample says which scrape produced it.
+type scrapeTarget struct{ scrapes atomic.Int64 }
+
+func (s *scrapeTarget) ServeHTTP(w http.ResponseWriter, _ *http.Request) {
+	n := s.scrapes.Add(1)
+	w.Header().Set("Content-Type", "text/plain; version=0.0.4")
+	fmt.Fprintln(w, "# TYPE test_metric gauge")
+	for i := 0; i < 10; i++ {
+		fmt.Fprintf(w, "test_metric{i=\"%d\"} %d\n", i, n)
+	}
+}
+
+// assertAllScrapesArrived waits until every sample of scrapes 1..n has
+// arrived, and checks that none arrived twice.
+func assertAllScrapesArrived(t *testing.T, amp *receivers.AMP, n int64, within time.Duration) {
+	t.Helper()
+	var missing string
+	deadline := time.Now().Add(within)
+	for {
+		missing = ""
+		values := amp.Values("__name__=test_metric")
+		for i := 0; i < 10 && missing == ""; i++ {
+			seen := map[float64]bool{}
+			for k, vs := range values {
+				if strings.Contains(k, fmt.Sprintf("i=%d,", i)) || strings.Contains(k, fmt.Sprintf("i=%d}", i)) {
+					for _, v := range vs {
+						seen[v] = true
+					}
+				}
+			}
+			for k := int64(1); k <= n; k++ {
+				if !seen[float64(k)] {
+					missing = fmt.Sprintf("series i=%d lacks the sample of scrape %d", i, k)
+					break
+				}
+			}
+		}
+		if missing == "" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("samples lost: %s", missing)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if d := amp.Duplicates(); len(d) > 0 {
+		t.Fatalf("%d samples arrived more than once, e.g. %s", len(d), d[0])
+	}
+}
+
+func remoteWriteConfig(f *fakeAWSEndpoints, target string) string {
+	return f.authBlock("amp", "") + fmt.Sprintf(`
+prometheus.scrape "target" {
+	targets         = [{"__address__" = %q}]
+	forward_to      = [prometheus.remote_write.amp.receiver]
+	scrape_interval = "500ms"
+	scrape_timeout  = "400ms"
+}
+
+prometheus.remote_write "amp" {
+	endpoint {
+		url = aws.auth.amp.gateway_url + "/%s%s"
+		queue_config {
+			batch_send_deadline = "200ms"
+			min_backoff         = "100ms"
+			max_backoff         = "2s"
+		}
+	}
+}
+`, target, ampHost, ampPath)
+}
+
+// Unmodified prometheus.remote_write, fed by a real scrape, writes through
+// the gateway to a fake AMP that verifies every signature: every sample
+// arrives exactly once.
+func TestRemoteWriteThroughTheGateway(t *testing.T) {
+	h := newHarness(t)
+	f := newFakeAWSEndpoints(t, h.keys)
+	target := &scrapeTarget{}
+	h.start(remoteWriteConfig(f, strings.TrimPrefix(h.serve(target), "http://")))
+
+	eventually(t, 10*time.Second, "five scrapes", func() bool { return target.scrapes.Load() >= 5 })
+	assertAllScrapesArrived(t, f.amp, target.scrapes.Load(), 20*time.Second)
+	if _, rejected := f.amp.Endpoint.Counts(); len(rejected) != 0 {
+		t.Fatalf("AMP rejected requests: %v", rejected)
+	}
+	if targets := f.proxy.Targets(); len(targets) == 0 || targets[0] != ampHost+":443" {
+		t.Fatalf("proxy targets %v", targets)
+	}
+	h.assertNoSecret("the logs", h.logs.Bytes())
+}
+
+// AMP answers 503 for 60 seconds, then recovers: remote_write retries
+// through the gateway and nothing is lost.
+func TestRemoteWriteSurvivesA503Storm(t *testing.T) {
+	h := newHarness(t)
+	f := newFakeAWSEndpoints(t, h.keys)
+	target := &scrapeTarget{}
+	h.start(remoteWriteConfig(f, strings.TrimPrefix(h.serve(target), "http://")))
+	// remote_write reads its WAL every 15s when not notified.
+	eventually(t, 30*time.Second, "the first samples", func() bool { return len(f.amp.Values("test_metric")) > 0 })
+
+	f.amp.FailStatus.Store(503)
+	time.Sleep(60 * time.Second)
+	if f.amp.Failed() == 0 {
+		t.Fatal("no request met the outage")
+	}
+	f.amp.FailStatus.Store(0)
+	n := target.scrapes.Load()
+	assertAllScrapesArrived(t, f.amp, n, 60*time.Second)
+}
+
+// Credentials that expire every few seconds are refreshed ahead of time:
+// no request is refused and nothing is lost.
+func TestRemoteWriteAcrossCredentialRefreshes(t *testing.T) {
+	h := newHarness(t)
+	h.sts.TTL = 4 * time.Second
+	f := newFakeAWSEndpoints(t, h.keys)
+	target := &scrapeTarget{}
+	h.start(remoteWriteConfig(f, strings.TrimPrefix(h.serve(target), "http://")))
+	time.Sleep(12 * time.Second)
+	if n := len(h.sts.CallsOf("AssumeRole")); n < 3 {
+		t.Fatalf("only %d AssumeRole calls in 12s with 4s credentials", n)
+	}
+	assertAllScrapesArrived(t, f.amp, target.scrapes.Load(), 20*time.Second)
+	if _, rejected := f.amp.Endpoint.Counts(); len(rejected) != 0 {
+		t.Fatalf("requests refused across refreshes: %v", rejected)
+	}
+}
+
+// Unmodified loki.write, fed by loki.source.file, pushes through the
+// gateway to a Loki behind API Gateway (execute-api): all lines arrive, in
+// order.
+func TestLokiWriteThroughTheGateway(t *testing.T) {
+	h := newHarness(t)
+	f := newFakeAWSEndpoints(t, h.keys)
+	logFile := filepath.Join(h.dir, "app.log")
+	if err := os.WriteFile(logFile, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	h.start(f.authBlock("loki", "") + fmt.Sprintf(`
+loki.source.file "app" {
+	targets    = [{"__path__" = %q, "job" = "app"}]
+	forward_to = [loki.write.api_gateway.receiver]
+}
+
+loki.write "api_gateway" {
+	endpoint {
+		url            = aws.auth.loki.gateway_url + "/%s%s"
+		batch_wait     = "200ms"
+		min_backoff_period = "100ms"
+	}
+}
+`, logFile, lokiHost, lokiPath))
+
+	const n = 200
+	var want []string
+	file, err := os.OpenFile(logFile, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(time.Second) // let the tailer open the file
+	for i := 0; i < n; i++ {
+		line := fmt.Sprintf("line %03d", i)
+		want = append(want, line)
+		fmt.Fprintln(file, line)
+	}
+	file.Close()
+	var got []string
+	eventually(t, 20*time.Second, "all lines arrive", func() bool {
+		got = nil
+		for _, lines := range f.loki.Lines() {
+			got = append(got, lines...)
+		}
+		return len(got) >= n
+	})
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("lines differ from those written:\n%v", got)
+	}
+	if _, rejected := f.loki.Endpoint.Counts(); len(rejected) != 0 {
+		t.Fatalf("requests rejected: %v", rejected)
+	}
+}
