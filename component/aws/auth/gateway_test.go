@@ -1,0 +1,213 @@
+package auth
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/alecthomas/units"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest"
+	"github.com/grafana/agent/component/common/config"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+)
+
+const (
+	testKeyID  = "AKIAIOSFODNN7EXAMPLE"
+	testSecret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+	prefix     = "/api/v0/component/aws.auth.test"
+)
+
+// gatewayFixture is aws.auth reaching a TLS fake AWS through a proxy.
+type gatewayFixture struct {
+	c        *Component
+	keys     *awsauthtest.Keyring
+	upstream http.HandlerFunc
+	seen     chan *http.Request
+}
+
+func newGatewayFixture(t testing.TB, edit func(*Arguments)) *gatewayFixture {
+	t.Helper()
+	f := &gatewayFixture{keys: awsauthtest.NewKeyring(awsauthtest.Key{AccessKeyID: testKeyID, SecretAccessKey: testSecret}), seen: make(chan *http.Request, 10)}
+	verifier := &awsauthtest.Verifier{Keys: f.keys, JSON: true}
+	server := awsauthtest.NewAWSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		if _, err := verifier.Verify(r, body); err != nil {
+			err.Write(w)
+			return
+		}
+		f.seen <- r
+		if f.upstream != nil {
+			f.upstream(w, r)
+			return
+		}
+		_, _ = w.Write(body) // echo
+	}), "*.us-east-1.amazonaws.com", "loki.internal.example")
+	t.Cleanup(server.Close)
+	proxy := awsauthtest.NewProxy(server.Listener.Addr().String())
+	t.Cleanup(proxy.Close)
+	proxyURL, _ := url.Parse(proxy.URL)
+
+	args := staticArgs("us-east-1")
+	args.HTTPClientConfig.ProxyConfig = &config.ProxyConfig{ProxyURL: config.URL{URL: proxyURL}}
+	args.HTTPClientConfig.TLSConfig.CA = server.CAPEM
+	if edit != nil {
+		edit(&args)
+	}
+	var l exportsLog
+	c, err := New(testOptions(&l), args)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.c = c
+	return f
+}
+
+func (f *gatewayFixture) do(method, target, remote string, body io.Reader, header http.Header) *httptest.ResponseRecorder {
+	r := httptest.NewRequest(method, prefix+target, body)
+	r.RemoteAddr = remote
+	for k, v := range header {
+		r.Header[k] = v
+	}
+	w := httptest.NewRecorder()
+	f.c.Handler().ServeHTTP(w, r)
+	return w
+}
+
+func TestGatewayForwardsSignedAndFaithfully(t *testing.T) {
+	f := newGatewayFixture(t, nil)
+	f.upstream = func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Retry-After", "7")
+		w.Header().Set("X-Upstream", "yes")
+		w.WriteHeader(http.StatusTooManyRequests)
+		_, _ = w.Write([]byte(`{"message":"slow down"}`))
+	}
+	hdr := http.Header{
+		"Authorization":        {"Bearer client-token"},
+		"Connection":           {"X-Drop-Me"},
+		"X-Drop-Me":            {"1"},
+		"X-Custom":             {"kept"},
+		"Content-Type":         {"application/x-protobuf"},
+		"X-Amz-Security-Token": {"client-supplied"},
+	}
+	w := f.do("POST", "/aps-workspaces.us-east-1.amazonaws.com/workspaces/ws-1/a%2Fb/c%20d?x=1%2F2&y=", "127.0.0.1:5000", strings.NewReader("payload"), hdr)
+	if w.Code != http.StatusTooManyRequests || w.Header().Get("Retry-After") != "7" || w.Header().Get("X-Upstream") != "yes" || w.Body.String() != `{"message":"slow down"}` {
+		t.Fatalf("relay: %d %v %q", w.Code, w.Header(), w.Body.String())
+	}
+	up := <-f.seen
+	if up.RequestURI != "/workspaces/ws-1/a%2Fb/c%20d?x=1%2F2&y=" {
+		t.Fatalf("upstream path %q", up.RequestURI)
+	}
+	auth := up.Header.Get("Authorization")
+	if !strings.Contains(auth, "/us-east-1/aps/aws4_request") || !strings.Contains(auth, "x-custom") || strings.Contains(auth, "x-drop-me") {
+		t.Fatalf("upstream Authorization %q", auth)
+	}
+	if up.Header.Get("X-Drop-Me") != "" || up.Header.Get("X-Amz-Security-Token") != "" || up.Header.Get("X-Custom") != "kept" {
+		t.Fatalf("upstream headers %v", up.Header)
+	}
+}
+
+func TestGatewayRefusals(t *testing.T) {
+	f := newGatewayFixture(t, func(a *Arguments) {
+		a.Gateway.MaxBodySize = units.KiB
+		a.Gateway.AllowedHosts = []string{"loki.internal.example"}
+		a.Service = "execute-api"
+	})
+	cases := []struct {
+		name, target, remote string
+		body                 io.Reader
+		status               int
+		reason, text         string
+	}{
+		{"remote client", "/aps-workspaces.us-east-1.amazonaws.com/x", "192.0.2.10:4000", nil, 403, "remote_client", "only loopback clients"},
+		{"host outside the allowlist", "/evil.example.com/x", "127.0.0.1:1", nil, 403, "host_not_allowed", `host "evil.example.com" is neither an AWS endpoint nor in gateway { allowed_hosts }`},
+		{"look-alike host", "/amazonaws.com.evil.net/x", "127.0.0.1:1", nil, 403, "host_not_allowed", "neither an AWS endpoint"},
+		{"AWS host on another port", "/sts.us-east-1.amazonaws.com:8443/x", "127.0.0.1:1", nil, 403, "host_not_allowed", "neither an AWS endpoint"},
+		{"userinfo", "/user@sts.amazonaws.com/x", "127.0.0.1:1", nil, 400, "bad_path", "is not a host name"},
+		{"no host", "/", "127.0.0.1:1", nil, 400, "bad_path", "no host in the path"},
+		{"body over the limit", "/loki.internal.example/push", "127.0.0.1:1", strings.NewReader(strings.Repeat("x", 2048)), 413, "body_too_large", "exceeds gateway max_body_size 1024"},
+		{"streamed body over the limit", "/loki.internal.example/push", "127.0.0.1:1", io.MultiReader(strings.NewReader(strings.Repeat("x", 2048))), 413, "body_too_large", "exceeds gateway max_body_size 1024"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			before := testutil.ToFloat64(f.c.metrics.gatewayRefused.WithLabelValues(c.reason))
+			w := f.do("POST", c.target, c.remote, c.body, nil)
+			if w.Code != c.status || !strings.Contains(w.Body.String(), c.text) || strings.Count(strings.TrimSpace(w.Body.String()), "\n") != 0 {
+				t.Fatalf("%d %q", w.Code, w.Body.String())
+			}
+			if testutil.ToFloat64(f.c.metrics.gatewayRefused.WithLabelValues(c.reason)) != before+1 {
+				t.Fatal("the refusal was not counted")
+			}
+		})
+	}
+	// An allowed host is forwarded.
+	if w := f.do("POST", "/loki.internal.example/loki/api/v1/push", "127.0.0.1:1", strings.NewReader("small"), nil); w.Code != 200 || w.Body.String() != "small" {
+		t.Fatalf("allowed host: %d %q", w.Code, w.Body.String())
+	}
+}
+
+func TestGatewayAnswers503WithoutCredentials(t *testing.T) {
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	t.Setenv("HOME", t.TempDir())
+	f := newGatewayFixture(t, func(a *Arguments) { a.AccessKeyID, a.SecretAccessKey = "", "" })
+	w := f.do("POST", "/aps-workspaces.us-east-1.amazonaws.com/workspaces/ws/api/v1/remote_write", "127.0.0.1:1", strings.NewReader("x"), nil)
+	if w.Code != http.StatusServiceUnavailable || !strings.Contains(w.Body.String(), "NoCredentialProviders") {
+		t.Fatalf("%d %q", w.Code, w.Body.String())
+	}
+}
+
+func TestGatewayClientCancellationLeaksNothing(t *testing.T) {
+	f := newGatewayFixture(t, nil)
+	// Warm the connection pool so its goroutines count in the baseline.
+	f.do("GET", "/aps-workspaces.us-east-1.amazonaws.com/warm", "127.0.0.1:1", nil, nil)
+	<-f.seen
+	f.upstream = func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() }
+	baseline := runtime.NumGoroutine()
+
+	for i := 0; i < 10; i++ {
+		ctx, cancel := context.WithCancel(context.Background())
+		r := httptest.NewRequest("POST", prefix+"/aps-workspaces.us-east-1.amazonaws.com/slow", strings.NewReader("x")).WithContext(ctx)
+		r.RemoteAddr = "127.0.0.1:1"
+		done := make(chan struct{})
+		go func() { f.c.Handler().ServeHTTP(httptest.NewRecorder(), r); close(done) }()
+		<-f.seen
+		cancel()
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+			t.Fatal("the gateway did not return after the client went away")
+		}
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for runtime.NumGoroutine() > baseline+2 {
+		if time.Now().After(deadline) {
+			t.Fatalf("goroutines: %d after, %d before", runtime.NumGoroutine(), baseline)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func TestValidHostAndAllowlist(t *testing.T) {
+	for host, ok := range map[string]bool{
+		"aps-workspaces.us-east-1.amazonaws.com": true, "x.example:8443": true, "a-b.c": true,
+		"": false, "-a.b": false, "a..b": false, "a b": false, "a%2Fb": false, "a:": false, "a:123456": false, "a@b": false,
+	} {
+		if validHost(host) != ok {
+			t.Errorf("validHost(%q) = %v", host, !ok)
+		}
+	}
+	allowed := []string{"Loki.Internal.Example", "grafana.internal:8443"}
+	for host, ok := range map[string]bool{
+		"logs.us-east-1.amazonaws.com": true, "logs.us-east-1.amazonaws.com:443": true, "loki.internal.example": true,
+		"grafana.internal:8443": true, "grafana.internal": false, "loki.internal.example:8080": false, "amazonaws.com": false,
+	} {
+		if hostAllowed(host, allowed) != ok {
+			t.Errorf("hostAllowed(%q) = %v", host, !ok)
+		}
+	}
+}
