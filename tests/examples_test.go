@@ -1,0 +1,61 @@
+package tests
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"testing"
+	"time"
+
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest"
+	"github.com/grafana/agent/component"
+)
+
+// Every example loads with the real controller, and each of its aws.auth
+// components resolves credentials, against fakes reached through the knobs
+// users have: AWS_ENDPOINT_URL_STS, AWS_EC2_METADATA_SERVICE_ENDPOINT and
+// the IRSA variables.
+func TestExamplesLoad(t *testing.T) {
+	files, err := filepath.Glob("../examples/*.river")
+	if err != nil || len(files) < 7 {
+		t.Fatalf("examples: %v %v", files, err)
+	}
+	authBlock := regexp.MustCompile(`(?m)^aws\.auth "(\w+)"`)
+	for _, file := range files {
+		t.Run(filepath.Base(file), func(t *testing.T) {
+			h := newHarness(t)
+			h.sts.RequireExternalID("arn:aws:iam::444455556666:role/central-telemetry-writer", "tenant-42")
+			imds := &awsauthtest.IMDS{Keys: h.keys}
+			t.Setenv("AWS_EC2_METADATA_DISABLED", "")
+			t.Setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", h.serve(imds))
+			t.Setenv("AWS_ENDPOINT_URL_STS", h.stsURL)
+			t.Setenv("DEV_AWS_ACCESS_KEY_ID", baseKeyID)
+			t.Setenv("DEV_AWS_SECRET_ACCESS_KEY", baseSecret)
+			if filepath.Base(file) == "amp-irsa.river" {
+				token := filepath.Join(h.dir, "token")
+				if err := os.WriteFile(token, []byte("eyJhbGciOiJSUzI1NiJ9.example.token"), 0o600); err != nil {
+					t.Fatal(err)
+				}
+				t.Setenv("AWS_ROLE_ARN", "arn:aws:iam::111122223333:role/amp-writer")
+				t.Setenv("AWS_WEB_IDENTITY_TOKEN_FILE", token)
+			}
+			text, err := os.ReadFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			h.start(string(text))
+			labels := authBlock.FindAllStringSubmatch(string(text), -1)
+			if len(labels) == 0 {
+				t.Fatal("no aws.auth in the example")
+			}
+			for _, m := range labels {
+				id := "aws.auth." + m[1]
+				var last component.Health
+				eventually(t, 15*time.Second, id+" resolves credentials", func() bool {
+					last = h.health(id)
+					return last.Health == component.HealthTypeHealthy
+				})
+			}
+		})
+	}
+}
