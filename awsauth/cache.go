@@ -111,7 +111,7 @@ func (c *Cache) Retrieve(ctx context.Context) (aws.Credentials, error) {
 			return e.creds, nil
 		}
 	}
-	return c.wait(ctx, false)
+	return c.wait(ctx)
 }
 
 // ForceRefresh fetches new credentials because AWS refused rejected (403
@@ -121,19 +121,22 @@ func (c *Cache) Retrieve(ctx context.Context) (aws.Credentials, error) {
 // more only after BackoffBase.
 func (c *Cache) ForceRefresh(ctx context.Context, rejected aws.Credentials) (aws.Credentials, error) {
 	c.mu.Lock()
-	e := c.cur.Load()
-	switch {
-	case c.inflight != nil:
-	case e != nil && e.creds.AccessKeyID != rejected.AccessKeyID:
-		c.mu.Unlock()
-		return e.creds, nil
-	case c.forcedFor == rejected.AccessKeyID && time.Since(c.state.lastAttempt) < c.opts.BackoffBase:
-		c.mu.Unlock()
-		return rejected, nil
+	call := c.inflight
+	if call == nil {
+		e := c.cur.Load()
+		switch {
+		case e != nil && e.creds.AccessKeyID != rejected.AccessKeyID:
+			c.mu.Unlock()
+			return e.creds, nil
+		case c.forcedFor == rejected.AccessKeyID && time.Since(c.state.lastAttempt) < c.opts.BackoffBase:
+			c.mu.Unlock()
+			return rejected, nil
+		}
+		c.forcedFor = rejected.AccessKeyID
+		call = c.startLocked()
 	}
-	c.forcedFor = rejected.AccessKeyID
 	c.mu.Unlock()
-	return c.wait(ctx, true)
+	return c.await(ctx, call)
 }
 
 func (c *Cache) refreshInBackground(now time.Time) {
@@ -147,12 +150,12 @@ func (c *Cache) refreshInBackground(now time.Time) {
 	c.mu.Unlock()
 }
 
-func (c *Cache) wait(ctx context.Context, force bool) (aws.Credentials, error) {
+func (c *Cache) wait(ctx context.Context) (aws.Credentials, error) {
 	c.mu.Lock()
 	call := c.inflight
 	if call == nil {
 		now := time.Now()
-		if !force && c.state.lastErr != nil && now.UnixNano() < c.nextTryNs.Load() {
+		if c.state.lastErr != nil && now.UnixNano() < c.nextTryNs.Load() {
 			err := c.unavailableLocked(now)
 			c.mu.Unlock()
 			return aws.Credentials{}, err
@@ -160,6 +163,10 @@ func (c *Cache) wait(ctx context.Context, force bool) (aws.Credentials, error) {
 		call = c.startLocked()
 	}
 	c.mu.Unlock()
+	return c.await(ctx, call)
+}
+
+func (c *Cache) await(ctx context.Context, call *refreshCall) (aws.Credentials, error) {
 	select {
 	case <-call.done:
 		if call.err != nil {
@@ -310,7 +317,7 @@ func (c *Cache) Run(ctx context.Context) {
 		case <-c.changed:
 			timer.Stop()
 		case <-timer.C:
-			_, _ = c.wait(ctx, false)
+			_, _ = c.wait(ctx)
 		}
 	}
 }
