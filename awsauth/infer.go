@@ -94,10 +94,10 @@ func stripPort(host string) string {
 	return strings.Trim(host, "[]")
 }
 
-// scopeFor picks the service and region a request to host is signed for:
+// ScopeFor picks the service and region a request to host is signed for:
 // the configured service wins, the host's region wins over the default
 // region (an endpoint only accepts its own region).
-func scopeFor(host, service, defaultRegion string) (string, string, error) {
+func ScopeFor(host, service, defaultRegion string) (string, string, error) {
 	inferredService, inferredRegion, ok := InferScope(host)
 	if service == "" {
 		if !ok || inferredService == "" {

@@ -43,16 +43,16 @@ func TestInferScope(t *testing.T) {
 }
 
 func TestScopeForNamesTheHostWhenNothingCanBeInferred(t *testing.T) {
-	_, _, err := scopeFor("loki.internal.example:3100", "", "us-east-1")
+	_, _, err := ScopeFor("loki.internal.example:3100", "", "us-east-1")
 	if err == nil || err.Error() != `cannot infer the AWS service to sign for from host "loki.internal.example": set service` {
 		t.Fatalf("err = %v", err)
 	}
-	s, r, err := scopeFor("loki.internal.example", "execute-api", "eu-west-1")
+	s, r, err := ScopeFor("loki.internal.example", "execute-api", "eu-west-1")
 	if err != nil || s != "execute-api" || r != "eu-west-1" {
 		t.Fatalf("configured service: %q %q %v", s, r, err)
 	}
 	// The host's region wins: an endpoint only accepts its own.
-	s, r, _ = scopeFor("aps-workspaces.us-west-2.amazonaws.com", "", "us-east-1")
+	s, r, _ = ScopeFor("aps-workspaces.us-west-2.amazonaws.com", "", "us-east-1")
 	if s != "aps" || r != "us-west-2" {
 		t.Fatalf("got %q %q", s, r)
 	}

@@ -138,7 +138,7 @@ func TestSignAgreesWithTheSDKSigner(t *testing.T) {
 		ours.Header.Add("X-Custom", "  a   b ")
 		ours.Header.Add("X-Custom", "c")
 		theirs := ours.Clone(context.Background())
-		service, region, _ := scopeFor(ours.URL.Host, "", "")
+		service, region, _ := ScopeFor(ours.URL.Host, "", "")
 		body := sha256.Sum256([]byte("payload"))
 		hash := hex.EncodeToString(body[:])
 		Sign(ours, creds, SigningParams{Region: region, Service: service, Time: at, PayloadHash: hash})

@@ -83,7 +83,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 	}()
 
-	service, region, err := scopeFor(canonicalHost(req), t.Service, t.Region)
+	service, region, err := ScopeFor(canonicalHost(req), t.Service, t.Region)
 	if err != nil {
 		return nil, err
 	}
@@ -138,14 +138,7 @@ func (t *Transport) send(req *http.Request, p *payload, body io.ReadCloser, cred
 		r.ContentLength = p.size
 	}
 	start := time.Now()
-	Sign(r, creds, SigningParams{
-		Region:          region,
-		Service:         service,
-		Time:            start.Add(t.clock().Offset()),
-		PayloadHash:     p.hash,
-		NoNormalizePath: service == "s3",
-		ContentSHA256:   t.SignBody || p.declared || service == "s3" || service == "aoss",
-	})
+	Sign(r, creds, ParamsFor(service, region, start.Add(t.clock().Offset()), p.hash, t.SignBody || p.declared))
 	t.Stats.signed(service, time.Since(start))
 
 	base := t.Base

@@ -2,12 +2,14 @@
 // component plus aws.auth.
 //
 //	aws-agent run CONFIG.river   run an agent
+//	aws-agent sign < REQUEST     sign or verify a raw HTTP request
 package main
 
 import (
 	"fmt"
 	"os"
 
+	"github.com/flow-aws-auth/flow-aws-auth/cmd/aws-agent/internal/signcmd"
 	_ "github.com/flow-aws-auth/flow-aws-auth/component/aws/auth"
 	_ "github.com/grafana/agent/component/all"
 )
@@ -16,8 +18,9 @@ const usage = `aws-agent: Grafana Agent Flow with aws.auth
 
 Usage:
   aws-agent run [flags] CONFIG.river   run an agent on a configuration
+  aws-agent sign [flags] < REQUEST     sign a raw HTTP request, or --verify one: the SignatureDoesNotMatch debugger
 
-Run "aws-agent run -h" for its flags.
+Run "aws-agent COMMAND -h" for a command's flags.
 `
 
 func main() {
@@ -29,6 +32,8 @@ func main() {
 	switch os.Args[1] {
 	case "run":
 		err = runCommand(os.Args[2:])
+	case "sign":
+		err = signcmd.Run(os.Args[2:], os.Stdin, os.Stdout, os.Stderr)
 	case "-h", "--help", "help":
 		fmt.Print(usage)
 		return
