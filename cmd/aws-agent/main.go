@@ -2,13 +2,16 @@
 // component plus aws.auth.
 //
 //	aws-agent run CONFIG.river   run an agent
+//	aws-agent check FILE.river   resolve an aws.auth block's credentials
 //	aws-agent sign < REQUEST     sign or verify a raw HTTP request
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 
+	"github.com/flow-aws-auth/flow-aws-auth/cmd/aws-agent/internal/checkcmd"
 	"github.com/flow-aws-auth/flow-aws-auth/cmd/aws-agent/internal/signcmd"
 	_ "github.com/flow-aws-auth/flow-aws-auth/component/aws/auth"
 	_ "github.com/grafana/agent/component/all"
@@ -18,6 +21,8 @@ const usage = `aws-agent: Grafana Agent Flow with aws.auth
 
 Usage:
   aws-agent run [flags] CONFIG.river   run an agent on a configuration
+  aws-agent check --config FILE.river [--component aws.auth.LABEL]
+                                       resolve credentials as aws.auth would, and say who they are or why not
   aws-agent sign [flags] < REQUEST     sign a raw HTTP request, or --verify one: the SignatureDoesNotMatch debugger
 
 Run "aws-agent COMMAND -h" for a command's flags.
@@ -32,6 +37,8 @@ func main() {
 	switch os.Args[1] {
 	case "run":
 		err = runCommand(os.Args[2:])
+	case "check":
+		err = checkcmd.Run(os.Args[2:], os.Stdout, os.Stderr)
 	case "sign":
 		err = signcmd.Run(os.Args[2:], os.Stdin, os.Stdout, os.Stderr)
 	case "-h", "--help", "help":
@@ -40,6 +47,9 @@ func main() {
 	default:
 		fmt.Fprintf(os.Stderr, "aws-agent: unknown command %q\n\n%s", os.Args[1], usage)
 		os.Exit(2)
+	}
+	if errors.Is(err, checkcmd.ErrFailed) || errors.Is(err, signcmd.ErrVerifyFailed) {
+		os.Exit(1) // the diagnosis is printed
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "aws-agent:", err)

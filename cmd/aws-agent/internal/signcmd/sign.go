@@ -157,10 +157,11 @@ func verifyRequest(req *http.Request, body []byte, creds aws.Credentials, servic
 			}
 		}
 	}
-	return errVerifyFailed
+	return ErrVerifyFailed
 }
 
-var errVerifyFailed = errors.New("the signature does not verify")
+// ErrVerifyFailed is returned when --verify rejects the request; the reason is printed.
+var ErrVerifyFailed = errors.New("the signature does not verify")
 
 func firstDifference(want, got string) (line int, wantLine, gotLine string, differ bool) {
 	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")

@@ -1,0 +1,144 @@
+// Package checkcmd is `aws-agent check`: it resolves the credentials of an
+// aws.auth block exactly as the component would, calls
+// sts:GetCallerIdentity, and prints what it found or why it failed.
+package checkcmd
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth"
+	awsriver "github.com/flow-aws-auth/flow-aws-auth/river"
+	"github.com/grafana/river/ast"
+	"github.com/grafana/river/parser"
+	"github.com/grafana/river/vm"
+)
+
+const usage = `aws-agent check: resolve the credentials of aws.auth blocks as the component would.
+
+  aws-agent check --config FILE.river [--component aws.auth.LABEL]
+  aws-agent check FILE.river [aws.auth.LABEL]
+
+Flags:
+`
+
+// ErrFailed is returned when a check failed; the diagnosis is printed.
+var ErrFailed = errors.New("check failed")
+
+// Run is `aws-agent check`.
+func Run(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("check", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprint(stderr, usage); fs.PrintDefaults() }
+	configFile := fs.String("config", "", "the River configuration")
+	only := fs.String("component", "", "check only this component, e.g. aws.auth.amp")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	rest := fs.Args()
+	if *configFile == "" && len(rest) > 0 {
+		*configFile, rest = rest[0], rest[1:]
+	}
+	if *only == "" && len(rest) > 0 {
+		*only, rest = rest[0], rest[1:]
+	}
+	if *configFile == "" || len(rest) > 0 {
+		fs.Usage()
+		return errors.New("check takes one configuration file and at most one component")
+	}
+	text, err := os.ReadFile(*configFile)
+	if err != nil {
+		return err
+	}
+	file, err := parser.ParseFile(*configFile, text)
+	if err != nil {
+		return err
+	}
+	failed, found := false, false
+	for _, stmt := range file.Body {
+		block, ok := stmt.(*ast.BlockStmt)
+		if !ok || strings.Join(block.Name, ".") != "aws.auth" {
+			continue
+		}
+		id := "aws.auth." + block.Label
+		if *only != "" && *only != id {
+			continue
+		}
+		found = true
+		if !check(id, block, stdout) {
+			failed = true
+		}
+	}
+	if !found {
+		if *only != "" {
+			return fmt.Errorf("no %s in %s", *only, *configFile)
+		}
+		return fmt.Errorf("no aws.auth block in %s", *configFile)
+	}
+	if failed {
+		return ErrFailed
+	}
+	return nil
+}
+
+// check evaluates one block and resolves its credentials; it reports
+// whether all went well.
+func check(id string, block *ast.BlockStmt, out io.Writer) bool {
+	fmt.Fprintln(out, id)
+	fail := func(format string, args ...any) bool {
+		fmt.Fprintf(out, "  FAILED: "+format+"\n", args...)
+		return false
+	}
+	var args awsriver.Arguments
+	if err := vm.New(block.Body).Evaluate(nil, &args); err != nil {
+		return fail("%v (check evaluates aws.auth on its own: references to other components cannot be resolved)", err)
+	}
+	cfg, _, err := args.Convert()
+	if err != nil {
+		return fail("%v", err)
+	}
+	chain, err := awsauth.NewChain(cfg)
+	if err != nil {
+		return fail("%v", err)
+	}
+	fmt.Fprintf(out, "  region:     %s\n", chain.Region())
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	creds, err := chain.Retrieve(ctx)
+	if err != nil {
+		return fail("%s", diagnose(err))
+	}
+	fmt.Fprintf(out, "  source:     %s\n", creds.Source)
+	fmt.Fprintf(out, "  access key: %s\n", awsauth.MaskKeyID(creds.AccessKeyID))
+	if creds.CanExpire {
+		fmt.Fprintf(out, "  expires:    %s (in %s)\n", creds.Expires.UTC().Format(time.RFC3339), time.Until(creds.Expires).Round(time.Second))
+	} else {
+		fmt.Fprintln(out, "  expires:    never")
+	}
+	ident, err := chain.Identify(ctx, creds)
+	if err != nil {
+		return fail("sts:GetCallerIdentity: %s", diagnose(err))
+	}
+	fmt.Fprintf(out, "  identity:   %s\n  account:    %s\n  OK\n", ident.ARN, ident.AccountID)
+	return true
+}
+
+// diagnose spells an error out, one source a line for NoCredentialProviders.
+func diagnose(err error) string {
+	var none *awsauth.NoCredentialsError
+	if errors.As(err, &none) {
+		var b strings.Builder
+		b.WriteString("NoCredentialProviders: no credential source is configured or reachable:")
+		for _, a := range none.Attempts {
+			fmt.Fprintf(&b, "\n    %-13s %s", a.Source+":", a.Reason)
+		}
+		return b.String()
+	}
+	return err.Error()
+}

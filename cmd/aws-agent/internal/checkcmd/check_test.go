@@ -1,0 +1,108 @@
+package checkcmd
+
+import (
+	"bytes"
+	"fmt"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest"
+)
+
+const (
+	keyID   = "AKIAIOSFODNN7EXAMPLE"
+	secret  = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+	userARN = "arn:aws:iam::111122223333:user/agent"
+	role    = "arn:aws:iam::444455556666:role/telemetry-writer"
+)
+
+func setup(t *testing.T) (*awsauthtest.STS, string) {
+	t.Helper()
+	for _, kv := range os.Environ() {
+		if name, _, _ := strings.Cut(kv, "="); strings.HasPrefix(name, "AWS_") {
+			t.Setenv(name, "")
+			os.Unsetenv(name)
+		}
+	}
+	t.Setenv("HOME", t.TempDir())
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	keys := awsauthtest.NewKeyring(awsauthtest.Key{AccessKeyID: keyID, SecretAccessKey: secret, ARN: userARN, Account: "111122223333"})
+	sts := &awsauthtest.STS{Keys: keys}
+	sts.RequireExternalID(role, "tenant-42")
+	srv := httptest.NewServer(sts)
+	t.Cleanup(srv.Close)
+	return sts, srv.URL
+}
+
+func runCheck(t *testing.T, config string, args ...string) (string, error) {
+	t.Helper()
+	file := filepath.Join(t.TempDir(), "config.river")
+	if err := os.WriteFile(file, []byte(config), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var out, errOut bytes.Buffer
+	err := Run(append([]string{"--config", file}, args...), &out, &errOut)
+	return out.String(), err
+}
+
+func config(stsURL, extra string) string {
+	return fmt.Sprintf(`
+aws.auth "amp" {
+	region            = "us-east-1"
+	access_key_id     = %q
+	secret_access_key = %q
+	sts_endpoint      = %q
+	%s
+}
+
+prometheus.remote_write "x" {
+	endpoint { url = aws.auth.amp.gateway_url + "/h/p" }
+}
+`, keyID, secret, stsURL, extra)
+}
+
+func TestCheckSuccessPrintsTheIdentity(t *testing.T) {
+	_, stsURL := setup(t)
+	out, err := runCheck(t, config(stsURL, fmt.Sprintf("role_arn = %q\nexternal_id = \"tenant-42\"", role)), "--component", "aws.auth.amp")
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	for _, want := range []string{"aws.auth.amp", "region:     us-east-1", "source:     static, then AssumeRole " + role,
+		"access key: ASIA", "expires:", "identity:   arn:aws:sts::444455556666:assumed-role/telemetry-writer/", "OK"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, secret) {
+		t.Fatal("the secret is printed")
+	}
+}
+
+func TestCheckFailuresAreDiagnosed(t *testing.T) {
+	sts, stsURL := setup(t)
+	cases := []struct{ name, config, want string }{
+		{"no credentials", `aws.auth "amp" { region = "us-east-1" }`, "NoCredentialProviders: no credential source is configured or reachable:\n    static:       access_key_id is not set\n    environment:  AWS_ACCESS_KEY_ID is not set"},
+		{"bad external id", config(stsURL, fmt.Sprintf("role_arn = %q\nexternal_id = \"tenant-43\"", role)), "sts:AssumeRole: AccessDenied: User: " + userARN + " is not authorized to perform: sts:AssumeRole on resource: " + role},
+		{"bad argument", "aws.auth \"amp\" {\n region = \"us-east-1\"\n external_id = \"x-1\"\n}", "external_id: requires role_arn"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			out, err := runCheck(t, c.config)
+			if err != ErrFailed || !strings.Contains(out, "FAILED: ") || !strings.Contains(out, c.want) {
+				t.Fatalf("%v\n%s", err, out)
+			}
+		})
+	}
+	// STS refusing AssumeRole altogether.
+	sts.Fail("AssumeRole", &awsauthtest.Error{Status: 403, Code: "AccessDenied"})
+	out, err := runCheck(t, config(stsURL, fmt.Sprintf("role_arn = %q\nexternal_id = \"tenant-42\"", role)))
+	if err != ErrFailed || !strings.Contains(out, "AccessDenied: User: "+userARN+" is not authorized to perform: sts:AssumeRole") {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if _, err := runCheck(t, config(stsURL, ""), "--component", "aws.auth.other"); err == nil || !strings.Contains(err.Error(), "no aws.auth.other in") {
+		t.Fatalf("%v", err)
+	}
+}
