@@ -14,9 +14,8 @@ import (
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest/receivers"
 )
 
-// fakeAWSEndpoints serves AMP and a Loki behind API Gateway over TLS for
-// their real host names, reached through a CONNECT proxy: the way an agent
-// reaches AWS through a corporate proxy with a private CA.
+// fakeAWSEndpoints is the FakeAWS of the receivers package, with the
+// harness's keyring and STS.
 type fakeAWSEndpoints struct {
 	amp    *receivers.AMP
 	loki   *receivers.Loki
@@ -25,28 +24,20 @@ type fakeAWSEndpoints struct {
 }
 
 const (
-	ampHost  = "aps-workspaces.us-east-1.amazonaws.com"
-	lokiHost = "a1b2c3d4e5.execute-api.us-east-1.amazonaws.com"
+	ampHost  = receivers.AMPHost
+	lokiHost = receivers.LokiHost
 	ampPath  = "/workspaces/ws-1/api/v1/remote_write"
 	lokiPath = "/prod/loki/api/v1/push"
 )
 
 func newFakeAWSEndpoints(t *testing.T, keys *awsauthtest.Keyring) *fakeAWSEndpoints {
-	f := &fakeAWSEndpoints{amp: receivers.NewAMP(keys), loki: receivers.NewLoki(keys)}
-	f.server = awsauthtest.NewAWSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		switch r.Host {
-		case ampHost:
-			f.amp.ServeHTTP(w, r)
-		case lokiHost:
-			f.loki.ServeHTTP(w, r)
-		default:
-			http.NotFound(w, r)
-		}
-	}), "*.us-east-1.amazonaws.com", "*.execute-api.us-east-1.amazonaws.com")
-	t.Cleanup(f.server.Close)
-	f.proxy = awsauthtest.NewProxy(f.server.Listener.Addr().String())
-	t.Cleanup(f.proxy.Close)
-	return f
+	f := receivers.StartFakeAWS()
+	t.Cleanup(f.Close)
+	// Share the harness's keyring: the fake endpoints verify what its STS issues.
+	for _, h := range []*awsauthtest.Endpoint{f.AMP.Endpoint, f.Loki.Endpoint} {
+		h.Verifier.Keys = keys
+	}
+	return &fakeAWSEndpoints{amp: f.AMP, loki: f.Loki, server: f.Server, proxy: f.Proxy}
 }
 
 // authBlock is an aws.auth with the cross-account role, reaching the fake
