@@ -99,6 +99,8 @@ func Start(ctx context.Context, o Options) (*Agent, error) {
 		ReadyFunc:      func() bool { return f != nil && f.Ready() },
 		ReloadFunc:     func() (*flow.Source, error) { return load(f, o.Load) },
 		HTTPListenAddr: o.ListenAddr,
+		// Exporters' targets are scraped over this in-memory address.
+		MemoryListenAddr: "agent.internal:12345",
 	})
 	services := []service.Service{
 		httpService,

@@ -1,6 +1,7 @@
 // Command aws-agent is Grafana Agent Flow v0.40.3 with every upstream
 // component plus aws.auth.
 //
+//	aws-agent demo               an agent against a fake AWS on loopback
 //	aws-agent run CONFIG.river   run an agent
 //	aws-agent check FILE.river   resolve an aws.auth block's credentials
 //	aws-agent sign < REQUEST     sign or verify a raw HTTP request
@@ -12,6 +13,7 @@ import (
 	"os"
 
 	"github.com/flow-aws-auth/flow-aws-auth/cmd/aws-agent/internal/checkcmd"
+	"github.com/flow-aws-auth/flow-aws-auth/cmd/aws-agent/internal/democmd"
 	"github.com/flow-aws-auth/flow-aws-auth/cmd/aws-agent/internal/signcmd"
 	_ "github.com/flow-aws-auth/flow-aws-auth/component/aws/auth"
 	_ "github.com/grafana/agent/component/all"
@@ -20,6 +22,7 @@ import (
 const usage = `aws-agent: Grafana Agent Flow with aws.auth
 
 Usage:
+  aws-agent demo [--duration D]        run an agent against a fake AWS on loopback and report what arrives
   aws-agent run [flags] CONFIG.river   run an agent on a configuration
   aws-agent check --config FILE.river [--component aws.auth.LABEL]
                                        resolve credentials as aws.auth would, and say who they are or why not
@@ -37,6 +40,8 @@ func main() {
 	switch os.Args[1] {
 	case "run":
 		err = runCommand(os.Args[2:])
+	case "demo":
+		err = democmd.Run(os.Args[2:], os.Stdout, os.Stderr)
 	case "check":
 		err = checkcmd.Run(os.Args[2:], os.Stdout, os.Stderr)
 	case "sign":
@@ -48,7 +53,7 @@ func main() {
 		fmt.Fprintf(os.Stderr, "aws-agent: unknown command %q\n\n%s", os.Args[1], usage)
 		os.Exit(2)
 	}
-	if errors.Is(err, checkcmd.ErrFailed) || errors.Is(err, signcmd.ErrVerifyFailed) {
+	if errors.Is(err, checkcmd.ErrFailed) || errors.Is(err, signcmd.ErrVerifyFailed) || errors.Is(err, democmd.ErrUndelivered) {
 		os.Exit(1) // the diagnosis is printed
 	}
 	if err != nil {

@@ -119,3 +119,14 @@ func (a *AMP) Failed() int {
 	defer a.mu.Unlock()
 	return a.failed
 }
+
+// Samples counts the samples received (staleness markers excluded).
+func (a *AMP) Samples() int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	n := 0
+	for _, v := range a.values {
+		n += len(v)
+	}
+	return n
+}

@@ -1,0 +1,200 @@
+// Package democmd is `aws-agent demo`: a fake AWS on loopback and an agent
+// running examples/demo.river against it, reporting what each signal
+// delivered. It needs no AWS account and no network.
+package democmd
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/flow-aws-auth/flow-aws-auth/agentrun"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest/receivers"
+	"github.com/flow-aws-auth/flow-aws-auth/examples"
+	"github.com/grafana/agent/pkg/flow"
+	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/collector/pdata/plog/plogotlp"
+	"go.opentelemetry.io/collector/pdata/ptrace"
+	"go.opentelemetry.io/collector/pdata/ptrace/ptraceotlp"
+)
+
+// The demo's keys are AWS's documented example keys: they exist nowhere
+// but in the fake AWS.
+const (
+	demoKeyID  = "AKIAIOSFODNN7EXAMPLE"
+	demoSecret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+	demoRole   = "arn:aws:iam::444455556666:role/demo-telemetry-writer"
+)
+
+// ErrUndelivered is returned when, by the end of --duration, a request was
+// rejected or a signal delivered nothing.
+var ErrUndelivered = errors.New("the demo did not deliver every signal")
+
+// Run is `aws-agent demo`.
+func Run(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	listen := fs.String("server.http.listen-addr", "127.0.0.1:12345", "address of the agent's HTTP server and UI")
+	duration := fs.Duration("duration", 0, "stop after this long, failing if any request was rejected or any signal delivered nothing (0: run until interrupted)")
+	every := fs.Duration("report-every", 3*time.Second, "how often to print the report")
+	grace := fs.Duration("grace", 15*time.Second, "with --duration: how long to wait afterwards for signals still on their way")
+	ttl := fs.Duration("credentials-ttl", time.Minute, "lifetime of the credentials the fake STS issues, to watch refreshes")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+
+	aws := receivers.StartFakeAWS(awsauthtest.Key{AccessKeyID: demoKeyID, SecretAccessKey: demoSecret, ARN: "arn:aws:iam::111122223333:user/demo", Account: "111122223333", UserID: "AIDADEMOUSER"})
+	defer aws.Close()
+	aws.STS.RequireExternalID(demoRole, "demo-external-id")
+	aws.STS.TTL = *ttl
+
+	dir, err := os.MkdirTemp("", "aws-agent-demo-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	logFile := filepath.Join(dir, "app.log")
+	if err := os.WriteFile(logFile, nil, 0o600); err != nil {
+		return err
+	}
+	otlpAddr, err := freeAddr()
+	if err != nil {
+		return err
+	}
+	for k, v := range map[string]string{
+		"DEMO_ACCESS_KEY_ID":     demoKeyID,
+		"DEMO_SECRET_ACCESS_KEY": demoSecret,
+		"DEMO_STS_ENDPOINT":      aws.STSURL,
+		"DEMO_PROXY_URL":         aws.Proxy.URL,
+		"DEMO_CA_PEM":            aws.Server.CAPEM,
+		"DEMO_LOG_FILE":          logFile,
+		"DEMO_OTLP_LISTEN":       otlpAddr,
+		// The otelcol exporters reach the fake endpoints' host names
+		// through the proxy, as they would through a corporate one.
+		"HTTPS_PROXY": aws.Proxy.URL,
+	} {
+		os.Setenv(k, v)
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	src, err := flow.ParseSource("examples/demo.river", examples.Demo)
+	if err != nil {
+		return err
+	}
+	agent, err := agentrun.Start(ctx, agentrun.Options{
+		ListenAddr:  *listen,
+		StoragePath: filepath.Join(dir, "data"),
+		LogWriter:   io.Discard,
+		Load:        func() (*flow.Source, error) { return src, nil },
+	})
+	if err != nil {
+		return fmt.Errorf("loading the demo: %w", err)
+	}
+	defer agent.Stop()
+	fmt.Fprintf(stdout, "aws-agent demo: a fake AWS on loopback, the agent on http://%s (UI: http://%s/component/aws.auth.demo)\n", *listen, *listen)
+
+	// The feeders stop at --duration; the agent runs on while the last
+	// signals land.
+	feed := ctx
+	if *duration > 0 {
+		var cancel context.CancelFunc
+		feed, cancel = context.WithTimeout(ctx, *duration)
+		defer cancel()
+	}
+	go appendLogLines(feed, logFile)
+	go sendOTLP(feed, "http://"+otlpAddr)
+
+	r := &reporter{aws: aws, agent: agent, out: stdout, ui: "http://" + *listen}
+	ticker := time.NewTicker(*every)
+	defer ticker.Stop()
+	for {
+		select {
+		case <-ticker.C:
+			r.report()
+		case <-feed.Done():
+			ok := r.report()
+			// remote_write reads its WAL every 15s: give what is on its way
+			// a moment to land before judging.
+			for drain := time.Now().Add(*grace); !ok && *duration > 0 && ctx.Err() == nil && time.Now().Before(drain); {
+				fmt.Fprintf(stdout, "waiting up to %s for every signal to arrive\n", time.Until(drain).Round(time.Second))
+				time.Sleep(2 * time.Second)
+				ok = r.report()
+			}
+			if *duration > 0 && !ok {
+				return ErrUndelivered
+			}
+			return nil
+		}
+	}
+}
+
+func freeAddr() (string, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer l.Close()
+	return l.Addr().String(), nil
+}
+
+// appendLogLines plays an application writing a log file.
+func appendLogLines(ctx context.Context, path string) {
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		return
+	}
+	defer f.Close()
+	for i := 0; ; i++ {
+		fmt.Fprintf(f, "%s level=info msg=\"demo request handled\" n=%d\n", time.Now().UTC().Format(time.RFC3339Nano), i)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
+}
+
+// sendOTLP plays an instrumented application sending spans and log records.
+func sendOTLP(ctx context.Context, base string) {
+	for i := 0; ; i++ {
+		traces := ptrace.NewTraces()
+		span := traces.ResourceSpans().AppendEmpty().ScopeSpans().AppendEmpty().Spans().AppendEmpty()
+		span.SetName(fmt.Sprintf("GET /checkout/%d", i))
+		span.SetTraceID([16]byte{0xde, 0x30, byte(i >> 8), byte(i)})
+		span.SetSpanID([8]byte{0x5a, byte(i >> 8), byte(i)})
+		logs := plog.NewLogs()
+		logs.ResourceLogs().AppendEmpty().ScopeLogs().AppendEmpty().LogRecords().AppendEmpty().Body().SetStr(fmt.Sprintf("checkout %d done", i))
+		tb, _ := ptraceotlp.NewExportRequestFromTraces(traces).MarshalProto()
+		lb, _ := plogotlp.NewExportRequestFromLogs(logs).MarshalProto()
+		post(ctx, base+"/v1/traces", tb)
+		post(ctx, base+"/v1/logs", lb)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(time.Second):
+		}
+	}
+}
+
+func post(ctx context.Context, url string, body []byte) {
+	req, err := http.NewRequestWithContext(ctx, "POST", url, bytes.NewReader(body))
+	if err != nil {
+		return
+	}
+	req.Header.Set("Content-Type", "application/x-protobuf")
+	if resp, err := http.DefaultClient.Do(req); err == nil {
+		resp.Body.Close()
+	}
+}

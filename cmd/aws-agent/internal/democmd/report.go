@@ -1,0 +1,68 @@
+package democmd
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/flow-aws-auth/flow-aws-auth/agentrun"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest/receivers"
+	authcomponent "github.com/flow-aws-auth/flow-aws-auth/component/aws/auth"
+	"github.com/grafana/agent/component"
+)
+
+type reporter struct {
+	aws   *receivers.FakeAWS
+	agent *agentrun.Agent
+	out   io.Writer
+	ui    string
+}
+
+// report prints one line per signal and one for the credentials. It says
+// whether every signal delivered something and nothing was rejected.
+func (r *reporter) report() bool {
+	info, err := r.agent.Flow.GetComponent(component.ParseID("aws.auth.demo"), component.InfoOptions{GetHealth: true, GetDebugInfo: true})
+	var debug authcomponent.DebugInfo
+	if err == nil {
+		debug, _ = info.DebugInfo.(authcomponent.DebugInfo)
+	}
+	signals := []struct {
+		name, service string
+		endpoint      *awsauthtest.Endpoint
+		what          string
+		received      int
+	}{
+		{"metrics", "aps", r.aws.AMP.Endpoint, "samples", r.aws.AMP.Samples()},
+		{"logs (Loki)", "execute-api", r.aws.Loki.Endpoint, "lines", countLines(r.aws.Loki.Lines())},
+		{"traces", "xray", r.aws.XRay.Endpoint, "spans", len(r.aws.XRay.Spans())},
+		{"logs (OTLP)", "logs", r.aws.Logs.Endpoint, "records", len(r.aws.Logs.Records())},
+	}
+	ok := true
+	for _, s := range signals {
+		accepted, rejected := s.endpoint.Counts()
+		nRejected := 0
+		var codes []string
+		for code, n := range rejected {
+			nRejected += n
+			codes = append(codes, fmt.Sprintf("%s=%d", code, n))
+		}
+		fmt.Fprintf(r.out, "%-12s %-12s signed %-5d accepted %-5d rejected %-3d %s %d %s\n",
+			s.name, s.service, debug.SignedRequests[s.service], accepted, nRejected, s.what, s.received, strings.Join(codes, " "))
+		if nRejected > 0 || s.received == 0 {
+			ok = false
+		}
+	}
+	if err == nil {
+		fmt.Fprintf(r.out, "%-12s %s: %s; UI %s/component/aws.auth.demo\n", "credentials", info.Health.Health, info.Health.Message, r.ui)
+	}
+	return ok
+}
+
+func countLines(streams map[string][]string) int {
+	n := 0
+	for _, lines := range streams {
+		n += len(lines)
+	}
+	return n
+}

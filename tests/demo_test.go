@@ -1,0 +1,59 @@
+package tests
+
+import (
+	"context"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// buildAgent builds cmd/aws-agent once per test binary run.
+func buildAgent(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "aws-agent")
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, "go", "build", "-o", bin, "../cmd/aws-agent").CombinedOutput()
+	if err != nil {
+		t.Fatalf("building aws-agent: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// `aws-agent demo --duration 20s` runs examples/demo.river against the fake
+// AWS and exits 0 only if every signal arrived and nothing was rejected.
+func TestDemo(t *testing.T) {
+	isolateEnv(t)
+	bin := buildAgent(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, "demo", "--duration", "20s", "--server.http.listen-addr", freeAddr(t))
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("demo: %v\n%s", err, out)
+	}
+	line := regexp.MustCompile(`(?m)^(metrics|logs \(Loki\)|traces|logs \(OTLP\)) .* accepted (\d+) +rejected (\d+) +\w+ (\d+)`)
+	last := map[string][]string{}
+	for _, m := range line.FindAllStringSubmatch(string(out), -1) {
+		last[m[1]] = m
+	}
+	for _, signal := range []string{"metrics", "logs (Loki)", "traces", "logs (OTLP)"} {
+		m, ok := last[signal]
+		if !ok {
+			t.Fatalf("no %s line in:\n%s", signal, out)
+		}
+		accepted, _ := strconv.Atoi(m[2])
+		rejected, _ := strconv.Atoi(m[3])
+		received, _ := strconv.Atoi(m[4])
+		if accepted == 0 || rejected != 0 || received == 0 {
+			t.Errorf("%s: accepted %d rejected %d received %d", signal, accepted, rejected, received)
+		}
+	}
+	if !strings.Contains(string(out), "credentials  healthy: credentials from static, then AssumeRole arn:aws:iam::444455556666:role/demo-telemetry-writer") {
+		t.Fatalf("no credentials line:\n%s", out)
+	}
+}
