@@ -3,6 +3,7 @@ package awsauth
 import (
 	"context"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"sync"
 	"sync/atomic"
@@ -72,6 +73,9 @@ type Cache struct {
 type cacheEntry struct {
 	creds     aws.Credentials
 	refreshAt time.Time
+	// The same instants on the monotonic clock, for Retrieve: when to
+	// start a refresh, and until when the credentials may be handed out.
+	refreshAtMono, usableUntil int64
 	// stale: the source handed back credentials already past their
 	// expiration (IMDS does so during an outage). They are served, and
 	// refreshes are retried with backoff rather than in a loop.
@@ -103,16 +107,26 @@ func NewCache(p aws.CredentialsProvider, opts CacheOptions) *Cache {
 // for a refresh, or fails at once while the last failure's backoff runs.
 func (c *Cache) Retrieve(ctx context.Context) (aws.Credentials, error) {
 	if e := c.cur.Load(); e != nil {
-		now := time.Now()
-		if e.stale || !e.creds.CanExpire || now.Before(e.creds.Expires) {
-			if !now.Before(e.refreshAt) {
-				c.refreshInBackground(now)
+		// The monotonic clock costs half of time.Now, and a wall clock
+		// stepped by NTP cannot shorten or stretch the credentials' life.
+		now := monotonic()
+		if now < e.usableUntil {
+			if now >= e.refreshAtMono {
+				c.refreshInBackground(time.Now())
 			}
 			return e.creds, nil
 		}
 	}
 	return c.wait(ctx)
 }
+
+var processStart = time.Now()
+
+// monotonic is the time since the process started, from the monotonic clock.
+func monotonic() int64 { return int64(time.Since(processStart)) }
+
+// monotonicAt converts a wall time to monotonic(), as seen from now.
+func monotonicAt(t time.Time) int64 { return monotonic() + int64(time.Until(t)) }
 
 // ForceRefresh fetches new credentials because AWS refused rejected (403
 // ExpiredToken and kin). When the cache already holds other credentials, or
@@ -247,6 +261,11 @@ func (c *Cache) refresh(call *refreshCall) {
 			e.refreshAt = c.refreshTime(now, creds)
 		}
 		next = e.refreshAt
+		e.refreshAtMono = monotonicAt(e.refreshAt)
+		e.usableUntil = math.MaxInt64
+		if creds.CanExpire && !e.stale {
+			e.usableUntil = monotonicAt(creds.Expires)
+		}
 		c.cur.Store(e)
 		c.state.lastErr = nil
 		c.state.lastSuccess = now

@@ -4,11 +4,14 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"hash"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -28,21 +31,10 @@ const (
 // ignoredHeaders are never signed: hop-by-hop headers a proxy may rewrite,
 // headers that clients and tracing change after signing, and the ones Go
 // writes from Request fields rather than from the header map.
-var ignoredHeaders = map[string]bool{
-	"Authorization":       true,
-	"User-Agent":          true,
-	"X-Amzn-Trace-Id":     true,
-	"Expect":              true,
-	"Connection":          true,
-	"Keep-Alive":          true,
-	"Proxy-Authenticate":  true,
-	"Proxy-Authorization": true,
-	"Proxy-Connection":    true,
-	"Te":                  true,
-	"Trailer":             true,
-	"Transfer-Encoding":   true,
-	"Upgrade":             true,
-	"Content-Length":      true,
+var ignoredHeaders = []string{
+	"Authorization", "User-Agent", "X-Amzn-Trace-Id", "Expect",
+	"Connection", "Keep-Alive", "Proxy-Authenticate", "Proxy-Authorization", "Proxy-Connection",
+	"Te", "Trailer", "Transfer-Encoding", "Upgrade", "Content-Length",
 }
 
 // SigningParams are the inputs of one signature besides the request and the
@@ -84,93 +76,203 @@ type Signature struct {
 
 // Sign signs req in place: it sets Host, X-Amz-Date, X-Amz-Security-Token
 // (with a session token), X-Amz-Content-Sha256 (when asked) and
-// Authorization. Pass a clone: the transport never signs the caller's request.
+// Authorization. Pass a clone: the transport never signs the caller's
+// request. The Signature holds every intermediate result, for `sign`.
 func Sign(req *http.Request, creds aws.Credentials, p SigningParams) Signature {
-	t := p.Time.UTC()
-	amzDate := t.Format(amzDateFormat)
-	req.Host = canonicalHost(req)
-	req.Header.Set("X-Amz-Date", amzDate)
-	req.Header.Del("Authorization")
-	if creds.SessionToken != "" {
-		req.Header.Set("X-Amz-Security-Token", creds.SessionToken)
-	} else {
-		req.Header.Del("X-Amz-Security-Token")
-	}
-	if p.ContentSHA256 {
-		req.Header.Set("X-Amz-Content-Sha256", p.PayloadHash)
-	}
-
 	var s Signature
-	s.CanonicalRequest, s.SignedHeaders = canonicalRequest(req, p)
-	scope := t.Format(shortDateFormat) + "/" + p.Region + "/" + p.Service + "/aws4_request"
-	crHash := sha256.Sum256([]byte(s.CanonicalRequest))
-	s.StringToSign = algorithm + "\n" + amzDate + "\n" + scope + "\n" + hex.EncodeToString(crHash[:])
-	key := signingKeys.get(creds.SecretAccessKey, t.Format(shortDateFormat), p.Region, p.Service)
-	mac := hmac.New(sha256.New, key[:])
-	mac.Write([]byte(s.StringToSign))
-	s.Signature = hex.EncodeToString(mac.Sum(nil))
-	s.Authorization = algorithm + " Credential=" + creds.AccessKeyID + "/" + scope +
-		", SignedHeaders=" + s.SignedHeaders + ", Signature=" + s.Signature
-	req.Header.Set("Authorization", s.Authorization)
+	sign(req, creds, p, &s)
 	return s
 }
 
-// canonicalHost is the Host header as it goes on the wire, without the
-// scheme's default port (Go would not send it either way consistently).
-func canonicalHost(req *http.Request) string {
-	host := req.Host
-	if host == "" {
-		host = req.URL.Host
-	}
-	if strings.HasSuffix(host, ":443") && req.URL.Scheme == "https" {
-		return strings.TrimSuffix(host, ":443")
-	}
-	if strings.HasSuffix(host, ":80") && req.URL.Scheme == "http" {
-		return strings.TrimSuffix(host, ":80")
-	}
-	return host
+// scratch is the reusable memory of one signature.
+type scratch struct {
+	h     hash.Hash
+	buf   []byte // the canonical request
+	sts   []byte // the string to sign
+	auth  []byte
+	names []string
+	sum   [sha256.Size]byte
+	inner [sha256.Size]byte
 }
 
-func canonicalRequest(req *http.Request, p SigningParams) (creq, signed string) {
-	var b strings.Builder
-	b.Grow(512)
-	b.WriteString(req.Method)
-	b.WriteByte('\n')
-	b.WriteString(canonicalURI(req.URL, p.NoNormalizePath))
-	b.WriteByte('\n')
-	b.WriteString(canonicalQuery(req.URL.RawQuery))
-	b.WriteByte('\n')
+var scratchPool = sync.Pool{New: func() any {
+	return &scratch{h: sha256.New(), buf: make([]byte, 0, 1024), sts: make([]byte, 0, 256), auth: make([]byte, 0, 256), names: make([]string, 0, 16)}
+}}
 
-	names := make([]string, 0, len(req.Header)+1)
-	names = append(names, "host")
-	for k, vs := range req.Header {
-		if ignoredHeaders[http.CanonicalHeaderKey(k)] || !hasValue(vs) || strings.EqualFold(k, "host") {
-			continue
-		}
-		names = append(names, strings.ToLower(k))
+// sign does the work of Sign; debug, when not nil, receives the
+// intermediate results.
+func sign(req *http.Request, creds aws.Credentials, p SigningParams, debug *Signature) {
+	s := scratchPool.Get().(*scratch)
+	defer scratchPool.Put(s)
+
+	var dateBuf [16]byte
+	amzDate := string(appendAmzDate(dateBuf[:0], p.Time.UTC()))
+	shortDate := amzDate[:8]
+	req.Host = canonicalHost(req)
+	req.Header["X-Amz-Date"] = []string{amzDate}
+	delete(req.Header, "Authorization")
+	if creds.SessionToken != "" {
+		req.Header["X-Amz-Security-Token"] = []string{creds.SessionToken}
+	} else {
+		delete(req.Header, "X-Amz-Security-Token")
 	}
-	sort.Strings(names)
+	if p.ContentSHA256 {
+		req.Header["X-Amz-Content-Sha256"] = []string{p.PayloadHash}
+	}
+
+	// The canonical request.
+	b := append(s.buf[:0], req.Method...)
+	b = append(b, '\n')
+	b = appendCanonicalURI(b, req.URL, p.NoNormalizePath)
+	b = append(b, '\n')
+	if req.URL.RawQuery != "" {
+		b = append(b, canonicalQuery(req.URL.RawQuery)...)
+	}
+	b = append(b, '\n')
+	names := append(s.names[:0], "host")
+	for k, vs := range req.Header {
+		if !ignored(k) && hasValue(vs) && !strings.EqualFold(k, "host") {
+			names = append(names, k)
+		}
+	}
+	slices.SortFunc(names, compareFold)
 	for _, name := range names {
-		b.WriteString(name)
-		b.WriteByte(':')
+		b = appendLower(b, name)
+		b = append(b, ':')
 		if name == "host" {
-			b.WriteString(req.Host)
+			b = append(b, req.Host...)
 		} else {
-			for i, v := range req.Header.Values(name) {
+			for i, v := range req.Header[name] {
 				if i > 0 {
-					b.WriteByte(',')
+					b = append(b, ',')
 				}
-				writeTrimmed(&b, v)
+				b = appendTrimmed(b, v)
 			}
 		}
-		b.WriteByte('\n')
+		b = append(b, '\n')
 	}
-	b.WriteByte('\n')
-	signed = strings.Join(names, ";")
-	b.WriteString(signed)
-	b.WriteByte('\n')
-	b.WriteString(p.PayloadHash)
-	return b.String(), signed
+	b = append(b, '\n')
+	signedStart := len(b)
+	for i, name := range names {
+		if i > 0 {
+			b = append(b, ';')
+		}
+		b = appendLower(b, name)
+	}
+	signedEnd := len(b)
+	b = append(b, '\n')
+	b = append(b, p.PayloadHash...)
+	s.buf, s.names = b, names
+
+	// The string to sign.
+	s.h.Reset()
+	s.h.Write(b)
+	crHash := s.h.Sum(s.sum[:0])
+	t := append(s.sts[:0], algorithm+"\n"...)
+	t = append(t, amzDate...)
+	t = append(t, '\n')
+	scopeStart := len(t)
+	t = append(t, shortDate...)
+	t = append(t, '/')
+	t = append(t, p.Region...)
+	t = append(t, '/')
+	t = append(t, p.Service...)
+	t = append(t, "/aws4_request"...)
+	scopeEnd := len(t)
+	t = append(t, '\n')
+	t = hex.AppendEncode(t, crHash)
+	s.sts = t
+
+	// The signature, with the cached key's HMAC pads.
+	key := signingKeys.get(creds.SecretAccessKey, shortDate, p.Region, p.Service)
+	s.h.Reset()
+	s.h.Write(key.ipad[:])
+	s.h.Write(t)
+	inner := s.h.Sum(s.inner[:0])
+	s.h.Reset()
+	s.h.Write(key.opad[:])
+	s.h.Write(inner)
+	sig := s.h.Sum(s.sum[:0])
+
+	a := append(s.auth[:0], algorithm+" Credential="...)
+	a = append(a, creds.AccessKeyID...)
+	a = append(a, '/')
+	a = append(a, t[scopeStart:scopeEnd]...)
+	a = append(a, ", SignedHeaders="...)
+	a = append(a, b[signedStart:signedEnd]...)
+	a = append(a, ", Signature="...)
+	sigStart := len(a)
+	a = hex.AppendEncode(a, sig)
+	s.auth = a
+	authorization := string(a)
+	req.Header["Authorization"] = []string{authorization}
+
+	if debug != nil {
+		*debug = Signature{
+			CanonicalRequest: string(b),
+			StringToSign:     string(t),
+			SignedHeaders:    string(b[signedStart:signedEnd]),
+			Signature:        authorization[sigStart:],
+			Authorization:    authorization,
+		}
+	}
+}
+
+// appendAmzDate appends t as 20060102T150405Z without time.Format's work.
+func appendAmzDate(b []byte, t time.Time) []byte {
+	y, mo, d := t.Date()
+	h, mi, s := t.Clock()
+	b = appendDigits(b, y, 4)
+	b = appendDigits(b, int(mo), 2)
+	b = appendDigits(b, d, 2)
+	b = append(b, 'T')
+	b = appendDigits(b, h, 2)
+	b = appendDigits(b, mi, 2)
+	b = appendDigits(b, s, 2)
+	return append(b, 'Z')
+}
+
+func appendDigits(b []byte, v, width int) []byte {
+	var d [4]byte
+	for i := width - 1; i >= 0; i-- {
+		d[i] = byte('0' + v%10)
+		v /= 10
+	}
+	return append(b, d[:width]...)
+}
+
+func ignored(name string) bool {
+	for _, h := range ignoredHeaders {
+		if strings.EqualFold(name, h) {
+			return true
+		}
+	}
+	return false
+}
+
+// compareFold orders header names as their lower-case forms sort.
+func compareFold(a, b string) int {
+	for i := 0; i < len(a) && i < len(b); i++ {
+		ca, cb := lower(a[i]), lower(b[i])
+		if ca != cb {
+			return int(ca) - int(cb)
+		}
+	}
+	return len(a) - len(b)
+}
+
+func lower(c byte) byte {
+	if 'A' <= c && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
+}
+
+func appendLower(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		b = append(b, lower(s[i]))
+	}
+	return b
 }
 
 func hasValue(vs []string) bool {
@@ -182,9 +284,9 @@ func hasValue(vs []string) bool {
 	return false
 }
 
-// writeTrimmed writes v without leading and trailing space and with runs
-// of spaces folded to one.
-func writeTrimmed(b *strings.Builder, v string) {
+// appendTrimmed appends v without leading and trailing space and with
+// runs of spaces folded to one.
+func appendTrimmed(b []byte, v string) []byte {
 	v = strings.TrimSpace(v)
 	space := false
 	for i := 0; i < len(v); i++ {
@@ -194,11 +296,16 @@ func writeTrimmed(b *strings.Builder, v string) {
 			continue
 		}
 		if space {
-			b.WriteByte(' ')
+			b = append(b, ' ')
 			space = false
 		}
-		b.WriteByte(c)
+		b = append(b, c)
 	}
+	return b
+}
+
+func appendCanonicalURI(b []byte, u *url.URL, noNormalize bool) []byte {
+	return append(b, canonicalURI(u, noNormalize)...)
 }
 
 func canonicalURI(u *url.URL, noNormalize bool) string {
@@ -312,36 +419,63 @@ func unreserved(c byte, keepSlash bool) bool {
 		c == '-' || c == '_' || c == '.' || c == '~' || (keepSlash && c == '/')
 }
 
-// keyCache remembers derived signing keys: deriving one costs four HMACs,
-// and a transport signs for few (date, region, service, secret) at a time.
-type keyCache struct {
-	mu   sync.RWMutex
-	keys map[keyID][32]byte
+// signingKey is a derived SigV4 key with its HMAC pads, so that a
+// signature costs two SHA-256 passes and no allocation for the HMAC.
+type signingKey struct {
+	secret, date, region, service string
+	key                           [32]byte
+	ipad, opad                    [64]byte
 }
 
-type keyID struct{ secret, date, region, service string }
-
-var signingKeys = &keyCache{keys: map[keyID][32]byte{}}
-
-func (c *keyCache) get(secret, date, region, service string) [32]byte {
-	id := keyID{secret, date, region, service}
-	c.mu.RLock()
-	k, ok := c.keys[id]
-	c.mu.RUnlock()
-	if ok {
-		return k
+func newSigningKey(secret, date, region, service string) *signingKey {
+	k := &signingKey{secret: secret, date: date, region: region, service: service, key: deriveKey(secret, date, region, service)}
+	for i := range k.ipad {
+		var c byte
+		if i < len(k.key) {
+			c = k.key[i]
+		}
+		k.ipad[i], k.opad[i] = c^0x36, c^0x5c
 	}
-	k = deriveKey(secret, date, region, service)
-	c.mu.Lock()
-	if len(c.keys) >= 64 { // dates and secrets roll over: start afresh
-		c.keys = map[keyID][32]byte{}
-	}
-	c.keys[id] = k
-	c.mu.Unlock()
 	return k
 }
 
-// DeriveKey returns the SigV4 signing key for a secret, date (YYYYMMDD),
+func (k *signingKey) is(secret, date, region, service string) bool {
+	return k.secret == secret && k.date == date && k.region == region && k.service == service
+}
+
+// keyCache remembers derived signing keys: deriving one costs four HMACs,
+// and a process signs for few (date, region, service, secret) at a time.
+// The last key used is checked first, without a lock.
+type keyCache struct {
+	last atomic.Pointer[signingKey]
+	mu   sync.Mutex
+	keys []*signingKey
+}
+
+var signingKeys = &keyCache{}
+
+func (c *keyCache) get(secret, date, region, service string) *signingKey {
+	if k := c.last.Load(); k != nil && k.is(secret, date, region, service) {
+		return k
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, k := range c.keys {
+		if k.is(secret, date, region, service) {
+			c.last.Store(k)
+			return k
+		}
+	}
+	k := newSigningKey(secret, date, region, service)
+	if len(c.keys) >= 32 { // dates and secrets roll over: forget the oldest
+		c.keys = c.keys[1:]
+	}
+	c.keys = append(c.keys, k)
+	c.last.Store(k)
+	return k
+}
+
+// deriveKey returns the SigV4 signing key for a secret, date (YYYYMMDD),
 // region and service.
 func deriveKey(secret, date, region, service string) [32]byte {
 	h := func(key []byte, data string) []byte {
@@ -352,4 +486,20 @@ func deriveKey(secret, date, region, service string) [32]byte {
 	var out [32]byte
 	copy(out[:], h(h(h(h([]byte("AWS4"+secret), date), region), service), "aws4_request"))
 	return out
+}
+
+// canonicalHost is the Host header as it goes on the wire, without the
+// scheme's default port.
+func canonicalHost(req *http.Request) string {
+	host := req.Host
+	if host == "" {
+		host = req.URL.Host
+	}
+	if strings.HasSuffix(host, ":443") && req.URL.Scheme == "https" {
+		return strings.TrimSuffix(host, ":443")
+	}
+	if strings.HasSuffix(host, ":80") && req.URL.Scheme == "http" {
+		return strings.TrimSuffix(host, ":80")
+	}
+	return host
 }

@@ -2,6 +2,7 @@ package awsauth
 
 import (
 	"context"
+	"fmt"
 	"crypto/sha256"
 	"encoding/hex"
 	"net/http"
@@ -194,10 +195,19 @@ func TestSignIgnoresDocumentedHeaders(t *testing.T) {
 func TestSigningKeysAreCached(t *testing.T) {
 	a := signingKeys.get("secret-a", "20261127", "us-east-1", "aps")
 	b := signingKeys.get("secret-b", "20261127", "us-east-1", "aps")
-	if a == b {
+	if a.key == b.key {
 		t.Fatal("different secrets gave the same key")
 	}
-	if signingKeys.get("secret-a", "20261127", "us-east-1", "aps") != deriveKey("secret-a", "20261127", "us-east-1", "aps") {
+	if again := signingKeys.get("secret-a", "20261127", "us-east-1", "aps"); again != a || again.key != deriveKey("secret-a", "20261127", "us-east-1", "aps") {
 		t.Fatal("cached key differs from derived key")
+	}
+	for i := 0; i < 100; i++ { // many secrets: the cache stays bounded and right
+		k := signingKeys.get(fmt.Sprint("s", i), "20261127", "us-east-1", "aps")
+		if k.key != deriveKey(fmt.Sprint("s", i), "20261127", "us-east-1", "aps") {
+			t.Fatal("wrong key")
+		}
+	}
+	if len(signingKeys.keys) > 32 {
+		t.Fatalf("%d keys cached", len(signingKeys.keys))
 	}
 }

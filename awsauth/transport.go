@@ -6,9 +6,11 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"hash"
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -129,7 +131,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 }
 
 func (t *Transport) send(req *http.Request, p *payload, body io.ReadCloser, creds aws.Credentials, service, region string) (*http.Response, *APIError, error) {
-	r := req.Clone(req.Context())
+	r := shallowClone(req)
 	r.Body = body
 	if p.getBody != nil {
 		r.GetBody = p.getBody
@@ -138,7 +140,7 @@ func (t *Transport) send(req *http.Request, p *payload, body io.ReadCloser, cred
 		r.ContentLength = p.size
 	}
 	start := time.Now()
-	Sign(r, creds, ParamsFor(service, region, start.Add(t.clock().Offset()), p.hash, t.SignBody || p.declared))
+	sign(r, creds, ParamsFor(service, region, start.Add(t.clock().Offset()), p.hash, t.SignBody || p.declared), nil)
 	t.Stats.signed(service, time.Since(start))
 
 	base := t.Base
@@ -156,6 +158,18 @@ func (t *Transport) send(req *http.Request, p *payload, body io.ReadCloser, cred
 	}
 	t.Stats.response(service, canonicalHost(req), resp.StatusCode, apiErr)
 	return resp, apiErr, nil
+}
+
+// shallowClone copies req and its header map; the header values are shared,
+// which is safe because signing replaces values and never appends to them.
+func shallowClone(req *http.Request) *http.Request {
+	r := new(http.Request)
+	*r = *req
+	r.Header = make(http.Header, len(req.Header)+4)
+	for k, v := range req.Header {
+		r.Header[k] = v
+	}
+	return r
 }
 
 // learnSkew sets the clock offset from the response's Date header when it is
@@ -222,7 +236,7 @@ func newPayload(req *http.Request) (*payload, error) {
 		return &payload{hash: h, first: req.Body, getBody: req.GetBody, declared: true}, nil
 	}
 	if req.Body == nil || req.Body == http.NoBody {
-		return &payload{hash: EmptyPayloadHash, first: req.Body, getBody: func() (io.ReadCloser, error) { return http.NoBody, nil }}, nil
+		return &payload{hash: EmptyPayloadHash, first: req.Body, getBody: noBody}, nil
 	}
 	if req.GetBody != nil {
 		r, err := req.GetBody()
@@ -230,13 +244,21 @@ func newPayload(req *http.Request) (*payload, error) {
 			return nil, err
 		}
 		defer r.Close()
-		h := sha256.New()
-		if _, err := io.Copy(h, r); err != nil {
+		hash, err := hashReader(r)
+		if err != nil {
 			return nil, err
 		}
-		return &payload{hash: hex.EncodeToString(h.Sum(nil)), first: req.Body, getBody: req.GetBody}, nil
+		return &payload{hash: hash, first: req.Body, getBody: req.GetBody}, nil
 	}
-	b, err := io.ReadAll(req.Body)
+	var b []byte
+	var err error
+	if n := req.ContentLength; n > 0 && n < 1<<30 {
+		// The length is known: one allocation of the right size.
+		b = make([]byte, n)
+		_, err = io.ReadFull(req.Body, b)
+	} else {
+		b, err = io.ReadAll(req.Body)
+	}
 	req.Body.Close()
 	if err != nil {
 		return nil, err
@@ -245,6 +267,23 @@ func newPayload(req *http.Request) (*payload, error) {
 	getBody := func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil }
 	first, _ := getBody()
 	return &payload{hash: hex.EncodeToString(sum[:]), first: first, getBody: getBody, buffered: true, size: int64(len(b))}, nil
+}
+
+func noBody() (io.ReadCloser, error) { return http.NoBody, nil }
+
+var digests = sync.Pool{New: func() any { return sha256.New() }}
+
+// hashReader is the hex SHA-256 of what r holds. A bytes.Reader hands its
+// slice straight to the hash (WriterTo): no copy.
+func hashReader(r io.Reader) (string, error) {
+	h := digests.Get().(hash.Hash)
+	defer digests.Put(h)
+	h.Reset()
+	if _, err := io.Copy(h, r); err != nil {
+		return "", err
+	}
+	var sum [sha256.Size]byte
+	return hex.EncodeToString(h.Sum(sum[:0])), nil
 }
 
 // CredentialsError is returned when a request cannot be signed for want of
