@@ -336,9 +336,26 @@ func (c *Cache) Run(ctx context.Context) {
 		case <-c.changed:
 			timer.Stop()
 		case <-timer.C:
-			_, _ = c.wait(ctx)
+			c.refreshIfDue(ctx)
 		}
 	}
+}
+
+// refreshIfDue refreshes unless another refresh already did (a Retrieve
+// may have beaten the timer to it) or the backoff says wait.
+func (c *Cache) refreshIfDue(ctx context.Context) {
+	now := time.Now()
+	c.mu.Lock()
+	call := c.inflight
+	if call == nil {
+		if now.UnixNano() < c.nextTryNs.Load() {
+			c.mu.Unlock()
+			return
+		}
+		call = c.startLocked()
+	}
+	c.mu.Unlock()
+	_, _ = c.await(ctx, call)
 }
 
 // CacheStatus is a snapshot of a Cache. It holds no secret.

@@ -1,0 +1,96 @@
+package awsauth
+
+import (
+	"bufio"
+	"bytes"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest"
+	"golang.org/x/net/http/httpguts"
+)
+
+// Any request the signer signs must verify with the independent verifier,
+// after a trip through the wire format.
+func FuzzSignVerify(f *testing.F) {
+	f.Add("POST", "/workspaces/ws-1/api/v1/remote_write", "", "Content-Type", "application/x-protobuf", []byte("body"), false)
+	f.Add("GET", "/a%2Fb/c%20d/../e", "b=2&a=1&a=0&empty=", "X-Custom", "  a   b  ", []byte(nil), false)
+	f.Add("PUT", "/bucket/key with space.txt", "x-id=PutObject", "X-Amz-Meta-Tag", "v", []byte("s3 body"), true)
+	f.Add("GET", "//example//", "Param2=value2&Param1=value1", "Range", "bytes=0-9", []byte{}, false)
+	f.Add("POST", "/", "a=%zz&=x", "X-Folded", "first\tsecond", []byte("x"), false)
+	f.Fuzz(func(t *testing.T, method, path, query, hname, hvalue string, body []byte, s3 bool) {
+		host := "aps-workspaces.us-east-1.amazonaws.com"
+		service := "aps"
+		if s3 {
+			host, service = "bucket.s3.us-east-1.amazonaws.com", "s3"
+		}
+		target := "https://" + host + path
+		if query != "" {
+			target += "?" + query
+		}
+		req, err := http.NewRequest(method, target, bytes.NewReader(body))
+		if err != nil || req.URL.Host != host || req.URL.Fragment != "" || !strings.HasPrefix(req.URL.EscapedPath(), "/") {
+			return // not a request anyone could send
+		}
+		if hname != "" {
+			if !httpguts.ValidHeaderFieldName(hname) || !httpguts.ValidHeaderFieldValue(hvalue) {
+				return // Go's transport refuses to send it
+			}
+			req.Header.Add(hname, hvalue)
+		}
+		creds := aws.Credentials{AccessKeyID: "AKIAIOSFODNN7EXAMPLE", SecretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", SessionToken: "tok"}
+		at := time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
+		hash, _ := hashReader(bytes.NewReader(body))
+		Sign(req, creds, ParamsFor(service, "us-east-1", at, hash, false))
+
+		var wire bytes.Buffer
+		if err := req.Write(&wire); err != nil {
+			return // Go refuses to send it (an invalid header, say)
+		}
+		received, err := http.ReadRequest(bufio.NewReader(&wire))
+		if err != nil {
+			return
+		}
+		got, _ := readAllBody(received)
+		v := &awsauthtest.Verifier{
+			Keys:    awsauthtest.NewKeyring(awsauthtest.Key{AccessKeyID: creds.AccessKeyID, SecretAccessKey: creds.SecretAccessKey, SessionToken: creds.SessionToken}),
+			Service: service, Region: "us-east-1", S3Paths: s3,
+			Now: func() time.Time { return at },
+		}
+		if _, verr := v.Verify(received, got); verr != nil {
+			t.Fatalf("a signed request does not verify: %v\nrequest:\n%s", verr, wire.String())
+		}
+	})
+}
+
+func readAllBody(r *http.Request) ([]byte, error) {
+	var b bytes.Buffer
+	_, err := b.ReadFrom(r.Body)
+	return b.Bytes(), err
+}
+
+// Classification never panics, and what it finds is consistent.
+func FuzzParseAPIError(f *testing.F) {
+	f.Add(403, "", []byte(`<ErrorResponse><Error><Code>ExpiredToken</Code><Message>m</Message></Error></ErrorResponse>`))
+	f.Add(400, "ThrottlingException:http://x", []byte(`{"message":"Rate exceeded"}`))
+	f.Add(403, "", []byte(`{"__type":"com.amazon#AccessDeniedException","message":"User: a is not authorized to perform: b on resource: c"}`))
+	f.Add(500, "", []byte("<html>oops"))
+	f.Add(403, "", []byte(`{"message":"User: anonymous is not authorized to perform: execute-api:Invoke"}`))
+	f.Fuzz(func(t *testing.T, status int, errType string, body []byte) {
+		h := http.Header{}
+		if errType != "" {
+			h.Set("X-Amzn-ErrorType", errType)
+		}
+		e, ok := ParseAPIError(status, h, body)
+		if ok != (e.Code != "") {
+			t.Fatalf("ok=%v with code %q", ok, e.Code)
+		}
+		if ok && e.Class() != ClassifyCode(e.Code) {
+			t.Fatal("inconsistent class")
+		}
+		AccessDeniedDetail(e.Message)
+	})
+}
