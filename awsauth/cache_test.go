@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest"
 )
 
 // scriptedProvider hands out numbered credentials, or fails, as told.
@@ -57,16 +58,7 @@ func (p *scriptedProvider) count() int {
 	return p.calls
 }
 
-func eventually(t *testing.T, within time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(within)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("not within %s: %s", within, what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
+var eventually = awsauthtest.Eventually
 
 func TestCacheRefreshesBeforeExpiry(t *testing.T) {
 	p := &scriptedProvider{ttl: 3 * time.Second}

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest"
 )
 
 const testSecret = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
@@ -64,21 +66,7 @@ func TestBadConfigGetsAClearError(t *testing.T) {
 	}
 }
 
-// isolateEnv clears every variable the chain reads and points HOME at an
-// empty folder, so the machine's own AWS setup never leaks into a test.
-func isolateEnv(t *testing.T) {
-	t.Helper()
-	for _, kv := range os.Environ() {
-		name, _, _ := strings.Cut(kv, "=")
-		if strings.HasPrefix(name, "AWS_") {
-			t.Setenv(name, "")
-			os.Unsetenv(name)
-		}
-	}
-	home := t.TempDir()
-	t.Setenv("HOME", home)
-	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
-}
+func isolateEnv(t *testing.T) { awsauthtest.IsolateEnv(t) }
 
 func writeFile(t *testing.T, content string) string {
 	t.Helper()

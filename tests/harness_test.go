@@ -9,11 +9,9 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/flow-aws-auth/flow-aws-auth/agentrun"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest"
@@ -147,16 +145,7 @@ func (h *harness) assertNoSecret(where string, text []byte) {
 	}
 }
 
-func eventually(t *testing.T, within time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(within)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("not within %s: %s", within, what)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
+var eventually = awsauthtest.Eventually
 
 func freeAddr(t *testing.T) string {
 	t.Helper()
@@ -168,19 +157,7 @@ func freeAddr(t *testing.T) string {
 	return l.Addr().String()
 }
 
-// isolateEnv keeps the machine's AWS setup out of the tests.
-func isolateEnv(t *testing.T) {
-	t.Helper()
-	for _, kv := range os.Environ() {
-		name, _, _ := strings.Cut(kv, "=")
-		if strings.HasPrefix(name, "AWS_") {
-			t.Setenv(name, "")
-			os.Unsetenv(name)
-		}
-	}
-	t.Setenv("HOME", t.TempDir())
-	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
-}
+func isolateEnv(t *testing.T) { awsauthtest.IsolateEnv(t) }
 
 type syncBuffer struct {
 	mu  sync.Mutex

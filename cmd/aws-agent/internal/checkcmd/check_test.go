@@ -21,14 +21,7 @@ const (
 
 func setup(t *testing.T) (*awsauthtest.STS, string) {
 	t.Helper()
-	for _, kv := range os.Environ() {
-		if name, _, _ := strings.Cut(kv, "="); strings.HasPrefix(name, "AWS_") {
-			t.Setenv(name, "")
-			os.Unsetenv(name)
-		}
-	}
-	t.Setenv("HOME", t.TempDir())
-	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	awsauthtest.IsolateEnv(t)
 	keys := awsauthtest.NewKeyring(awsauthtest.Key{AccessKeyID: keyID, SecretAccessKey: secret, ARN: userARN, Account: "111122223333"})
 	sts := &awsauthtest.STS{Keys: keys}
 	sts.RequireExternalID(role, "tenant-42")
