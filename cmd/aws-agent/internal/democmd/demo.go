@@ -55,7 +55,6 @@ func Run(args []string, stdout, stderr io.Writer) error {
 	}
 
 	aws := receivers.StartFakeAWS(awsauthtest.Key{AccessKeyID: demoKeyID, SecretAccessKey: demoSecret, ARN: "arn:aws:iam::111122223333:user/demo", Account: "111122223333", UserID: "AIDADEMOUSER"})
-	defer aws.Close()
 	aws.STS.RequireExternalID(demoRole, "demo-external-id")
 	aws.STS.TTL = *ttl
 
@@ -63,7 +62,16 @@ func Run(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
+	var agent *agentrun.Agent
+	// On the way out the agent gets a few seconds to flush, not the minute
+	// remote_write would spend retrying against a server that is going away.
+	defer within(5*time.Second, func() {
+		if agent != nil {
+			agent.Stop()
+		}
+		aws.Close()
+		os.RemoveAll(dir)
+	})
 	logFile := filepath.Join(dir, "app.log")
 	if err := os.WriteFile(logFile, nil, 0o600); err != nil {
 		return err
@@ -93,7 +101,7 @@ func Run(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	agent, err := agentrun.Start(ctx, agentrun.Options{
+	agent, err = agentrun.Start(ctx, agentrun.Options{
 		ListenAddr:  *listen,
 		StoragePath: filepath.Join(dir, "data"),
 		LogWriter:   io.Discard,
@@ -102,7 +110,6 @@ func Run(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("loading the demo: %w", err)
 	}
-	defer agent.Stop()
 	fmt.Fprintf(stdout, "aws-agent demo: a fake AWS on loopback, the agent on http://%s (UI: http://%s/component/aws.auth.demo)\n", *listen, *listen)
 
 	// The feeders stop at --duration; the agent runs on while the last
@@ -137,6 +144,16 @@ func Run(args []string, stdout, stderr io.Writer) error {
 			}
 			return nil
 		}
+	}
+}
+
+// within runs f, waiting for it at most d.
+func within(d time.Duration, f func()) {
+	done := make(chan struct{})
+	go func() { f(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(d):
 	}
 }
 
