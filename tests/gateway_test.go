@@ -1,6 +1,7 @@
 package tests
 
 import (
+	"bytes"
 	"fmt"
 	"net/http"
 	"os"
@@ -172,6 +173,24 @@ func TestRemoteWriteSurvivesA503Storm(t *testing.T) {
 	f.amp.FailStatus.Store(0)
 	n := target.scrapes.Load()
 	assertAllScrapesArrived(t, f.amp, n, 60*time.Second)
+}
+
+// AMP drops the connection in the middle of the first requests' bodies:
+// the gateway answers 502, remote_write retries, nothing is lost or doubled.
+func TestRemoteWriteSurvivesConnectionsClosedMidBody(t *testing.T) {
+	h := newHarness(t)
+	f := newFakeAWSEndpoints(t, h.keys)
+	f.amp.CloseMidBody.Store(3)
+	target := &scrapeTarget{}
+	h.start(remoteWriteConfig(f, strings.TrimPrefix(h.serve(target), "http://")))
+	eventually(t, 10*time.Second, "five scrapes", func() bool { return target.scrapes.Load() >= 5 })
+	assertAllScrapesArrived(t, f.amp, target.scrapes.Load(), 40*time.Second)
+	if n := f.amp.CloseMidBody.Load(); n >= 0 {
+		t.Fatalf("only %d of 3 connections were dropped", 3-n)
+	}
+	if !bytes.Contains(h.get("/metrics"), []byte(`aws_auth_gateway_refused_total{component_id="aws.auth.amp",reason="upstream_error"}`)) {
+		t.Fatal("the upstream failures were not counted")
+	}
 }
 
 // Credentials that expire every few seconds are refreshed ahead of time:

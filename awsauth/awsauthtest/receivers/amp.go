@@ -1,6 +1,7 @@
 package receivers
 
 import (
+	"io"
 	"math"
 	"net/http"
 	"sort"
@@ -23,6 +24,10 @@ type AMP struct {
 	Endpoint *awsauthtest.Endpoint
 	// FailStatus, when nonzero, is answered to every signed request.
 	FailStatus atomic.Int32
+	// CloseMidBody, while positive, makes each request's connection close
+	// after part of its body was read, and counts down: nothing of such a
+	// request is kept.
+	CloseMidBody atomic.Int32
 
 	mu      sync.Mutex
 	samples map[string]int // "series@timestamp" -> times received
@@ -37,7 +42,16 @@ func NewAMP(keys *awsauthtest.Keyring) *AMP {
 	return a
 }
 
-func (a *AMP) ServeHTTP(w http.ResponseWriter, r *http.Request) { a.Endpoint.ServeHTTP(w, r) }
+func (a *AMP) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if a.CloseMidBody.Add(-1) >= 0 {
+		_, _ = io.CopyN(io.Discard, r.Body, 16)
+		if conn, _, err := w.(http.Hijacker).Hijack(); err == nil {
+			conn.Close()
+		}
+		return
+	}
+	a.Endpoint.ServeHTTP(w, r)
+}
 
 func (a *AMP) serve(w http.ResponseWriter, r *http.Request, body []byte, _ awsauthtest.Caller) {
 	if s := a.FailStatus.Load(); s != 0 {
