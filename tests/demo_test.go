@@ -2,9 +2,7 @@ package tests
 
 import (
 	"context"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -26,26 +24,11 @@ var goCaches = func() []string {
 	return []string{"GOCACHE=" + v[0], "GOMODCACHE=" + v[1], "GOPATH=" + v[2]}
 }()
 
-// buildAgent builds cmd/aws-agent.
-func buildAgent(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "aws-agent")
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, "../cmd/aws-agent")
-	cmd.Env = append(os.Environ(), goCaches...)
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("building aws-agent: %v\n%s", err, out)
-	}
-	return bin
-}
-
 // `aws-agent demo --duration 20s` runs examples/demo.river against the fake
 // AWS and exits 0 only if every signal arrived and nothing was rejected.
 func TestDemo(t *testing.T) {
 	isolateEnv(t)
-	bin := buildAgent(t)
+	bin := sharedAgent(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, bin, "demo", "--duration", "20s", "--server.http.listen-addr", freeAddr(t))

@@ -111,7 +111,7 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	case "request":
 		writeRawRequest(stdout, req, body)
 	case "canonical-request":
-		fmt.Fprintln(stdout, sig.CanonicalRequest)
+		fmt.Fprintln(stdout, maskToken(sig.CanonicalRequest, creds.SessionToken))
 	case "string-to-sign":
 		fmt.Fprintln(stdout, sig.StringToSign)
 	case "signature":
@@ -146,18 +146,30 @@ func verifyRequest(req *http.Request, body []byte, creds aws.Credentials, servic
 	fmt.Fprintf(stdout, "%s: %s\n", verr.Code, msg)
 	if verr.CanonicalRequest != "" {
 		if expectedFile == "" {
-			fmt.Fprintf(stdout, "canonical request of the request as received:\n%s\n", verr.CanonicalRequest)
+			fmt.Fprintf(stdout, "canonical request of the request as received:\n%s\n", maskToken(verr.CanonicalRequest, creds.SessionToken))
 		} else {
 			want, err := os.ReadFile(expectedFile)
 			if err != nil {
 				return err
 			}
-			if line, signed, received, differ := firstDifference(strings.TrimRight(string(want), "\n"), verr.CanonicalRequest); differ {
+			// Compared masked: a canonical request printed by --print holds
+			// the token masked.
+			signedCR := maskToken(strings.TrimRight(string(want), "\n"), creds.SessionToken)
+			if line, signed, received, differ := firstDifference(signedCR, maskToken(verr.CanonicalRequest, creds.SessionToken)); differ {
 				fmt.Fprintf(stdout, "canonical request line %d differs:\n  signed:   %q\n  received: %q\n", line, signed, received)
 			}
 		}
 	}
 	return ErrVerifyFailed
+}
+
+// maskToken hides the session token in text that is printed: it is a
+// secret, and only the request itself carries it.
+func maskToken(text, token string) string {
+	if token == "" {
+		return text
+	}
+	return strings.ReplaceAll(text, token, fmt.Sprintf("<session token, %d characters>", len(token)))
 }
 
 // ErrVerifyFailed is returned when --verify rejects the request; the reason is printed.
