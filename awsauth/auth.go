@@ -3,7 +3,6 @@ package awsauth
 import (
 	"context"
 	"net/http"
-	"time"
 )
 
 // Auth is one configuration put to work: the chain, its cache and the
@@ -69,6 +68,3 @@ func (a *Auth) Status() Status {
 
 // Run keeps the credentials fresh until ctx ends.
 func (a *Auth) Run(ctx context.Context) { a.Cache.Run(ctx) }
-
-// recentWindow is how long a request error counts against health.
-const recentWindow = 5 * time.Minute

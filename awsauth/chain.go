@@ -2,7 +2,6 @@ package awsauth
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"regexp"
@@ -235,13 +234,4 @@ func (c *Chain) sessionName() string {
 		name = name[:64]
 	}
 	return name
-}
-
-// errorCode returns the AWS error code carried by err, if any.
-func errorCode(err error) string {
-	var api interface{ ErrorCode() string }
-	if errors.As(err, &api) {
-		return api.ErrorCode()
-	}
-	return ""
 }

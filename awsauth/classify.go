@@ -49,6 +49,15 @@ func ClassifyCode(code string) ErrorClass {
 	return ClassOther
 }
 
+// errorCode returns the AWS error code carried by err, if any.
+func errorCode(err error) string {
+	var api interface{ ErrorCode() string }
+	if errors.As(err, &api) {
+		return api.ErrorCode()
+	}
+	return ""
+}
+
 // ClassOf is the class of an error from a refresh.
 func ClassOf(err error) ErrorClass {
 	if err == nil {

@@ -1,7 +1,6 @@
 package awsauth
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -62,6 +61,9 @@ func (s Status) Health(now time.Time) Health {
 	return Health{true, msg}
 }
 
+// recentWindow is how long a request error counts against health.
+const recentWindow = 5 * time.Minute
+
 func permanent(class ErrorClass) bool {
 	return class == ClassAccessDenied || class == ClassInvalidToken || class == ClassNoCredentials || class == ClassSignatureMismatch
 }
@@ -110,10 +112,4 @@ func describeRequestError(e *RequestError, skew time.Duration) string {
 		return "Throttling: " + where + ": requests are being throttled"
 	}
 	return where
-}
-
-// IsNoCredentials reports whether err says no source had credentials.
-func IsNoCredentials(err error) bool {
-	var none *NoCredentialsError
-	return errors.As(err, &none)
 }

@@ -123,7 +123,7 @@ func sign(req *http.Request, creds aws.Credentials, p SigningParams, debug *Sign
 	// The canonical request.
 	b := append(s.buf[:0], req.Method...)
 	b = append(b, '\n')
-	b = appendCanonicalURI(b, req.URL, p.NoNormalizePath)
+	b = append(b, canonicalURI(req.URL, p.NoNormalizePath)...)
 	b = append(b, '\n')
 	if req.URL.RawQuery != "" {
 		b = append(b, canonicalQuery(req.URL.RawQuery)...)
@@ -302,10 +302,6 @@ func appendTrimmed(b []byte, v string) []byte {
 		b = append(b, c)
 	}
 	return b
-}
-
-func appendCanonicalURI(b []byte, u *url.URL, noNormalize bool) []byte {
-	return append(b, canonicalURI(u, noNormalize)...)
 }
 
 func canonicalURI(u *url.URL, noNormalize bool) string {
