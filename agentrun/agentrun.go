@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"sync"
 
@@ -20,7 +21,6 @@ import (
 	httpservice "github.com/grafana/agent/service/http"
 	"github.com/grafana/agent/service/labelstore"
 	otelservice "github.com/grafana/agent/service/otel"
-	uiservice "github.com/grafana/agent/service/ui"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -37,6 +37,9 @@ type Options struct {
 	Registry *prometheus.Registry
 	// UIPrefix is where the UI is served. Default "/".
 	UIPrefix string
+	// UIAssets are the UI's built assets (flowui.Assets); without them the
+	// UI's API works and its pages say how to build them.
+	UIAssets fs.FS
 	// Load reads the configuration, for the first load and for /-/reload.
 	Load func() (*flow.Source, error)
 }
@@ -104,7 +107,7 @@ func Start(ctx context.Context, o Options) (*Agent, error) {
 	})
 	services := []service.Service{
 		httpService,
-		uiservice.New(uiservice.Options{UIPrefix: o.UIPrefix}),
+		newUIService(o.UIPrefix, o.UIAssets),
 		clusterService,
 		otelservice.New(logger),
 		labelstore.New(logger, o.Registry),

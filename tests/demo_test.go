@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/flow-aws-auth/flow-aws-auth/flowui"
 )
 
 // goCaches are the go command's caches, read before any test points HOME
@@ -55,5 +57,9 @@ func TestDemo(t *testing.T) {
 	}
 	if !strings.Contains(string(out), "credentials  healthy: credentials from static, then AssumeRole arn:aws:iam::444455556666:role/demo-telemetry-writer") {
 		t.Fatalf("no credentials line:\n%s", out)
+	}
+	// Built without UI assets, it says how to get the UI.
+	if !strings.Contains(string(out), flowui.NoAssets) {
+		t.Fatalf("no word on the missing UI assets:\n%s", out)
 	}
 }

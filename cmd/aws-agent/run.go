@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/flow-aws-auth/flow-aws-auth/agentrun"
+	"github.com/flow-aws-auth/flow-aws-auth/flowui"
 	"github.com/grafana/agent/component"
 	"github.com/grafana/agent/pkg/flow"
 	"github.com/grafana/river/diag"
@@ -22,6 +23,7 @@ func runCommand(args []string) error {
 	listen := fs.String("server.http.listen-addr", "127.0.0.1:12345", "address the HTTP server (UI, API, /metrics, the aws.auth gateway) listens on")
 	storage := fs.String("storage.path", "data-agent/", "where components keep their data (WALs, positions)")
 	logLevel := fs.String("log.level", "info", "log level: debug, info, warn, error")
+	uiDir := fs.String("ui.assets-dir", "", "directory of the built Flow UI (\"make ui\" writes flowui/build); default: the assets built into the binary (-tags uiassets), if any")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -29,6 +31,13 @@ func runCommand(args []string) error {
 		return errors.New("run takes one configuration file: aws-agent run [flags] CONFIG.river")
 	}
 	path := fs.Arg(0)
+	assets, err := flowui.Assets(*uiDir)
+	if err != nil {
+		return err
+	}
+	if assets == nil {
+		fmt.Fprintln(os.Stderr, "aws-agent:", flowui.NoAssets)
+	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -37,6 +46,7 @@ func runCommand(args []string) error {
 		ListenAddr:  *listen,
 		StoragePath: *storage,
 		LogLevel:    *logLevel,
+		UIAssets:    assets,
 		Load: func() (*flow.Source, error) {
 			s, err := agentrun.SourceFromFile(path)
 			src = s

@@ -22,6 +22,7 @@ import (
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest/receivers"
 	"github.com/flow-aws-auth/flow-aws-auth/examples"
+	"github.com/flow-aws-auth/flow-aws-auth/flowui"
 	"github.com/grafana/agent/pkg/flow"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/pdata/plog/plogotlp"
@@ -50,8 +51,16 @@ func Run(args []string, stdout, stderr io.Writer) error {
 	every := fs.Duration("report-every", 3*time.Second, "how often to print the report")
 	grace := fs.Duration("grace", 15*time.Second, "with --duration: how long to wait afterwards for signals still on their way")
 	ttl := fs.Duration("credentials-ttl", time.Minute, "lifetime of the credentials the fake STS issues, to watch refreshes")
+	uiDir := fs.String("ui.assets-dir", "", "directory of the built Flow UI (\"make ui\" writes flowui/build); default: the assets built into the binary (-tags uiassets), if any")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	assets, err := flowui.Assets(*uiDir)
+	if err != nil {
+		return err
+	}
+	if assets == nil {
+		fmt.Fprintln(stderr, "aws-agent demo:", flowui.NoAssets)
 	}
 
 	aws := receivers.StartFakeAWS(awsauthtest.Key{AccessKeyID: demoKeyID, SecretAccessKey: demoSecret, ARN: "arn:aws:iam::111122223333:user/demo", Account: "111122223333", UserID: "AIDADEMOUSER"})
@@ -105,6 +114,7 @@ func Run(args []string, stdout, stderr io.Writer) error {
 		ListenAddr:  *listen,
 		StoragePath: filepath.Join(dir, "data"),
 		LogWriter:   io.Discard,
+		UIAssets:    assets,
 		Load:        func() (*flow.Source, error) { return src, nil },
 	})
 	if err != nil {

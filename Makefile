@@ -1,0 +1,11 @@
+# The Go tools build and test everything else; make builds what needs Node.js.
+.PHONY: ui aws-agent
+
+# The Flow UI, from the web/ui sources of the agent module in go.mod, into
+# flowui/build (git-ignored). Needs Node.js and npm; about two minutes.
+ui:
+	flowui/build-ui.sh
+
+# aws-agent with the UI built in.
+aws-agent: ui
+	go build -tags uiassets -o build/aws-agent ./cmd/aws-agent

@@ -1,0 +1,7 @@
+//go:build !uiassets
+
+package flowui
+
+import "io/fs"
+
+func embedded() fs.FS { return nil }
