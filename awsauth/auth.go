@@ -3,6 +3,7 @@ package awsauth
 import (
 	"context"
 	"net/http"
+	"strings"
 )
 
 // Auth is one configuration put to work: the chain, its cache and the
@@ -68,3 +69,19 @@ func (a *Auth) Status() Status {
 
 // Run keeps the credentials fresh until ctx ends.
 func (a *Auth) Run(ctx context.Context) { a.Cache.Run(ctx) }
+
+// Redact replaces in s every secret a holds — the configured secret key and
+// session token and those of the current credentials — with "(secret)", for
+// text a panic or a foreign library wrote that may have captured a request.
+func (a *Auth) Redact(s string) string {
+	secrets := []string{a.Config.SecretAccessKey, a.Config.SessionToken}
+	if creds, ok := a.Cache.Current(); ok {
+		secrets = append(secrets, creds.SecretAccessKey, creds.SessionToken)
+	}
+	for _, secret := range secrets {
+		if secret != "" {
+			s = strings.ReplaceAll(s, secret, "(secret)")
+		}
+	}
+	return s
+}

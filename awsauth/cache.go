@@ -19,7 +19,8 @@ type CacheOptions struct {
 	// Never more than half the credentials' lifetime. Default 5m.
 	ExpiryWindow time.Duration
 	// BackoffBase and BackoffMax bound the wait after a failed refresh,
-	// doubling from base to max. Defaults 1s and 5m.
+	// doubling from base to max. Defaults 1s and 1m: an agent without
+	// credentials sends nothing, so it must not wait long to try again.
 	BackoffBase, BackoffMax time.Duration
 	// Recheck is how often credentials that never expire are fetched again,
 	// which is how rewritten credentials files are noticed. Default 1m.
@@ -41,7 +42,7 @@ func (o *CacheOptions) setDefaults() {
 		o.BackoffBase = time.Second
 	}
 	if o.BackoffMax <= 0 {
-		o.BackoffMax = 5 * time.Minute
+		o.BackoffMax = time.Minute
 	}
 	if o.Recheck <= 0 {
 		o.Recheck = time.Minute
@@ -299,8 +300,10 @@ func (c *Cache) refreshTime(now time.Time, creds aws.Credentials) time.Time {
 	return creds.Expires.Add(-window - jitter)
 }
 
-// backoffLocked doubles from BackoffBase to BackoffMax with ±20% jitter,
-// but tries again before valid credentials run out.
+// backoffLocked doubles from BackoffBase to BackoffMax, but tries again
+// before valid credentials run out. The wait is drawn from the upper half
+// of the step ("equal jitter"): a fleet throttled together spreads its
+// retries over time instead of coming back in waves.
 func (c *Cache) backoffLocked(now time.Time) time.Duration {
 	d := c.opts.BackoffBase
 	for i := 1; i < c.failures && d < c.opts.BackoffMax; i++ {
@@ -312,7 +315,7 @@ func (c *Cache) backoffLocked(now time.Time) time.Duration {
 			d = left
 		}
 	}
-	return d - d/5 + time.Duration(rand.Int64N(int64(d/5)*2+1))
+	return d/2 + time.Duration(rand.Int64N(int64(d/2)+1))
 }
 
 // Run refreshes ahead of expiry until ctx ends, so that credentials stay

@@ -194,6 +194,10 @@ func (c *Chain) stsClient(creds aws.CredentialsProvider) (*sts.Client, error) {
 		Region:      c.stsRegionOrEmpty(),
 		Credentials: creds,
 		HTTPClient:  c.cfg.httpClient(),
+		// The Cache retries failed refreshes with backoff and reports each
+		// failure; SDK retries under it would triple the calls a throttled
+		// fleet makes to STS.
+		RetryMaxAttempts: 1,
 	}
 	if o.Region == "" {
 		return nil, fieldErrorf("sts_region", "STS needs a region: set region or sts_region")

@@ -173,15 +173,21 @@ func shallowClone(req *http.Request) *http.Request {
 }
 
 // learnSkew sets the clock offset from the response's Date header when it is
-// far enough off to explain the error. It reports whether a retry is worth it.
+// far enough from the time we signed with to explain the error. It reports
+// whether a retry is worth it. Once the clocks agree again (NTP fixed, or
+// AWS's side corrected) the offset goes back to zero: a stale offset would
+// have every request rejected.
 func (t *Transport) learnSkew(resp *http.Response) bool {
 	server, err := http.ParseTime(resp.Header.Get("Date"))
 	if err != nil {
 		return false
 	}
 	offset := time.Until(server)
-	if offset.Abs() < skewThreshold {
+	if (offset - t.clock().Offset()).Abs() < skewThreshold {
 		return false
+	}
+	if offset.Abs() < skewThreshold {
+		offset = 0
 	}
 	t.clock().offset.Store(int64(offset))
 	t.Stats.skew(offset)

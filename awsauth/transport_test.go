@@ -9,6 +9,7 @@ import (
 	"reflect"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -194,6 +195,41 @@ func TestTransportCorrectsClockSkew(t *testing.T) {
 				t.Fatalf("stats %+v", snap)
 			}
 		})
+	}
+}
+
+// Once the clocks agree again, the learned offset goes: one more
+// rejection, then requests are signed with our own clock.
+func TestTransportForgetsTheOffsetOnceClocksAgree(t *testing.T) {
+	keys := awsauthtest.NewKeyring(validKey)
+	ep, srv := signedEndpoint(t, keys, "logs", "us-east-1")
+	var skew atomic.Int64
+	skew.Store(int64(-10 * time.Minute))
+	ep.Verifier.Now = func() time.Time { return time.Now().Add(time.Duration(skew.Load())) }
+	tr, _, stats := newTestTransport(validKey)
+	send := func() {
+		t.Helper()
+		resp, err := tr.RoundTrip(request(t, srv.URL, "logs.us-east-1.amazonaws.com", "/v1/logs", bytes.NewReader([]byte("records"))))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Fatalf("status %d", resp.StatusCode)
+		}
+	}
+	send()
+	if d := tr.ClockOffset() + 10*time.Minute; d.Abs() > 2*time.Second {
+		t.Fatalf("offset %s, want about -10m", tr.ClockOffset())
+	}
+	skew.Store(0)
+	send()
+	send()
+	if ok, rejected := ep.Counts(); ok != 3 || rejected["RequestTimeTooSkewed"] != 2 {
+		t.Fatalf("accepted %d rejected %v, want 3 accepted after 2 rejections", ok, rejected)
+	}
+	if tr.ClockOffset() != 0 || stats.Snapshot().ClockSkew != 0 {
+		t.Fatalf("offset %s, skew %s after the clocks agree, want 0", tr.ClockOffset(), stats.Snapshot().ClockSkew)
 	}
 }
 

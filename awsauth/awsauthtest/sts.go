@@ -44,6 +44,16 @@ type STSCall struct {
 	Params url.Values
 	At     time.Time
 	Caller string // ARN of the signer, for signed actions
+	// Throttled: refused by RateLimit.
+	Throttled bool
+}
+
+// AcceptWebIdentityTokens makes tokens the only ones accepted from now on,
+// as an identity provider does once it has rotated its tokens.
+func (s *STS) AcceptWebIdentityTokens(tokens ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.WebIdentityTokens = tokens
 }
 
 // RequireExternalID makes AssumeRole of role succeed only with id.
@@ -107,7 +117,8 @@ func (s *STS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	action := params.Get("Action")
 	call := STSCall{Action: action, Params: params, At: time.Now()}
 
-	if e := s.admit(); e != nil {
+	if e := s.admit(call.At); e != nil {
+		call.Throttled = true
 		s.record(call)
 		e.Write(w)
 		return
@@ -153,13 +164,15 @@ func (s *STS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func (s *STS) admit() *Error {
+// admit counts a call received at in its clock second and refuses it
+// beyond RateLimit.
+func (s *STS) admit(at time.Time) *Error {
 	if s.RateLimit <= 0 {
 		return nil
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	sec := time.Now().Unix()
+	sec := at.Unix()
 	if sec != s.window {
 		s.window, s.inWindow = sec, 0
 	}
@@ -212,7 +225,10 @@ func (s *STS) assumeRoleWithWebIdentity(w http.ResponseWriter, params url.Values
 		(&Error{Status: 400, Code: "ValidationError", Message: "1 validation error detected: Value null at 'webIdentityToken' failed to satisfy constraint: Member must not be null"}).Write(w)
 		return
 	}
-	if len(s.WebIdentityTokens) > 0 && !contains(s.WebIdentityTokens, strings.TrimSpace(token)) {
+	s.mu.Lock()
+	accepted := s.WebIdentityTokens
+	s.mu.Unlock()
+	if len(accepted) > 0 && !contains(accepted, strings.TrimSpace(token)) {
 		(&Error{Status: 400, Code: "InvalidIdentityToken", Message: "Couldn't retrieve verification key from your identity provider,  please reference AssumeRoleWithWebIdentity documentation for requirements"}).Write(w)
 		return
 	}

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"runtime/debug"
 	"strings"
 
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth"
@@ -79,6 +80,7 @@ func (c *Component) refuse(w http.ResponseWriter, r refusal) {
 func (c *Component) serveGateway(w http.ResponseWriter, r *http.Request) {
 	inst := c.cur.Load()
 	gw := inst.args.Gateway
+	defer c.recoverPanic(w, inst)
 
 	if !gw.AllowRemoteClients && !loopbackClient(r.RemoteAddr) {
 		c.refuse(w, refusal{http.StatusForbidden, "remote_client", fmt.Sprintf(
@@ -141,6 +143,22 @@ func (c *Component) serveGateway(w http.ResponseWriter, r *http.Request) {
 	copyHeader(w.Header(), resp.Header)
 	w.WriteHeader(resp.StatusCode)
 	_, _ = io.Copy(w, resp.Body)
+}
+
+// recoverPanic turns a panic under the gateway (its own code, the proxy
+// or TLS configuration's transport) into a 500 that remote_write and
+// loki.write retry. net/http would recover it too, but log its value as
+// is, and a panic value may hold the signed request and its token.
+func (c *Component) recoverPanic(w http.ResponseWriter, inst *instance) {
+	v := recover()
+	if v == nil {
+		return
+	}
+	if v == http.ErrAbortHandler {
+		panic(v)
+	}
+	level.Error(c.log).Log("msg", "signing gateway: recovered from a panic; answering 500", "panic", inst.auth.Redact(fmt.Sprint(v)), "stack", string(debug.Stack()))
+	c.refuse(w, refusal{http.StatusInternalServerError, "panic", "internal error: a panic, recovered and logged by the agent"})
 }
 
 // targetURL builds https://{host}/{path}?{query} from the raw request URI,

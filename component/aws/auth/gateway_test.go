@@ -1,7 +1,9 @@
 package auth
 
 import (
+	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -13,6 +15,7 @@ import (
 
 	"github.com/alecthomas/units"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest"
+	"github.com/go-kit/log"
 	"github.com/grafana/agent/component/common/config"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 )
@@ -209,5 +212,43 @@ func TestValidHostAndAllowlist(t *testing.T) {
 		if hostAllowed(host, allowed) != ok {
 			t.Errorf("hostAllowed(%q) = %v", host, !ok)
 		}
+	}
+}
+
+type panickingTransport struct{}
+
+// RoundTrip panics with the signed request's headers in the panic value,
+// as a buggy proxy or TLS layer might.
+func (panickingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	panic(fmt.Sprintf("transport exploded on %v", r.Header))
+}
+
+// A panic under the gateway becomes a 500 (which remote_write and
+// loki.write retry), is logged and counted, and its value, which holds the
+// session token, is logged redacted.
+func TestGatewayRecoversFromAPanicWithoutLeaking(t *testing.T) {
+	const token = "FwoGZXIvYXdzEPANICSESSIONTOKENvalue0123456789"
+	f := newGatewayFixture(t, func(a *Arguments) { a.SessionToken = token })
+	var logs bytes.Buffer
+	f.c.log = log.NewLogfmtLogger(log.NewSyncWriter(&logs))
+	next := *f.c.cur.Load()
+	next.base = panickingTransport{}
+	f.c.cur.Store(&next)
+
+	w := f.do("POST", "/aps-workspaces.us-east-1.amazonaws.com/workspaces/ws/api/v1/remote_write", "127.0.0.1:1", strings.NewReader("x"), nil)
+	if w.Code != http.StatusInternalServerError || !strings.Contains(w.Body.String(), "panic") {
+		t.Fatalf("%d %q, want 500 naming the panic", w.Code, w.Body.String())
+	}
+	logged := logs.String()
+	if !strings.Contains(logged, "recovered from a panic") || !strings.Contains(logged, "X-Amz-Security-Token:[(secret)]") {
+		t.Fatalf("the log does not carry the redacted panic:\n%s", logged)
+	}
+	for _, secret := range []string{token, testSecret} {
+		if strings.Contains(logged, secret) || strings.Contains(w.Body.String(), secret) {
+			t.Fatalf("a secret (%s...) escaped the recovered panic:\n%s\n%s", secret[:6], logged, w.Body.String())
+		}
+	}
+	if n := testutil.ToFloat64(f.c.metrics.gatewayRefused.WithLabelValues("panic")); n != 1 {
+		t.Fatalf("aws_auth_gateway_refused_total{reason=\"panic\"} = %v, want 1", n)
 	}
 }
