@@ -178,9 +178,11 @@ var faults = []fault{
 		during: "ExpiredToken",
 	},
 	{
-		name:   "STS throttling (Throttling 400)",
-		setup:  assumeRole,
-		inject: func(_ *testing.T, e *faultEnv) { e.sts.Fail("AssumeRole", &awsauthtest.Error{Status: 400, Code: "Throttling", Message: "Rate exceeded"}) },
+		name:  "STS throttling (Throttling 400)",
+		setup: assumeRole,
+		inject: func(_ *testing.T, e *faultEnv) {
+			e.sts.Fail("AssumeRole", &awsauthtest.Error{Status: 400, Code: "Throttling", Message: "Rate exceeded"})
+		},
 		heal:   func(_ *testing.T, e *faultEnv) { e.sts.Fail("AssumeRole", nil) },
 		hold:   4 * time.Second,
 		during: "Throttling: Rate exceeded",
