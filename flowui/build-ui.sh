@@ -3,13 +3,14 @@
 # module this project depends on, into flowui/build (git-ignored).
 #
 # The sources are read-only in the module cache, so they are copied to
-# build/ui-src first. Upstream builds them with yarn and pins every package
+# build/_ui-src first: the leading underscore keeps the go command (./...)
+# out of the copy's Go files and node_modules. Upstream builds them with yarn and pins every package
 # in yarn.lock; the lock's registry.yarnpkg.com addresses are pointed at
 # the npm registry, and yarn itself comes from npm through npx.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 src="$(go list -m -f '{{.Dir}}' github.com/grafana/agent)/web/ui"
-work=build/ui-src
+work=build/_ui-src
 yarn=(npx --yes yarn@1.22.22)
 
 if ! cmp -s "$src/yarn.lock" "$work/yarn.lock.upstream" 2>/dev/null; then
