@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -338,5 +339,26 @@ func TestChainOrderAndNoCredentials(t *testing.T) {
 		if !strings.Contains(msg, want) {
 			t.Errorf("message lacks %q:\n%s", want, msg)
 		}
+	}
+}
+
+// An STS that hangs up is reported as what happened, without the SDK's
+// retry wrapping around it.
+func TestNetworkFailureReadsPlainly(t *testing.T) {
+	isolateEnv(t)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		if conn, _, err := w.(http.Hijacker).Hijack(); err == nil {
+			conn.Close()
+		}
+	}))
+	defer srv.Close()
+	_, err := retrieve(t, Config{Region: "us-east-1", AccessKeyID: baseKeyID, SecretAccessKey: baseSecret, RoleARN: roleARN, STSEndpoint: srv.URL})
+	if err == nil {
+		t.Fatal("no error from an STS that hangs up")
+	}
+	// EOF or connection reset, as the race between close and write goes.
+	want := "static, then sts:AssumeRole " + roleARN + ": sts:AssumeRole: request send failed: Post \"" + srv.URL + "/\": "
+	if !strings.HasPrefix(err.Error(), want) || strings.Contains(err.Error(), "attempts") {
+		t.Fatalf("error:\n got %s\nwant %s(EOF or reset)", err, want)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/aws/smithy-go"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 )
 
 // ErrorClass groups AWS errors by what the user has to do about them.
@@ -175,6 +176,17 @@ func describeError(err error) string {
 		if m := api.ErrorMessage(); m != "" {
 			s += ": " + m
 		}
+		if errors.As(err, &op) {
+			s = strings.ToLower(op.ServiceID) + ":" + op.OperationName + ": " + s
+		}
+		return s
+	}
+	// A network failure: what failed, without the SDK's retry wrapping
+	// ("exceeded maximum number of attempts, 1, https response error
+	// StatusCode: 0, RequestID: , ...").
+	var send *smithyhttp.RequestSendError
+	if errors.As(err, &send) {
+		s := "request send failed: " + send.Err.Error()
 		if errors.As(err, &op) {
 			s = strings.ToLower(op.ServiceID) + ":" + op.OperationName + ": " + s
 		}
