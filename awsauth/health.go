@@ -52,6 +52,11 @@ func (s Status) Health(now time.Time) Health {
 	if c.IdentityErr != nil {
 		notes = append(notes, "sts:GetCallerIdentity failed: "+describeError(c.IdentityErr))
 	}
+	if e := s.Requests.LastError; e != nil && e.At.After(s.Requests.LastSuccess) && now.Sub(e.At) < recentWindow {
+		// Auth failures made the component unhealthy above; this one is
+		// the service's (a 503 storm, say), and the on-call should know.
+		notes = append(notes, "requests failing, not for auth: "+describeRequestError(e, s.Requests.ClockSkew))
+	}
 	if skew := s.Requests.ClockSkew; skew != 0 {
 		notes = append(notes, fmt.Sprintf("local clock is %s; requests are signed with AWS's time", skewWords(skew)))
 	}
