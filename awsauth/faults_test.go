@@ -283,7 +283,7 @@ var faults = []fault{
 		inject: func(_ *testing.T, e *faultEnv) { e.upstream.Store(upstreamCloseMidBody) },
 		heal:   func(_ *testing.T, e *faultEnv) { e.upstream.Store(upstreamHealthy) },
 		hold:   3 * time.Second,
-		during: "credentials from static, then AssumeRole",
+		during: "requests failing, not for auth: logs.us-east-1.amazonaws.com: no response: ",
 	},
 }
 

@@ -94,6 +94,9 @@ func skewWords(skew time.Duration) string {
 }
 
 func describeRequestError(e *RequestError, skew time.Duration) string {
+	if e.Status == 0 { // no answer at all
+		return e.Host + ": no response: " + e.Message
+	}
 	where := fmt.Sprintf("%s answered HTTP %d %s", e.Host, e.Status, e.Code)
 	switch e.Class {
 	case ClassAccessDenied:

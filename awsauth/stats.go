@@ -97,12 +97,15 @@ func (s *Stats) response(service, host string, status int, e *APIError) {
 	}
 }
 
-func (s *Stats) failed(service string, err error) {
+// failed counts a request that got no answer; the last one is kept, with
+// status 0, beside the last error answer.
+func (s *Stats) failed(service, host string, err error) {
 	if s == nil || errors.Is(err, context.Canceled) {
 		return
 	}
 	s.mu.Lock()
 	s.netErrors++
+	s.lastError = &RequestError{Service: service, Host: stripPort(host), At: time.Now(), Class: ClassOther, Message: err.Error()}
 	s.mu.Unlock()
 	if s.OnResponse != nil {
 		s.OnResponse(service, 0, nil)

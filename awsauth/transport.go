@@ -149,7 +149,7 @@ func (t *Transport) send(req *http.Request, p *payload, body io.ReadCloser, cred
 	}
 	resp, err := base.RoundTrip(r)
 	if err != nil {
-		t.Stats.failed(service, err)
+		t.Stats.failed(service, canonicalHost(req), err)
 		return nil, nil, err
 	}
 	var apiErr *APIError

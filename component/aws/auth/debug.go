@@ -76,7 +76,10 @@ func (c *Component) DebugInfo() interface{} {
 }
 
 func describeRequest(e *awsauth.RequestError) string {
-	s := timeText(e.At) + " " + e.Host + " " + e.Code
+	s := timeText(e.At) + " " + e.Host
+	if e.Code != "" {
+		s += " " + e.Code
+	}
 	if e.Message != "" {
 		s += ": " + e.Message
 	}
