@@ -33,8 +33,14 @@ func (s Status) Health(now time.Time) Health {
 	if c.LastError != nil && permanent(c.LastClass) {
 		return Health{false, fmt.Sprintf("refreshing credentials fails (the current ones expire %s): %v", until(now, c), c.LastError)}
 	}
-	if e := s.Requests.LastError; e != nil && e.At.After(s.Requests.LastSuccess) && now.Sub(e.At) < recentWindow && e.Class != ClassOther && e.Class != ClassNone {
-		return Health{false, describeRequestError(e, s.Requests.ClockSkew)}
+	// failing is the last request error, while no request has succeeded
+	// since and it is recent.
+	failing := s.Requests.LastError
+	if failing != nil && (!failing.At.After(s.Requests.LastSuccess) || now.Sub(failing.At) >= recentWindow) {
+		failing = nil
+	}
+	if failing != nil && failing.Class != ClassOther && failing.Class != ClassNone {
+		return Health{false, describeRequestError(failing, s.Requests.ClockSkew)}
 	}
 
 	msg := "credentials from " + c.Source
@@ -52,10 +58,10 @@ func (s Status) Health(now time.Time) Health {
 	if c.IdentityErr != nil {
 		notes = append(notes, "sts:GetCallerIdentity failed: "+describeError(c.IdentityErr))
 	}
-	if e := s.Requests.LastError; e != nil && e.At.After(s.Requests.LastSuccess) && now.Sub(e.At) < recentWindow {
+	if failing != nil {
 		// Auth failures made the component unhealthy above; this one is
 		// the service's (a 503 storm, say), and the on-call should know.
-		notes = append(notes, "requests failing, not for auth: "+describeRequestError(e, s.Requests.ClockSkew))
+		notes = append(notes, "requests failing, not for auth: "+describeRequestError(failing, s.Requests.ClockSkew))
 	}
 	if skew := s.Requests.ClockSkew; skew != 0 {
 		notes = append(notes, fmt.Sprintf("local clock is %s; requests are signed with AWS's time", skewWords(skew)))
