@@ -158,7 +158,7 @@ func TestFleetAgainstThrottledSTS(t *testing.T) {
 	}
 
 	calls := sts.Calls()
-	var throttled int
+	var throttled, untilLast, throttledUntilLast int
 	// Whole seconds of the clock, as the STS's limiter counts them.
 	all, served := perSecond(start.Truncate(time.Second)), perSecond(start.Truncate(time.Second))
 	steadyCalls := perSecond(watchFrom)
@@ -168,6 +168,12 @@ func TestFleetAgainstThrottledSTS(t *testing.T) {
 			throttled++
 		} else {
 			served.add(c.At)
+		}
+		if !c.At.After(last) {
+			untilLast++
+			if c.Throttled {
+				throttledUntilLast++
+			}
 		}
 		if !c.At.Before(watchFrom) && c.At.Before(watchTo) {
 			steadyCalls.add(c.At)
@@ -189,7 +195,7 @@ func TestFleetAgainstThrottledSTS(t *testing.T) {
 	report := []string{
 		fmt.Sprintf("agents released at once, all running within %s", startedIn.Round(time.Millisecond)),
 		fmt.Sprintf("all had credentials after  %s (median agent %s)", allBy.Round(time.Second), rec.median(start).Round(time.Second)),
-		fmt.Sprintf("STS calls until then       %d (%d throttled)", countBefore(calls, last), throttledBefore(calls, last)),
+		fmt.Sprintf("STS calls until then       %d (%d throttled)", untilLast, throttledUntilLast),
 		fmt.Sprintf("peak STS call rate         %d/s offered, %d/s served (limit %d/s)", all.max(), served.max(), stsLimit),
 		fmt.Sprintf("steady state (%ds)        %d refreshes by %d agents, %.1f/s mean, busiest second %d (%.2fx mean)", seconds, steadyRefreshes.total, len(refreshed), refreshMean, steadyRefreshes.max(), float64(steadyRefreshes.max())/refreshMean),
 		fmt.Sprintf("steady-state STS calls     %.1f/s mean, busiest second %d (%.2fx mean)", callMean, steadyCalls.max(), float64(steadyCalls.max())/callMean),
@@ -242,24 +248,4 @@ func (r *recorder) median(start time.Time) time.Duration {
 	}
 	sort.Slice(d, func(i, j int) bool { return d[i] < d[j] })
 	return d[len(d)/2]
-}
-
-func countBefore(calls []awsauthtest.STSCall, t time.Time) int {
-	n := 0
-	for _, c := range calls {
-		if !c.At.After(t) {
-			n++
-		}
-	}
-	return n
-}
-
-func throttledBefore(calls []awsauthtest.STSCall, t time.Time) int {
-	n := 0
-	for _, c := range calls {
-		if c.Throttled && !c.At.After(t) {
-			n++
-		}
-	}
-	return n
 }
