@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"net/http"
 	"path"
+	"strings"
 
 	"github.com/flow-aws-auth/flow-aws-auth/flowui"
 	"github.com/gorilla/mux"
@@ -30,13 +31,7 @@ var (
 // newUIService returns the UI service serving at prefix. With nil assets
 // the API works and the UI pages explain how to build them.
 func newUIService(prefix string, assets fs.FS) *uiService {
-	if prefix == "" {
-		prefix = "/"
-	}
-	if prefix[len(prefix)-1] != '/' {
-		prefix += "/"
-	}
-	return &uiService{prefix: prefix, assets: assets}
+	return &uiService{prefix: strings.TrimSuffix(prefix, "/") + "/", assets: assets}
 }
 
 // Definition implements service.Service.

@@ -6,6 +6,9 @@ import (
 	"os"
 )
 
+// AssetsDirUsage is the help of the --ui.assets-dir flag that Assets takes.
+const AssetsDirUsage = "directory of the built Flow UI (\"make ui\" writes flowui/build); default: the assets built into the binary (-tags uiassets), if any"
+
 // NoAssets is the startup log line of a binary with no UI assets.
 const NoAssets = "this build has no Flow UI assets, so the UI pages only say how to add them: run \"make ui\", then pass --ui.assets-dir=flowui/build or build with -tags uiassets"
 

@@ -21,6 +21,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest/receivers"
+	"github.com/flow-aws-auth/flow-aws-auth/examples"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 	"go.opentelemetry.io/collector/pdata/ptrace/ptraceotlp"
 )
@@ -60,10 +61,11 @@ func TestFlowUIShowsAWSAuth(t *testing.T) {
 	var agentOut syncBuffer
 	agent := exec.CommandContext(ctx, bin, "run", "--server.http.listen-addr", addr, "--storage.path", filepath.Join(dir, "data"),
 		"--ui.assets-dir", assets, "../examples/demo.river")
-	agent.Env = append(os.Environ(),
-		"DEMO_ACCESS_KEY_ID="+keyID, "DEMO_SECRET_ACCESS_KEY="+secret, "DEMO_STS_ENDPOINT="+aws.STSURL,
-		"DEMO_PROXY_URL="+aws.Proxy.URL, "DEMO_CA_PEM="+aws.Server.CAPEM, "DEMO_LOG_FILE="+logFile,
-		"DEMO_OTLP_LISTEN="+otlp, "HTTPS_PROXY="+aws.Proxy.URL)
+	agent.Env = append(os.Environ(), examples.DemoEnv{
+		AccessKeyID: keyID, SecretAccessKey: secret,
+		STSEndpoint: aws.STSURL, ProxyURL: aws.Proxy.URL, CAPEM: aws.Server.CAPEM,
+		LogFile: logFile, OTLPListen: otlp,
+	}.Vars()...)
 	agent.Stdout, agent.Stderr = &agentOut, &agentOut
 	if err := agent.Start(); err != nil {
 		t.Fatal(err)

@@ -23,7 +23,7 @@ func runCommand(args []string) error {
 	listen := fs.String("server.http.listen-addr", "127.0.0.1:12345", "address the HTTP server (UI, API, /metrics, the aws.auth gateway) listens on")
 	storage := fs.String("storage.path", "data-agent/", "where components keep their data (WALs, positions)")
 	logLevel := fs.String("log.level", "info", "log level: debug, info, warn, error")
-	uiDir := fs.String("ui.assets-dir", "", "directory of the built Flow UI (\"make ui\" writes flowui/build); default: the assets built into the binary (-tags uiassets), if any")
+	uiDir := fs.String("ui.assets-dir", "", flowui.AssetsDirUsage)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

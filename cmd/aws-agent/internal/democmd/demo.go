@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -51,7 +52,7 @@ func Run(args []string, stdout, stderr io.Writer) error {
 	every := fs.Duration("report-every", 3*time.Second, "how often to print the report")
 	grace := fs.Duration("grace", 15*time.Second, "with --duration: how long to wait afterwards for signals still on their way")
 	ttl := fs.Duration("credentials-ttl", time.Minute, "lifetime of the credentials the fake STS issues, to watch refreshes")
-	uiDir := fs.String("ui.assets-dir", "", "directory of the built Flow UI (\"make ui\" writes flowui/build); default: the assets built into the binary (-tags uiassets), if any")
+	uiDir := fs.String("ui.assets-dir", "", flowui.AssetsDirUsage)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -89,19 +90,14 @@ func Run(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	for k, v := range map[string]string{
-		"DEMO_ACCESS_KEY_ID":     demoKeyID,
-		"DEMO_SECRET_ACCESS_KEY": demoSecret,
-		"DEMO_STS_ENDPOINT":      aws.STSURL,
-		"DEMO_PROXY_URL":         aws.Proxy.URL,
-		"DEMO_CA_PEM":            aws.Server.CAPEM,
-		"DEMO_LOG_FILE":          logFile,
-		"DEMO_OTLP_LISTEN":       otlpAddr,
-		// The otelcol exporters reach the fake endpoints' host names
-		// through the proxy, as they would through a corporate one.
-		"HTTPS_PROXY": aws.Proxy.URL,
-	} {
-		os.Setenv(k, v)
+	env := examples.DemoEnv{
+		AccessKeyID: demoKeyID, SecretAccessKey: demoSecret,
+		STSEndpoint: aws.STSURL, ProxyURL: aws.Proxy.URL, CAPEM: aws.Server.CAPEM,
+		LogFile: logFile, OTLPListen: otlpAddr,
+	}
+	for _, kv := range env.Vars() {
+		name, value, _ := strings.Cut(kv, "=")
+		os.Setenv(name, value)
 	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
