@@ -346,11 +346,7 @@ func TestChainOrderAndNoCredentials(t *testing.T) {
 // retry wrapping around it.
 func TestNetworkFailureReadsPlainly(t *testing.T) {
 	isolateEnv(t)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		if conn, _, err := w.(http.Hijacker).Hijack(); err == nil {
-			conn.Close()
-		}
-	}))
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { hangUp(w) }))
 	defer srv.Close()
 	_, err := retrieve(t, Config{Region: "us-east-1", AccessKeyID: baseKeyID, SecretAccessKey: baseSecret, RoleARN: roleARN, STSEndpoint: srv.URL})
 	if err == nil {
