@@ -114,3 +114,24 @@ func ScopeFor(host, service, defaultRegion string) (string, string, error) {
 	}
 	return service, region, nil
 }
+
+// customerAnswered are the services whose endpoints, though in AWS's
+// domains, answer with what the customer's own code or cluster says: an API
+// Gateway integration, a Lambda function, an OpenSearch domain, collection
+// or pipeline.
+var customerAnswered = map[string]bool{"execute-api": true, "lambda": true, "es": true, "aoss": true, "osis": true}
+
+// AWSOperated reports whether host's answers come from AWS itself, so that
+// what they say about the signature — a clock-skew Date, an ExpiredToken —
+// may be acted on for every request. Hosts outside AWS's domains,
+// function and lattice URLs (*.on.aws) and the customer-answered services
+// above are not: anyone able to run code there could otherwise set the
+// clock every signature uses or drive refreshes.
+func AWSOperated(host string) bool {
+	host = strings.ToLower(strings.TrimSuffix(stripPort(host), "."))
+	if strings.HasSuffix(host, ".on.aws") {
+		return false
+	}
+	service, _, ok := InferScope(host)
+	return ok && !customerAnswered[service]
+}

@@ -7,14 +7,17 @@ import (
 	"strconv"
 	"sync"
 	"time"
+	"unicode/utf8"
 )
 
 // Stats counts what a Transport signs and what AWS answers. The zero value
 // is ready; a nil *Stats counts nothing. Hooks, when set, see each event
-// (for metrics); they must be cheap.
+// (for metrics); they must be cheap. Services and error codes are counted
+// under their labels (ServiceLabel, CodeLabel), so the counters stay
+// bounded whatever hosts are asked and whatever upstreams answer.
 type Stats struct {
 	OnSigned   func(service string, took time.Duration)
-	OnResponse func(service string, status int, e *APIError)
+	OnResponse func(service string, status int, code string)
 
 	mu          sync.Mutex
 	signedBy    map[string]uint64
@@ -32,6 +35,36 @@ type ResponseKey struct {
 	Service string
 	Status  int
 	Code    string
+}
+
+// maxResponseKeys bounds the responses map, overflowKey included, under
+// which new keys count once it is full. The labels alone bound it too, but loosely (every status).
+const maxResponseKeys = 256
+
+var overflowKey = ResponseKey{Service: OtherLabel, Code: OtherLabel}
+
+// maxMessage bounds the text kept of an answer's error message.
+const maxMessage = 1024
+
+// boundedText is s cut to maxMessage bytes, at a rune boundary.
+func boundedText(s string) string {
+	if len(s) <= maxMessage {
+		return s
+	}
+	cut := maxMessage
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
+}
+
+// boundedCode keeps an error code of AWS's shape, known or not, for
+// messages; anything else is "other".
+func boundedCode(code string) string {
+	if code == "" || codeShape.MatchString(code) {
+		return code
+	}
+	return OtherLabel
 }
 
 // RequestError is the latest AWS error answer (or network failure).
@@ -61,6 +94,7 @@ func (s *Stats) signed(service string, took time.Duration) {
 	if s == nil {
 		return
 	}
+	service = ServiceLabel(service)
 	s.mu.Lock()
 	if s.signedBy == nil {
 		s.signedBy = map[string]uint64{}
@@ -76,24 +110,28 @@ func (s *Stats) response(service, host string, status int, e *APIError) {
 	if s == nil {
 		return
 	}
+	service = ServiceLabel(service)
 	key := ResponseKey{Service: service, Status: status}
 	if e != nil {
-		key.Code = e.Code
+		key.Code = CodeLabel(e.Code)
 	}
 	s.mu.Lock()
 	if s.responses == nil {
 		s.responses = map[ResponseKey]uint64{}
+	}
+	if _, ok := s.responses[key]; !ok && len(s.responses) >= maxResponseKeys-1 { // one left for overflowKey
+		key = overflowKey
 	}
 	s.responses[key]++
 	switch {
 	case status < 400:
 		s.lastSuccess = time.Now()
 	case e != nil:
-		s.lastError = &RequestError{Service: service, Host: stripPort(host), At: time.Now(), Status: status, Code: e.Code, Class: e.Class(), Message: e.Message}
+		s.lastError = &RequestError{Service: service, Host: stripPort(host), At: time.Now(), Status: status, Code: boundedCode(e.Code), Class: e.Class(), Message: boundedText(e.Message)}
 	}
 	s.mu.Unlock()
 	if s.OnResponse != nil {
-		s.OnResponse(service, status, e)
+		s.OnResponse(service, status, key.Code)
 	}
 }
 
@@ -103,12 +141,13 @@ func (s *Stats) failed(service, host string, err error) {
 	if s == nil || errors.Is(err, context.Canceled) {
 		return
 	}
+	service = ServiceLabel(service)
 	s.mu.Lock()
 	s.netErrors++
-	s.lastError = &RequestError{Service: service, Host: stripPort(host), At: time.Now(), Class: ClassOther, Message: err.Error()}
+	s.lastError = &RequestError{Service: service, Host: stripPort(host), At: time.Now(), Class: ClassOther, Message: boundedText(err.Error())}
 	s.mu.Unlock()
 	if s.OnResponse != nil {
-		s.OnResponse(service, 0, nil)
+		s.OnResponse(service, 0, "")
 	}
 }
 

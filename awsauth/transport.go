@@ -106,6 +106,12 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return resp, err
 	}
 
+	// What an answer says about the signature is believed only from AWS
+	// itself: a customer's API, function or domain could otherwise set the
+	// clock every signature uses, or drive refreshes.
+	if !AWSOperated(canonicalHost(req)) {
+		return resp, nil
+	}
 	switch apiErr.Class() {
 	case ClassExpired, ClassInvalidToken:
 		creds, err = t.Source.ForceRefresh(req.Context(), creds)

@@ -290,3 +290,43 @@ func TestParseAPIError(t *testing.T) {
 		t.Fatal("plain text classified as an AWS error")
 	}
 }
+
+// An answer from a host the customer runs (API Gateway's integration, a
+// function URL, an allowed host) cannot move the clock every signature
+// uses, nor force a refresh: it costs nothing but its own request.
+func TestTransportBelievesOnlyAWSAboutTheSignature(t *testing.T) {
+	for _, c := range []struct {
+		name, header, body string
+	}{
+		{"poisoned Date", "", `<Error><Code>RequestTimeTooSkewed</Code><Message>skewed</Message></Error>`},
+		{"signature mismatch", "", `<Error><Code>SignatureDoesNotMatch</Code><Message>no</Message></Error>`},
+		{"expired token", "ExpiredTokenException", `{"message":"The security token included in the request is expired"}`},
+	} {
+		for _, host := range []string{"a1b2c3.execute-api.us-east-1.amazonaws.com", "abc.lambda-url.us-east-1.on.aws"} {
+			t.Run(c.name+"/"+host, func(t *testing.T) {
+				var hits atomic.Int32
+				srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					hits.Add(1)
+					w.Header().Set("Date", time.Now().Add(-6*time.Hour).UTC().Format(http.TimeFormat))
+					if c.header != "" {
+						w.Header().Set("X-Amzn-ErrorType", c.header)
+					}
+					w.WriteHeader(http.StatusForbidden)
+					_, _ = io.WriteString(w, c.body)
+				}))
+				defer srv.Close()
+				tr, p, stats := newTestTransport(validKey)
+				tr.Service = "execute-api"
+				resp, err := tr.RoundTrip(request(t, srv.URL, host, "/x", strings.NewReader("x")))
+				if err != nil {
+					t.Fatal(err)
+				}
+				resp.Body.Close()
+				if resp.StatusCode != 403 || hits.Load() != 1 || p.calls != 1 || tr.ClockOffset() != 0 || len(stats.Snapshot().Retries) != 0 {
+					t.Fatalf("status %d, upstream hit %d times, %d credential fetches, offset %s, retries %v",
+						resp.StatusCode, hits.Load(), p.calls, tr.ClockOffset(), stats.Snapshot().Retries)
+				}
+			})
+		}
+	}
+}

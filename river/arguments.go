@@ -7,10 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strings"
 	"time"
 
-	"github.com/alecthomas/units"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth"
 	"github.com/grafana/agent/component/common/config"
 	"github.com/grafana/river/rivertypes"
@@ -57,18 +55,8 @@ type HTTPClientConfig struct {
 	Timeout time.Duration `river:"timeout,attr,optional"`
 }
 
-// Gateway configures the signing gateway.
-type Gateway struct {
-	AllowedHosts       []string         `river:"allowed_hosts,attr,optional"`
-	AllowRemoteClients bool             `river:"allow_remote_clients,attr,optional"`
-	MaxBodySize        units.Base2Bytes `river:"max_body_size,attr,optional"`
-}
-
 // Defaults.
-const (
-	DefaultTimeout     = 10 * time.Second
-	DefaultMaxBodySize = 32 * units.MiB
-)
+const DefaultTimeout = 10 * time.Second
 
 // SetToDefault implements river.Defaulter.
 func (a *Arguments) SetToDefault() {
@@ -77,8 +65,8 @@ func (a *Arguments) SetToDefault() {
 		ExpiryWindow:       awsauth.DefaultExpiryWindow,
 		VerifyIdentity:     true,
 		HTTPClientConfig:   HTTPClientConfig{Timeout: DefaultTimeout},
-		Gateway:            Gateway{MaxBodySize: DefaultMaxBodySize},
 	}
+	a.Gateway.SetToDefault()
 }
 
 // Validate implements river.Validator. It touches neither files nor network.
@@ -96,13 +84,8 @@ func (a *Arguments) Validate() error {
 	if a.HTTPClientConfig.Timeout < 0 {
 		errs = append(errs, errors.New("http_client_config: timeout: must not be negative"))
 	}
-	if a.Gateway.MaxBodySize <= 0 {
-		errs = append(errs, fmt.Errorf("gateway: max_body_size: must be positive, got %d", a.Gateway.MaxBodySize))
-	}
-	for _, h := range a.Gateway.AllowedHosts {
-		if h == "" || strings.ContainsAny(h, "/?#@ ") {
-			errs = append(errs, fmt.Errorf("gateway: allowed_hosts: %q is not a host name (write it without scheme or path)", h))
-		}
+	if err := a.Gateway.validate(a.Service); err != nil {
+		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
 }

@@ -1,6 +1,7 @@
 package river
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -17,12 +18,14 @@ func TestDefaultsAndConversion(t *testing.T) {
 		secret_access_key = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
 		role_arn          = "arn:aws:iam::123456789012:role/writer"
 		external_id       = "tenant-42"
+		service           = "execute-api"
 		gateway { allowed_hosts = ["loki.internal.example"] }
 	`), &a)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if a.AssumeRoleDuration != 15*time.Minute || a.ExpiryWindow != 5*time.Minute || !a.VerifyIdentity || a.Gateway.MaxBodySize != DefaultMaxBodySize {
+	if a.AssumeRoleDuration != 15*time.Minute || a.ExpiryWindow != 5*time.Minute || !a.VerifyIdentity || a.Gateway.MaxBodySize != DefaultMaxBodySize ||
+		a.Gateway.ResponseHeaderTimeout != time.Minute || !slices.Equal(a.Gateway.Services, DefaultGatewayServices) || !slices.Equal(a.Gateway.Methods, []string{"POST", "PUT"}) {
 		t.Fatalf("defaults not applied: %+v", a)
 	}
 	cfg, rt, err := a.Convert()
@@ -38,6 +41,13 @@ func TestValidationNamesTheField(t *testing.T) {
 	for text, want := range map[string]string{
 		`external_id = "x-1"`:                                                           "external_id: requires role_arn",
 		`gateway { allowed_hosts = ["https://x/y"] }`:                                   `gateway: allowed_hosts: "https://x/y" is not a host name`,
+		`gateway { allowed_hosts = ["loki.internal.example"] }`:                         "gateway: allowed_hosts: needs service",
+		`gateway { services = ["aps", "sts"] }`:                                         `gateway: services: "sts" is never signed by the gateway`,
+		`gateway { services = ["secretsmanager"] }`:                                     `gateway: services: "secretsmanager" is never signed by the gateway`,
+		`gateway { services = ["APS"] }`:                                                `gateway: services: "APS" is not an AWS signing name`,
+		`gateway { methods = ["post"] }`:                                                `gateway: methods: "post" is not one of GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS`,
+		`gateway { methods = ["CONNECT"] }`:                                             `gateway: methods: "CONNECT" is not one of`,
+		`gateway { response_header_timeout = "0s" }`:                                    "gateway: response_header_timeout: must be positive",
 		`http_client_config { timeout = "-1s" }`:                                        "http_client_config: timeout: must not be negative",
 		"http_client_config {\n tls_config {\n ca_pem = \"x\"\n ca_file = \"y\"\n }\n}": "at most one of ca_pem and ca_file must be configured",
 	} {
@@ -59,5 +69,26 @@ func TestSecretsRenderMasked(t *testing.T) {
 	text := string(f.Bytes())
 	if strings.Contains(text, "EXAMPLEKEY") || strings.Contains(text, "session-token-value") || !strings.Contains(text, "(secret)") {
 		t.Fatalf("rendered arguments:\n%s", text)
+	}
+}
+
+// A gateway block replaces the default services and methods it names and
+// keeps the defaults of the others.
+func TestGatewayListsReplaceTheDefaults(t *testing.T) {
+	var a Arguments
+	if err := river.Unmarshal([]byte(`gateway { services = ["aps", "lambda"] }`), &a); err != nil {
+		t.Fatal(err)
+	}
+	g := a.Gateway
+	if !slices.Equal(g.Services, []string{"aps", "lambda"}) || !slices.Equal(g.Methods, DefaultGatewayMethods) || g.MaxBodySize != DefaultMaxBodySize {
+		t.Fatalf("%+v", g)
+	}
+	if !g.SignsFor("lambda") || g.SignsFor("logs") || !g.Allows("PUT") || g.Allows("GET") {
+		t.Fatalf("policy of %+v", g)
+	}
+	// Even a list that got past validation never signs for a forbidden service.
+	g.Services = append(g.Services, "sts")
+	if g.SignsFor("sts") {
+		t.Fatal("signs for sts")
 	}
 }

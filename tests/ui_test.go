@@ -37,10 +37,7 @@ func TestFlowUIShowsAWSAuth(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(assets, "index.html")); err != nil {
 		t.Fatalf("the Flow UI is not built (%v): run \"make ui\" (.ci/run does)", err)
 	}
-	chromium, err := exec.LookPath("chromium")
-	if err != nil {
-		t.Fatalf("no chromium (%v): apt-get install chromium (.ci/run does)", err)
-	}
+	chromium := lookChromium(t)
 	isolateEnv(t)
 	bin := sharedAgent(t)
 
@@ -199,25 +196,7 @@ func debugInfo(t *testing.T, url string) map[string]string {
 // error, uncaught exception and failed load the browser logged.
 func browse(t *testing.T, chromium, url, waitFor string) (html, text string, shot []byte, errs []string) {
 	t.Helper()
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chromium),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-component-update", true),
-		// Tall enough for the whole component page: its content scrolls
-		// inside the window, so a full-page screenshot is the window.
-		chromedp.WindowSize(1280, 2400),
-	)
-	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancel()
-	// This chromedp predates some of Chromium's event fields; it reports
-	// what it cannot decode, which the test log keeps.
-	bctx, cancel := chromedp.NewContext(actx, chromedp.WithErrorf(t.Logf))
-	defer cancel()
-	bctx, cancel = context.WithTimeout(bctx, time.Minute)
-	defer cancel()
+	bctx := newBrowser(t, chromium)
 
 	var mu sync.Mutex
 	chromedp.ListenTarget(bctx, func(ev any) {
@@ -265,6 +244,41 @@ func browse(t *testing.T, chromium, url, waitFor string) (html, text string, sho
 		return len(errs) > len(seen) && strings.Contains(strings.Join(errs[len(seen):], "\n"), canary)
 	})
 	return html, text, shot, seen
+}
+
+// newBrowser starts headless Chromium for the test, for at most a minute.
+func newBrowser(t *testing.T, chromium string) context.Context {
+	t.Helper()
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chromium),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-component-update", true),
+		// Tall enough for the whole component page: its content scrolls
+		// inside the window, so a full-page screenshot is the window.
+		chromedp.WindowSize(1280, 2400),
+	)
+	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
+	t.Cleanup(cancel)
+	// This chromedp predates some of Chromium's event fields; it reports
+	// what it cannot decode, which the test log keeps.
+	bctx, cancel := chromedp.NewContext(actx, chromedp.WithErrorf(t.Logf))
+	t.Cleanup(cancel)
+	bctx, cancel = context.WithTimeout(bctx, time.Minute)
+	t.Cleanup(cancel)
+	return bctx
+}
+
+// lookChromium finds Debian's Chromium, which .ci/run installs.
+func lookChromium(t *testing.T) string {
+	t.Helper()
+	chromium, err := exec.LookPath("chromium")
+	if err != nil {
+		t.Fatalf("no chromium (%v): apt-get install chromium (.ci/run does)", err)
+	}
+	return chromium
 }
 
 // Without UI assets the agent's API works and the UI pages say how to

@@ -52,7 +52,8 @@ type Component struct {
 
 	exportMu   sync.Mutex
 	gatewayURL string
-	pathPrefix string // this component's path on the agent's HTTP server
+	pathPrefix string   // this component's path on the agent's HTTP server
+	ownHosts   []string // Host headers naming the agent's server, besides loopback ones
 }
 
 // instance is one configuration at work.
@@ -60,6 +61,8 @@ type instance struct {
 	args Arguments
 	auth *awsauth.Auth
 	base http.RoundTripper // http_client_config, under every signature
+	// gateway is the signing gateway's upstream side.
+	gateway *upstream
 }
 
 var (
@@ -85,7 +88,7 @@ func New(opts component.Options, args Arguments) (*Component, error) {
 		ID:        otelcomponent.NewID(otelcomponent.Type(opts.ID)),
 		Extension: &extension{c: c},
 	}
-	c.pathPrefix, c.gatewayURL = componentPath(opts)
+	c.pathPrefix, c.gatewayURL, c.ownHosts = componentPath(opts)
 	if err := c.Update(args); err != nil {
 		return nil, err
 	}
@@ -130,6 +133,7 @@ func (c *Component) Update(args component.Arguments) error {
 		// are signed or the gateway must not cost a refresh.
 		inst.auth = old.auth.WithService(a.Service)
 		inst.base = old.base
+		inst.gateway = newUpstream(a.Gateway, inst.auth.Transport(inst.base))
 		c.cur.Store(inst)
 		c.publish()
 		return nil
@@ -138,6 +142,7 @@ func (c *Component) Update(args component.Arguments) error {
 	if err != nil {
 		return err
 	}
+	inst.gateway = newUpstream(a.Gateway, inst.auth.Transport(inst.base))
 	c.cur.Store(inst)
 	if old != nil {
 		level.Info(c.log).Log("msg", "aws.auth credential arguments changed; resolving credentials anew", "region", inst.auth.Chain.Region())

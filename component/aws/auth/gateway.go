@@ -1,15 +1,15 @@
 package auth
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
+	"net/http/httputil"
 	"net/url"
 	"runtime/debug"
 	"strings"
+	"sync"
 
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth"
 	"github.com/go-kit/log/level"
@@ -21,6 +21,13 @@ import (
 // https://{host}/{path}?{query}, signed. It is served by the agent's own
 // HTTP server under /api/v0/component/<id>/, for prometheus.remote_write and
 // loki.write, which take no custom transport.
+//
+// Loopback is not trust: a browser page, a sidecar, a port-forward or any
+// local process is a loopback client. So before anything is signed the
+// gateway turns away browsers, foreign Host headers, methods and services
+// that telemetry writers do not use, and more bodies than its memory budget
+// holds (policy.go); the rest is httputil.ReverseProxy over the signing
+// transport.
 
 var _ httpservice.Component = (*Component)(nil)
 
@@ -28,38 +35,39 @@ var _ httpservice.Component = (*Component)(nil)
 func (c *Component) Handler() http.Handler { return http.HandlerFunc(c.serveGateway) }
 
 // componentPath is this component's path on the agent's HTTP server, with a
-// trailing slash, and gatewayURL the loopback URL of it without one: the
-// server's router answers a "//" with a 301 redirect, which breaks POSTs.
-func componentPath(opts component.Options) (path, gatewayURL string) {
+// trailing slash, the loopback URL of it without one (the server's router
+// answers a "//" with a 301 redirect, which breaks POSTs), and the Host
+// header values, besides loopback ones, that name the agent's own server.
+func componentPath(opts component.Options) (path, gatewayURL string, ownHosts []string) {
 	if opts.GetServiceData == nil {
-		return "", ""
+		return "", "", nil
 	}
 	data, err := opts.GetServiceData(httpservice.ServiceName)
 	if err != nil {
-		return "", ""
+		return "", "", nil
 	}
 	d, ok := data.(httpservice.Data)
 	if !ok {
-		return "", ""
+		return "", "", nil
 	}
 	path = d.HTTPPathForComponent(opts.ID)
+	ownHosts = []string{strings.ToLower(d.HTTPListenAddr)}
+	if d.MemoryListenAddr != "" {
+		ownHosts = append(ownHosts, strings.ToLower(d.MemoryListenAddr))
+	}
 	host, port, err := net.SplitHostPort(d.HTTPListenAddr)
 	if err != nil {
-		return path, ""
+		return path, "", ownHosts
 	}
 	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
 		host = "127.0.0.1"
 	}
-	return path, "http://" + net.JoinHostPort(host, port) + strings.TrimSuffix(path, "/")
+	return path, "http://" + net.JoinHostPort(host, port) + strings.TrimSuffix(path, "/"), ownHosts
 }
 
-// hopHeaders are not forwarded either way; nor are the client's own
-// signing headers.
-var hopHeaders = []string{
-	"Connection", "Keep-Alive", "Proxy-Authenticate", "Proxy-Authorization", "Proxy-Connection",
-	"Te", "Trailer", "Transfer-Encoding", "Upgrade",
-}
-
+// clientSigningHeaders are the client's own signing headers: never
+// forwarded. A client's X-Amz-Content-Sha256 in particular would be
+// trusted by the signer instead of the body's real hash.
 var clientSigningHeaders = []string{"Authorization", "X-Amz-Date", "X-Amz-Security-Token", "X-Amz-Content-Sha256"}
 
 // refusal is a request the gateway turns away: an HTTP status, a reason
@@ -70,79 +78,96 @@ type refusal struct {
 	msg    string
 }
 
+// safeHeaders go on every gateway answer, so that no answer, the
+// upstream's included, is sniffed as HTML or runs script on the agent's
+// origin.
+func safeHeaders(h http.Header) {
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Content-Security-Policy", "sandbox; default-src 'none'")
+}
+
 func (c *Component) refuse(w http.ResponseWriter, r refusal) {
 	c.metrics.gatewayRefused.WithLabelValues(r.reason).Inc()
-	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	h := w.Header()
+	safeHeaders(h)
+	h.Set("Content-Type", "text/plain; charset=utf-8")
+	switch r.status {
+	case http.StatusServiceUnavailable:
+		h.Set("Retry-After", "1")
+	case http.StatusMethodNotAllowed:
+		h.Set("Allow", strings.Join(c.cur.Load().args.Gateway.Methods, ", "))
+	}
 	w.WriteHeader(r.status)
 	fmt.Fprintln(w, "aws.auth gateway: "+r.msg)
 }
 
 func (c *Component) serveGateway(w http.ResponseWriter, r *http.Request) {
 	inst := c.cur.Load()
-	gw := inst.args.Gateway
 	defer c.recoverPanic(w, inst)
 
-	if !gw.AllowRemoteClients && !loopbackClient(r.RemoteAddr) {
-		c.refuse(w, refusal{http.StatusForbidden, "remote_client", fmt.Sprintf(
-			"refusing client %s: only loopback clients may use the gateway unless gateway { allow_remote_clients = true }", r.RemoteAddr)})
-		return
+	target, ref := c.admit(inst, r)
+	if ref == nil {
+		ref = inst.gateway.reserve(r.ContentLength)
 	}
-	target, ref := c.targetURL(r.RequestURI, gw.AllowedHosts)
 	if ref != nil {
 		c.refuse(w, *ref)
 		return
 	}
-	limit := int64(gw.MaxBodySize)
-	if r.ContentLength > limit {
-		c.refuse(w, refusal{http.StatusRequestEntityTooLarge, "body_too_large", fmt.Sprintf("body of %d bytes exceeds gateway max_body_size %d", r.ContentLength, limit)})
-		return
-	}
-	// The body is read whole: it must be hashed before sending, and a
-	// body in memory can be replayed if AWS asks for a retry.
-	body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
-	if err != nil {
-		c.refuse(w, refusal{http.StatusBadRequest, "body_read", "reading the request body: " + err.Error()})
-		return
-	}
-	if int64(len(body)) > limit {
-		c.refuse(w, refusal{http.StatusRequestEntityTooLarge, "body_too_large", fmt.Sprintf("body exceeds gateway max_body_size %d", limit)})
-		return
-	}
+	defer inst.gateway.release(r.ContentLength)
 
-	out, err := http.NewRequestWithContext(r.Context(), r.Method, target.String(), bytes.NewReader(body))
-	if err != nil {
-		c.refuse(w, refusal{http.StatusBadRequest, "bad_path", err.Error()})
-		return
+	r.Body = http.MaxBytesReader(w, r.Body, inst.gateway.maxBody)
+	proxy := &httputil.ReverseProxy{
+		Rewrite: func(pr *httputil.ProxyRequest) {
+			pr.Out.URL = target
+			pr.Out.Host = ""
+			for _, h := range clientSigningHeaders {
+				pr.Out.Header.Del(h)
+			}
+		},
+		Transport:      inst.gateway.transport,
+		ModifyResponse: modifyResponse,
+		ErrorHandler:   c.proxyError,
+		BufferPool:     copyBuffers,
 	}
-	out.URL = target
-	if len(body) == 0 {
-		out.Body, out.GetBody, out.ContentLength = http.NoBody, nil, 0
-	}
-	copyHeader(out.Header, r.Header)
-	for _, h := range clientSigningHeaders {
-		out.Header.Del(h)
-	}
+	proxy.ServeHTTP(w, r)
+}
 
-	resp, err := inst.auth.Transport(inst.base).RoundTrip(out)
-	if err != nil {
-		// Both are retried by remote_write and loki.write: nothing is
-		// lost while credentials or the upstream come back.
-		status, reason := http.StatusBadGateway, "upstream_error"
-		var ce *awsauth.CredentialsError
-		if errors.As(err, &ce) {
-			status, reason = http.StatusServiceUnavailable, "no_credentials"
-		}
-		if r.Context().Err() != nil {
-			return // the client went away; nobody to answer
-		}
-		level.Warn(c.log).Log("msg", "signing gateway: upstream request failed", "host", target.Host, "err", err)
-		c.refuse(w, refusal{status, reason, fmt.Sprintf("%s %s: %v", r.Method, target.Host, err)})
-		return
+// copyBuffers are the buffers answers are relayed through: without them
+// ReverseProxy allocates 32 KiB per request.
+var copyBuffers = &bufferPool{sync.Pool{New: func() any { return new([32 << 10]byte) }}}
+
+type bufferPool struct{ sync.Pool }
+
+func (p *bufferPool) Get() []byte  { return p.Pool.Get().(*[32 << 10]byte)[:] }
+func (p *bufferPool) Put(b []byte) { p.Pool.Put((*[32 << 10]byte)(b)) }
+
+// modifyResponse passes the upstream's answer through, but for cookies,
+// which would be set on the agent's origin, and with the safe headers.
+func modifyResponse(resp *http.Response) error {
+	resp.Header.Del("Set-Cookie")
+	safeHeaders(resp.Header)
+	return nil
+}
+
+// proxyError answers a request that got no upstream answer.
+func (c *Component) proxyError(w http.ResponseWriter, r *http.Request, err error) {
+	var tooLarge *http.MaxBytesError
+	var ce *awsauth.CredentialsError
+	switch {
+	case r.Context().Err() != nil:
+		return // the client went away; nobody to answer
+	case errors.As(err, &tooLarge):
+		c.refuse(w, refusal{http.StatusRequestEntityTooLarge, "body_too_large", fmt.Sprintf("body exceeds gateway max_body_size %d", tooLarge.Limit)})
+	case errors.As(err, &ce):
+		// Retried by remote_write and loki.write: nothing is lost while
+		// credentials come back.
+		c.refuse(w, refusal{http.StatusServiceUnavailable, "no_credentials", fmt.Sprintf("%s %s: %v", r.Method, ce.Host, err)})
+	case errors.Is(err, errHeaderTimeout):
+		c.refuse(w, refusal{http.StatusGatewayTimeout, "upstream_timeout", fmt.Sprintf("%s: %v", r.Method, err)})
+	default:
+		level.Warn(c.log).Log("msg", "signing gateway: upstream request failed", "err", err)
+		c.refuse(w, refusal{http.StatusBadGateway, "upstream_error", fmt.Sprintf("%s: %v", r.Method, err)})
 	}
-	defer resp.Body.Close()
-	copyHeader(w.Header(), resp.Header)
-	w.WriteHeader(resp.StatusCode)
-	_, _ = io.Copy(w, resp.Body)
 }
 
 // recoverPanic turns a panic under the gateway (its own code, the proxy
@@ -231,18 +256,4 @@ func loopbackClient(remoteAddr string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
-}
-
-func copyHeader(dst, src http.Header) {
-	for k, vs := range src {
-		dst[k] = append([]string(nil), vs...)
-	}
-	for _, h := range hopHeaders {
-		dst.Del(h)
-	}
-	for _, name := range strings.Split(src.Get("Connection"), ",") {
-		if name = strings.TrimSpace(name); name != "" {
-			dst.Del(name)
-		}
-	}
 }

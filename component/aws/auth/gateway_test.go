@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -32,6 +33,8 @@ type gatewayFixture struct {
 	keys     *awsauthtest.Keyring
 	upstream http.HandlerFunc
 	seen     chan *http.Request
+	// arrived counts every request that reached the fake AWS, signed or not.
+	arrived atomic.Int64
 }
 
 func newGatewayFixture(t testing.TB, edit func(*Arguments)) *gatewayFixture {
@@ -39,6 +42,7 @@ func newGatewayFixture(t testing.TB, edit func(*Arguments)) *gatewayFixture {
 	f := &gatewayFixture{keys: awsauthtest.NewKeyring(awsauthtest.Key{AccessKeyID: testKeyID, SecretAccessKey: testSecret}), seen: make(chan *http.Request, 10)}
 	verifier := &awsauthtest.Verifier{Keys: f.keys, JSON: true}
 	server := awsauthtest.NewAWSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		f.arrived.Add(1)
 		body, _ := io.ReadAll(r.Body)
 		if _, err := verifier.Verify(r, body); err != nil {
 			err.Write(w)
@@ -50,7 +54,7 @@ func newGatewayFixture(t testing.TB, edit func(*Arguments)) *gatewayFixture {
 			return
 		}
 		_, _ = w.Write(body) // echo
-	}), "*.us-east-1.amazonaws.com", "loki.internal.example")
+	}), "*.us-east-1.amazonaws.com", "*.us-east-1.es.amazonaws.com", "*.execute-api.us-east-1.amazonaws.com", "*.lambda-url.us-east-1.on.aws", "loki.internal.example")
 	t.Cleanup(server.Close)
 	proxy := awsauthtest.NewProxy(server.Listener.Addr().String())
 	t.Cleanup(proxy.Close)
@@ -74,6 +78,7 @@ func newGatewayFixture(t testing.TB, edit func(*Arguments)) *gatewayFixture {
 func (f *gatewayFixture) do(method, target, remote string, body io.Reader, header http.Header) *httptest.ResponseRecorder {
 	r := httptest.NewRequest(method, prefix+target, body)
 	r.RemoteAddr = remote
+	r.Host = "127.0.0.1:12345"
 	for k, v := range header {
 		r.Header[k] = v
 	}
@@ -167,7 +172,7 @@ func TestGatewayAnswers503WithoutCredentials(t *testing.T) {
 func TestGatewayClientCancellationLeaksNothing(t *testing.T) {
 	f := newGatewayFixture(t, nil)
 	// Warm the connection pool so its goroutines count in the baseline.
-	f.do("GET", "/aps-workspaces.us-east-1.amazonaws.com/warm", "127.0.0.1:1", nil, nil)
+	f.do("POST", "/aps-workspaces.us-east-1.amazonaws.com/warm", "127.0.0.1:1", nil, nil)
 	<-f.seen
 	f.upstream = func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() }
 	baseline := runtime.NumGoroutine()
@@ -175,7 +180,7 @@ func TestGatewayClientCancellationLeaksNothing(t *testing.T) {
 	for i := 0; i < 10; i++ {
 		ctx, cancel := context.WithCancel(context.Background())
 		r := httptest.NewRequest("POST", prefix+"/aps-workspaces.us-east-1.amazonaws.com/slow", strings.NewReader("x")).WithContext(ctx)
-		r.RemoteAddr = "127.0.0.1:1"
+		r.RemoteAddr, r.Host = "127.0.0.1:1", "127.0.0.1:12345"
 		done := make(chan struct{})
 		go func() { f.c.Handler().ServeHTTP(httptest.NewRecorder(), r); close(done) }()
 		<-f.seen
@@ -232,7 +237,7 @@ func TestGatewayRecoversFromAPanicWithoutLeaking(t *testing.T) {
 	var logs bytes.Buffer
 	f.c.log = log.NewLogfmtLogger(log.NewSyncWriter(&logs))
 	next := *f.c.cur.Load()
-	next.base = panickingTransport{}
+	next.gateway = newUpstream(next.args.Gateway, next.auth.Transport(panickingTransport{}))
 	f.c.cur.Store(&next)
 
 	w := f.do("POST", "/aps-workspaces.us-east-1.amazonaws.com/workspaces/ws/api/v1/remote_write", "127.0.0.1:1", strings.NewReader("x"), nil)

@@ -66,14 +66,12 @@ func (m *metrics) signed(service string, took time.Duration) {
 	m.signDuration.Observe(took.Seconds())
 }
 
-func (m *metrics) response(service string, status int, e *awsauth.APIError) {
+// response counts an answer; service and code come bounded from
+// awsauth.Stats (awsauth.ServiceLabel, awsauth.CodeLabel).
+func (m *metrics) response(service string, status int, code string) {
 	class := "error"
 	if status > 0 {
 		class = strconv.Itoa(status/100) + "xx"
-	}
-	code := ""
-	if e != nil {
-		code = e.Code
 	}
 	m.responsesTotal.WithLabelValues(service, class, code).Inc()
 }
