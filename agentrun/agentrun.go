@@ -1,6 +1,8 @@
 // Package agentrun runs a Grafana Agent Flow controller with the services
-// the agent's own `run` command wires (http, ui, cluster, otel, labelstore),
-// from public packages: the upstream flowmode package is internal. The
+// the agent's own `run` command wires (http, ui, cluster, otel, labelstore)
+// and the metrics it exposes about itself (Go, process, agent_build_info,
+// agent_resources_*), from public packages: the upstream flowmode package
+// is internal. The
 // aws-agent binary and the end-to-end tests both start agents through it.
 package agentrun
 
@@ -42,7 +44,13 @@ type Options struct {
 	UIAssets fs.FS
 	// Load reads the configuration, for the first load and for /-/reload.
 	Load func() (*flow.Source, error)
+	// EnablePProf serves /debug/pprof/ on the HTTP server, as upstream's
+	// --server.http.enable-pprof (default true there).
+	EnablePProf bool
 }
+
+// PProfUsage is the help of the --server.http.enable-pprof flag.
+const PProfUsage = "serve Go's profiling endpoints at /debug/pprof/ on the HTTP server"
 
 // Agent is a running controller.
 type Agent struct {
@@ -79,6 +87,9 @@ func Start(ctx context.Context, o Options) (*Agent, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := registerAgentMetrics(o.Registry, logger); err != nil {
+		return nil, fmt.Errorf("registering the agent's own metrics: %w", err)
+	}
 	tracer, err := tracing.New(tracing.DefaultOptions)
 	if err != nil {
 		return nil, err
@@ -104,6 +115,7 @@ func Start(ctx context.Context, o Options) (*Agent, error) {
 		HTTPListenAddr: o.ListenAddr,
 		// Exporters' targets are scraped over this in-memory address.
 		MemoryListenAddr: "agent.internal:12345",
+		EnablePProf:      o.EnablePProf,
 	})
 	services := []service.Service{
 		httpService,

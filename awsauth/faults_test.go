@@ -76,8 +76,9 @@ type faultEnv struct {
 	skew     atomic.Int64 // AWS's clock minus ours
 	closes   atomic.Int64
 
-	mu      sync.Mutex
-	signers map[string]bool // access key ids the endpoint accepted
+	mu        sync.Mutex
+	signers   map[string]bool // access key ids the endpoint accepted
+	delivered map[string]bool // request ids the endpoint accepted
 }
 
 const (
@@ -93,7 +94,7 @@ const (
 
 func newFaultEnv(t *testing.T) *faultEnv {
 	isolateEnv(t)
-	e := &faultEnv{dir: t.TempDir(), signers: map[string]bool{}}
+	e := &faultEnv{dir: t.TempDir(), signers: map[string]bool{}, delivered: map[string]bool{}}
 	e.keys = awsauthtest.NewKeyring(awsauthtest.Key{AccessKeyID: faultKeyID, SecretAccessKey: faultSecret, ARN: baseARN, Account: "111122223333", UserID: "AIDAFAULTUSER"})
 	e.sts = &awsauthtest.STS{Keys: e.keys, TTL: 3 * time.Second}
 	e.stsURL = e.serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -109,9 +110,11 @@ func newFaultEnv(t *testing.T) *faultEnv {
 	e.boxURL = e.serve(t, e.box) + "/v2/credentials"
 	verifier := &awsauthtest.Verifier{Keys: e.keys, Service: "logs", Region: "us-east-1", JSON: true,
 		Now: func() time.Time { return time.Now().Add(time.Duration(e.skew.Load())) }}
-	e.ep = &awsauthtest.Endpoint{Verifier: verifier, Next: func(w http.ResponseWriter, _ *http.Request, _ []byte, caller awsauthtest.Caller) {
+	e.ep = &awsauthtest.Endpoint{Verifier: verifier, Next: func(w http.ResponseWriter, _ *http.Request, body []byte, caller awsauthtest.Caller) {
+		id, _, _ := bytes.Cut(body, []byte("\n"))
 		e.mu.Lock()
 		e.signers[caller.Key.AccessKeyID] = true
+		e.delivered[string(id)] = true
 		e.mu.Unlock()
 		w.WriteHeader(http.StatusOK)
 	}}
@@ -355,16 +358,13 @@ func (f fault) run(t *testing.T) (sent, lost, leaked int) {
 	<-watched
 
 	sent = l.sent()
-	delivered := map[string]bool{}
-	for _, b := range e.ep.Bodies() {
-		id, _, _ := bytes.Cut(b, []byte("\n"))
-		delivered[string(id)] = true
-	}
+	e.mu.Lock()
 	for i := 0; i < sent; i++ {
-		if !delivered[requestID(i)] {
+		if !e.delivered[requestID(i)] {
 			lost++
 		}
 	}
+	e.mu.Unlock()
 	secrets := append(e.keys.Secrets(), faultSecret, newSecret)
 	for _, text := range seen.all() {
 		for _, s := range secrets {

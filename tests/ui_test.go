@@ -1,7 +1,6 @@
 package tests
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -19,11 +18,6 @@ import (
 	"github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
-	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest"
-	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest/receivers"
-	"github.com/flow-aws-auth/flow-aws-auth/examples"
-	"go.opentelemetry.io/collector/pdata/ptrace"
-	"go.opentelemetry.io/collector/pdata/ptrace/ptraceotlp"
 )
 
 // The Flow UI, built by `make ui`, served by aws-agent on the demo
@@ -38,70 +32,15 @@ func TestFlowUIShowsAWSAuth(t *testing.T) {
 		t.Fatalf("the Flow UI is not built (%v): run \"make ui\" (.ci/run does)", err)
 	}
 	chromium := lookChromium(t)
-	isolateEnv(t)
-	bin := sharedAgent(t)
-
-	const keyID, secret = "AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
-	const role = "arn:aws:iam::444455556666:role/demo-telemetry-writer"
-	aws := receivers.StartFakeAWS(awsauthtest.Key{AccessKeyID: keyID, SecretAccessKey: secret, ARN: "arn:aws:iam::111122223333:user/demo", Account: "111122223333", UserID: "AIDADEMOUSER"})
-	defer aws.Close()
-	aws.STS.RequireExternalID(role, "demo-external-id")
-
-	dir := t.TempDir()
-	logFile := filepath.Join(dir, "app.log")
-	if err := os.WriteFile(logFile, nil, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	addr, otlp := freeAddr(t), freeAddr(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	var agentOut syncBuffer
-	agent := exec.CommandContext(ctx, bin, "run", "--server.http.listen-addr", addr, "--storage.path", filepath.Join(dir, "data"),
-		"--ui.assets-dir", assets, "../examples/demo.river")
-	agent.Env = append(os.Environ(), examples.DemoEnv{
-		AccessKeyID: keyID, SecretAccessKey: secret,
-		STSEndpoint: aws.STSURL, ProxyURL: aws.Proxy.URL, CAPEM: aws.Server.CAPEM,
-		LogFile: logFile, OTLPListen: otlp,
-	}.Vars()...)
-	agent.Stdout, agent.Stderr = &agentOut, &agentOut
-	if err := agent.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		_ = agent.Process.Signal(os.Interrupt)
-		done := make(chan struct{})
-		go func() { _ = agent.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			_ = agent.Process.Kill()
-			<-done
-		}
-	}()
+	d := startDemoAgent(t, "--ui.assets-dir", assets)
+	aws, base := d.aws, d.base
 
 	// Traffic on two paths, so the page has counters to show: a log line to
 	// Loki through the gateway, a span to X-Ray through the handler.
-	base := "http://" + addr
-	eventually(t, 30*time.Second, "the agent serves its API", func() bool {
-		resp, err := http.Get(base + "/api/v0/web/components/aws.auth.demo")
-		if err == nil {
-			resp.Body.Close()
-		}
-		return err == nil && resp.StatusCode == 200
-	})
-	if err := os.WriteFile(logFile, []byte("level=info msg=\"hello from the UI test\"\n"), 0o600); err != nil {
+	if err := os.WriteFile(d.logFile, []byte("level=info msg=\"hello from the UI test\"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	traces := ptrace.NewTraces()
-	traces.ResourceSpans().AppendEmpty().ScopeSpans().AppendEmpty().Spans().AppendEmpty().SetName("ui-test")
-	body, _ := ptraceotlp.NewExportRequestFromTraces(traces).MarshalProto()
-	eventually(t, 30*time.Second, "the OTLP receiver takes a span", func() bool {
-		resp, err := http.Post("http://"+otlp+"/v1/traces", "application/x-protobuf", bytes.NewReader(body))
-		if err == nil {
-			resp.Body.Close()
-		}
-		return err == nil && resp.StatusCode == 200
-	})
+	d.sendSpan(t, "ui-test")
 	eventually(t, 30*time.Second, "the span reaches X-Ray and the line Loki", func() bool {
 		return len(aws.XRay.Spans()) > 0 && len(aws.Loki.Lines()) > 0
 	})
@@ -119,7 +58,7 @@ func TestFlowUIShowsAWSAuth(t *testing.T) {
 	}
 	for _, s := range []string{
 		"Latest health message",
-		"credentials from static, then AssumeRole " + role,
+		"credentials from static, then AssumeRole " + demoRole,
 		"Debug info",
 		"credential_source", want["credential_source"],
 		"access_key_id", want["access_key_id"],
@@ -150,9 +89,6 @@ func TestFlowUIShowsAWSAuth(t *testing.T) {
 		if strings.Contains(page, s) || strings.Contains(text, s) {
 			t.Fatalf("a secret (%s...) is on the page", s[:4])
 		}
-	}
-	if t.Failed() {
-		t.Logf("agent output:\n%s", agentOut.Bytes())
 	}
 }
 

@@ -7,7 +7,9 @@ import (
 )
 
 // Endpoint is a fake AWS service endpoint: it verifies every request's
-// signature and passes the accepted ones, with their bodies, to Next.
+// signature and passes the accepted ones, with their bodies, to Next. It
+// keeps counts and the bodies of the last RecentBodies accepted requests,
+// never every body: a demo left running under load stays flat.
 type Endpoint struct {
 	// Verifier checks signatures; nil accepts every request (a sink that
 	// only counts).
@@ -18,8 +20,11 @@ type Endpoint struct {
 	mu       sync.Mutex
 	accepted int
 	rejected map[string]int
-	bodies   [][]byte
+	recent   [RecentBodies][]byte // a ring: the last accepted bodies
 }
+
+// RecentBodies is how many of the last accepted bodies an Endpoint keeps.
+const RecentBodies = 64
 
 func (e *Endpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, err := io.ReadAll(r.Body)
@@ -38,8 +43,8 @@ func (e *Endpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		e.rejected[verr.Code]++
 	} else {
+		e.recent[e.accepted%RecentBodies] = body
 		e.accepted++
-		e.bodies = append(e.bodies, body)
 	}
 	e.mu.Unlock()
 	if verr != nil {
@@ -64,9 +69,14 @@ func (e *Endpoint) Counts() (accepted int, rejected map[string]int) {
 	return e.accepted, r
 }
 
-// Bodies returns the bodies of the accepted requests.
+// Bodies returns the bodies of the last RecentBodies accepted requests,
+// oldest first.
 func (e *Endpoint) Bodies() [][]byte {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	return append([][]byte(nil), e.bodies...)
+	var out [][]byte
+	for i := max(0, e.accepted-RecentBodies); i < e.accepted; i++ {
+		out = append(out, e.recent[i%RecentBodies])
+	}
+	return out
 }

@@ -24,6 +24,7 @@ func runCommand(args []string) error {
 	storage := fs.String("storage.path", "data-agent/", "where components keep their data (WALs, positions)")
 	logLevel := fs.String("log.level", "info", "log level: debug, info, warn, error")
 	uiDir := fs.String("ui.assets-dir", "", flowui.AssetsDirUsage)
+	pprof := fs.Bool("server.http.enable-pprof", true, agentrun.PProfUsage)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -47,6 +48,7 @@ func runCommand(args []string) error {
 		StoragePath: *storage,
 		LogLevel:    *logLevel,
 		UIAssets:    assets,
+		EnablePProf: *pprof,
 		Load: func() (*flow.Source, error) {
 			s, err := agentrun.SourceFromFile(path)
 			src = s

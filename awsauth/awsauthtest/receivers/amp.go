@@ -30,14 +30,23 @@ type AMP struct {
 	CloseMidBody atomic.Int32
 
 	mu      sync.Mutex
-	samples map[string]int // "series@timestamp" -> times received
-	values  map[string][]float64
+	samples map[string]int // "series@timestamp" -> times received, for the first maxTracked
+	values  map[string]*window[float64]
+	total   int // samples received
 	failed  int
 }
 
+// An AMP tracks duplicates among the first maxTracked samples and keeps
+// the latest maxValues values of each series, so that a long run stays
+// within a few tens of MiB; Duplicates reports when tracking stopped.
+const (
+	maxTracked = 200000
+	maxValues  = 1000
+)
+
 // NewAMP returns an AMP endpoint verifying for service aps.
 func NewAMP(keys *awsauthtest.Keyring) *AMP {
-	a := &AMP{samples: map[string]int{}, values: map[string][]float64{}}
+	a := &AMP{samples: map[string]int{}, values: map[string]*window[float64]{}}
 	a.Endpoint = &awsauthtest.Endpoint{Verifier: &awsauthtest.Verifier{Keys: keys, Service: "aps", JSON: true}, Next: a.serve}
 	return a
 }
@@ -83,8 +92,17 @@ func (a *AMP) serve(w http.ResponseWriter, r *http.Request, body []byte, _ awsau
 			if math.IsNaN(s.Value) {
 				continue // staleness markers
 			}
-			a.samples[series+"@"+strconv.FormatInt(s.Timestamp, 10)]++
-			a.values[series] = append(a.values[series], s.Value)
+			a.total++
+			key := series + "@" + strconv.FormatInt(s.Timestamp, 10)
+			if n, ok := a.samples[key]; ok || len(a.samples) < maxTracked {
+				a.samples[key] = n + 1
+			}
+			v := a.values[series]
+			if v == nil {
+				v = &window[float64]{limit: maxValues}
+				a.values[series] = v
+			}
+			v.add(s.Value)
 		}
 	}
 	a.mu.Unlock()
@@ -100,25 +118,29 @@ func seriesKey(labels []prompb.Label) string {
 	return "{" + strings.Join(parts, ",") + "}"
 }
 
-// Values returns the values received for each series whose key contains
-// match, e.g. `__name__=test_metric`.
+// Values returns the latest values received for each series whose key
+// contains match, e.g. `__name__=test_metric`.
 func (a *AMP) Values(match string) map[string][]float64 {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	out := map[string][]float64{}
 	for k, v := range a.values {
 		if strings.Contains(k, match) {
-			out[k] = append([]float64(nil), v...)
+			out[k] = v.last()
 		}
 	}
 	return out
 }
 
-// Duplicates lists the samples received more than once.
+// Duplicates lists the samples received more than once; past maxTracked
+// samples it says that it cannot tell.
 func (a *AMP) Duplicates() []string {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	var out []string
+	if a.total > len(a.samples) && len(a.samples) >= maxTracked {
+		out = append(out, "(duplicates are tracked among the first "+strconv.Itoa(maxTracked)+" samples only)")
+	}
 	for k, n := range a.samples {
 		if n > 1 {
 			out = append(out, k)
@@ -138,9 +160,5 @@ func (a *AMP) Failed() int {
 func (a *AMP) Samples() int {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	n := 0
-	for _, v := range a.values {
-		n += len(v)
-	}
-	return n
+	return a.total
 }

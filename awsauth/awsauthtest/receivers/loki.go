@@ -14,17 +14,21 @@ import (
 
 // Loki is a fake Loki push API behind API Gateway with IAM auth (service
 // execute-api): protobuf+snappy or JSON pushes, lines kept per stream in
-// the order received.
+// the order received: the latest Kept of each of at most maxStreams streams.
 type Loki struct {
 	Endpoint *awsauthtest.Endpoint
 
-	mu    sync.Mutex
-	lines map[string][]string
+	mu      sync.Mutex
+	lines   map[string]*window[string]
+	total   int // lines received
+	dropped int // lines of streams beyond maxStreams
 }
+
+const maxStreams = 1000
 
 // NewLoki returns a Loki endpoint verifying for service execute-api.
 func NewLoki(keys *awsauthtest.Keyring) *Loki {
-	l := &Loki{lines: map[string][]string{}}
+	l := &Loki{lines: map[string]*window[string]{}}
 	l.Endpoint = &awsauthtest.Endpoint{Verifier: &awsauthtest.Verifier{Keys: keys, Service: "execute-api", JSON: true}, Next: l.serve}
 	return l
 }
@@ -71,7 +75,17 @@ func (l *Loki) serve(w http.ResponseWriter, r *http.Request, body []byte, _ awsa
 	l.mu.Lock()
 	for _, s := range streams {
 		for _, e := range s.Entries {
-			l.lines[s.Labels] = append(l.lines[s.Labels], e.Line)
+			w, ok := l.lines[s.Labels]
+			if !ok && len(l.lines) >= maxStreams {
+				l.dropped++
+				continue
+			}
+			if w == nil {
+				w = &window[string]{limit: Kept}
+				l.lines[s.Labels] = w
+			}
+			w.add(e.Line)
+			l.total++
 		}
 	}
 	l.mu.Unlock()
@@ -87,13 +101,20 @@ func labelsText(m map[string]string) string {
 	return "{" + strings.Join(parts, ", ") + "}"
 }
 
-// Lines returns the lines received, per stream, in order.
+// Lines returns the latest Kept lines received per stream, in order.
 func (l *Loki) Lines() map[string][]string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	out := map[string][]string{}
 	for k, v := range l.lines {
-		out[k] = append([]string(nil), v...)
+		out[k] = v.last()
 	}
 	return out
+}
+
+// LineCount is how many lines were received, in every stream.
+func (l *Loki) LineCount() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.total + l.dropped
 }

@@ -27,14 +27,18 @@ type OTLP struct {
 	RequireHeaders []string
 
 	mu      sync.Mutex
-	spans   []string // span names
-	records []string // log bodies
-	headers []http.Header
+	spans   window[string] // span names
+	records window[string] // log bodies
+	headers window[http.Header]
 }
+
+// Kept is how many of the latest span names, log bodies and request
+// headers a receiver keeps; it counts them all.
+const Kept = 10000
 
 // NewOTLP returns an OTLP endpoint verifying for service.
 func NewOTLP(keys *awsauthtest.Keyring, service string) *OTLP {
-	o := &OTLP{}
+	o := &OTLP{spans: newWindow[string](Kept), records: newWindow[string](Kept), headers: newWindow[http.Header](Kept)}
 	o.Endpoint = &awsauthtest.Endpoint{Verifier: &awsauthtest.Verifier{Keys: keys, Service: service, JSON: true}, Next: o.serve}
 	return o
 }
@@ -78,8 +82,8 @@ func (o *OTLP) serve(w http.ResponseWriter, r *http.Request, body []byte, _ awsa
 			}
 		}
 		o.mu.Lock()
-		o.spans = append(o.spans, names...)
-		o.headers = append(o.headers, r.Header.Clone())
+		o.spans.add(names...)
+		o.headers.add(r.Header.Clone())
 		o.mu.Unlock()
 		out, _ := ptraceotlp.NewExportResponse().MarshalProto()
 		w.Header().Set("Content-Type", "application/x-protobuf")
@@ -102,8 +106,8 @@ func (o *OTLP) serve(w http.ResponseWriter, r *http.Request, body []byte, _ awsa
 			}
 		}
 		o.mu.Lock()
-		o.records = append(o.records, bodies...)
-		o.headers = append(o.headers, r.Header.Clone())
+		o.records.add(bodies...)
+		o.headers.add(r.Header.Clone())
 		o.mu.Unlock()
 		out, _ := plogotlp.NewExportResponse().MarshalProto()
 		w.Header().Set("Content-Type", "application/x-protobuf")
@@ -113,23 +117,37 @@ func (o *OTLP) serve(w http.ResponseWriter, r *http.Request, body []byte, _ awsa
 	}
 }
 
-// Spans returns the names of the spans received.
+// Spans returns the names of the latest Kept spans received.
 func (o *OTLP) Spans() []string {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	return append([]string(nil), o.spans...)
+	return o.spans.last()
 }
 
-// Records returns the bodies of the log records received.
+// SpanCount is how many spans were received.
+func (o *OTLP) SpanCount() int {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.spans.total
+}
+
+// Records returns the bodies of the latest Kept log records received.
 func (o *OTLP) Records() []string {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	return append([]string(nil), o.records...)
+	return o.records.last()
 }
 
-// Headers returns the headers of the accepted requests.
+// RecordCount is how many log records were received.
+func (o *OTLP) RecordCount() int {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.records.total
+}
+
+// Headers returns the headers of the latest Kept accepted requests.
 func (o *OTLP) Headers() []http.Header {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	return append([]http.Header(nil), o.headers...)
+	return o.headers.last()
 }

@@ -53,6 +53,7 @@ func Run(args []string, stdout, stderr io.Writer) error {
 	grace := fs.Duration("grace", 15*time.Second, "with --duration: how long to wait afterwards for signals still on their way")
 	ttl := fs.Duration("credentials-ttl", time.Minute, "lifetime of the credentials the fake STS issues, to watch refreshes")
 	uiDir := fs.String("ui.assets-dir", "", flowui.AssetsDirUsage)
+	pprof := fs.Bool("server.http.enable-pprof", true, agentrun.PProfUsage)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -111,6 +112,7 @@ func Run(args []string, stdout, stderr io.Writer) error {
 		StoragePath: filepath.Join(dir, "data"),
 		LogWriter:   io.Discard,
 		UIAssets:    assets,
+		EnablePProf: *pprof,
 		Load:        func() (*flow.Source, error) { return src, nil },
 	})
 	if err != nil {

@@ -34,9 +34,9 @@ func (r *reporter) report() bool {
 		received      int
 	}{
 		{"metrics", "aps", r.aws.AMP.Endpoint, "samples", r.aws.AMP.Samples()},
-		{"logs (Loki)", "execute-api", r.aws.Loki.Endpoint, "lines", countLines(r.aws.Loki.Lines())},
-		{"traces", "xray", r.aws.XRay.Endpoint, "spans", len(r.aws.XRay.Spans())},
-		{"logs (OTLP)", "logs", r.aws.Logs.Endpoint, "records", len(r.aws.Logs.Records())},
+		{"logs (Loki)", "execute-api", r.aws.Loki.Endpoint, "lines", r.aws.Loki.LineCount()},
+		{"traces", "xray", r.aws.XRay.Endpoint, "spans", r.aws.XRay.SpanCount()},
+		{"logs (OTLP)", "logs", r.aws.Logs.Endpoint, "records", r.aws.Logs.RecordCount()},
 	}
 	ok := true
 	for _, s := range signals {
@@ -57,12 +57,4 @@ func (r *reporter) report() bool {
 		fmt.Fprintf(r.out, "%-12s %s: %s; UI %s/component/aws.auth.demo\n", "credentials", info.Health.Health, info.Health.Message, r.ui)
 	}
 	return ok
-}
-
-func countLines(streams map[string][]string) int {
-	n := 0
-	for _, lines := range streams {
-		n += len(lines)
-	}
-	return n
 }

@@ -1,0 +1,104 @@
+package tests
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest/receivers"
+	"github.com/flow-aws-auth/flow-aws-auth/examples"
+	"go.opentelemetry.io/collector/pdata/ptrace"
+	"go.opentelemetry.io/collector/pdata/ptrace/ptraceotlp"
+)
+
+// The demo's keys and role, as examples/demo.river and the fake AWS know them.
+const (
+	demoKeyID  = "AKIAIOSFODNN7EXAMPLE"
+	demoSecret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+	demoRole   = "arn:aws:iam::444455556666:role/demo-telemetry-writer"
+)
+
+// demoAgent is `aws-agent run examples/demo.river` against a fake AWS.
+type demoAgent struct {
+	base    string // http://ADDR of the agent
+	otlp    string // its OTLP/HTTP receiver's address
+	logFile string // the file loki.source.file tails
+	aws     *receivers.FakeAWS
+	out     *syncBuffer
+}
+
+// startDemoAgent runs the shared aws-agent binary with flags before the
+// configuration, and stops it when the test ends.
+func startDemoAgent(t *testing.T, flags ...string) *demoAgent {
+	t.Helper()
+	isolateEnv(t)
+	bin := sharedAgent(t)
+	aws := receivers.StartFakeAWS(awsauthtest.Key{AccessKeyID: demoKeyID, SecretAccessKey: demoSecret, ARN: "arn:aws:iam::111122223333:user/demo", Account: "111122223333", UserID: "AIDADEMOUSER"})
+	t.Cleanup(aws.Close)
+	aws.STS.RequireExternalID(demoRole, "demo-external-id")
+
+	dir := t.TempDir()
+	d := &demoAgent{logFile: filepath.Join(dir, "app.log"), aws: aws, out: &syncBuffer{}}
+	if err := os.WriteFile(d.logFile, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	addr := freeAddr(t)
+	d.base, d.otlp = "http://"+addr, freeAddr(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	args := append([]string{"run", "--server.http.listen-addr", addr, "--storage.path", filepath.Join(dir, "data")}, flags...)
+	agent := exec.CommandContext(ctx, bin, append(args, "../examples/demo.river")...)
+	agent.Env = append(os.Environ(), examples.DemoEnv{
+		AccessKeyID: demoKeyID, SecretAccessKey: demoSecret,
+		STSEndpoint: aws.STSURL, ProxyURL: aws.Proxy.URL, CAPEM: aws.Server.CAPEM,
+		LogFile: d.logFile, OTLPListen: d.otlp,
+	}.Vars()...)
+	agent.Stdout, agent.Stderr = d.out, d.out
+	if err := agent.Start(); err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		defer cancel()
+		_ = agent.Process.Signal(os.Interrupt)
+		done := make(chan struct{})
+		go func() { _ = agent.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			_ = agent.Process.Kill()
+			<-done
+		}
+		if t.Failed() {
+			t.Logf("agent output:\n%s", d.out.Bytes())
+		}
+	})
+	eventually(t, 30*time.Second, "the agent serves its API", func() bool {
+		resp, err := http.Get(d.base + "/api/v0/web/components/aws.auth.demo")
+		if err == nil {
+			resp.Body.Close()
+		}
+		return err == nil && resp.StatusCode == 200
+	})
+	return d
+}
+
+// sendSpan hands the agent's OTLP receiver one span named name.
+func (d *demoAgent) sendSpan(t *testing.T, name string) {
+	t.Helper()
+	traces := ptrace.NewTraces()
+	traces.ResourceSpans().AppendEmpty().ScopeSpans().AppendEmpty().Spans().AppendEmpty().SetName(name)
+	body, _ := ptraceotlp.NewExportRequestFromTraces(traces).MarshalProto()
+	eventually(t, 30*time.Second, "the OTLP receiver takes a span", func() bool {
+		resp, err := http.Post("http://"+d.otlp+"/v1/traces", "application/x-protobuf", bytes.NewReader(body))
+		if err == nil {
+			resp.Body.Close()
+		}
+		return err == nil && resp.StatusCode == 200
+	})
+}
