@@ -108,6 +108,7 @@ func TestWebIdentitySource(t *testing.T) {
 func TestRoleFromWebIdentityIsAssumedOnce(t *testing.T) {
 	isolateEnv(t)
 	aws := newFakeAWS(t)
+	aws.sts.WebIdentityTokens = []string{"oidc-token"}
 	token := writeFile(t, "oidc-token")
 	c, err := NewChain(Config{Region: "us-east-1", STSEndpoint: aws.url, WebIdentityTokenFile: token, RoleARN: roleARN})
 	if err != nil {
@@ -159,6 +160,9 @@ func TestAssumeRoleWithEveryOption(t *testing.T) {
 	p := calls[0].Params
 	if p.Get("RoleArn") != roleARN || p.Get("ExternalId") != "tenant-42" || p.Get("RoleSessionName") != "agent-7" || p.Get("DurationSeconds") != "3600" || calls[0].Caller != baseARN {
 		t.Fatalf("params %v caller %s", p, calls[0].Caller)
+	}
+	if calls[0].Region != "eu-central-1" {
+		t.Fatalf("AssumeRole signed for %q, want sts_region eu-central-1", calls[0].Region)
 	}
 	key, ok := aws.keys.Lookup(creds.AccessKeyID)
 	if !ok || !strings.Contains(key.ARN, "assumed-role/telemetry-writer/agent-7") {

@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -11,10 +12,28 @@ import (
 	"github.com/grafana/agent/component"
 )
 
+// What each example's credentials come from, and so which fakes it gets:
+// IMDS only where the example relies on the instance profile, so that an
+// IRSA or static example that fell through to IMDS would fail.
+var exampleSources = map[string]struct {
+	source string // the health message's "credentials from SOURCE"
+	imds   bool
+	irsa   bool
+}{
+	"amp-irsa.river":             {source: "web_identity", irsa: true},
+	"cross-account.river":        {source: "imds, then AssumeRole arn:aws:iam::444455556666:role/central-telemetry-writer", imds: true},
+	"ec2-instance-profile.river": {source: "imds", imds: true},
+	"loki-api-gateway.river":     {source: "imds", imds: true},
+	"multi-region.river":         {source: "imds", imds: true},
+	"otlp-xray-cloudwatch.river": {source: "imds", imds: true},
+	"static-keys.river":          {source: "static"},
+}
+
 // Every example loads with the real controller, and each of its aws.auth
-// components resolves credentials, against fakes reached through the knobs
-// users have: AWS_ENDPOINT_URL_STS, AWS_EC2_METADATA_SERVICE_ENDPOINT and
-// the IRSA variables.
+// components gets credentials from the source the example is about,
+// against fakes reached through the knobs users have:
+// AWS_ENDPOINT_URL_STS, AWS_EC2_METADATA_SERVICE_ENDPOINT and the IRSA
+// variables.
 func TestExamplesLoad(t *testing.T) {
 	files, err := filepath.Glob("../examples/*.river")
 	if err != nil || len(files) < 7 {
@@ -25,20 +44,28 @@ func TestExamplesLoad(t *testing.T) {
 		if filepath.Base(file) == "demo.river" {
 			continue // TestDemo runs it, with the fake AWS it expects
 		}
+		want, ok := exampleSources[filepath.Base(file)]
+		if !ok {
+			t.Errorf("%s: no entry in exampleSources", file)
+			continue
+		}
 		t.Run(filepath.Base(file), func(t *testing.T) {
 			h := newHarness(t)
 			h.sts.RequireExternalID("arn:aws:iam::444455556666:role/central-telemetry-writer", "tenant-42")
-			imds := &awsauthtest.IMDS{Keys: h.keys}
-			t.Setenv("AWS_EC2_METADATA_DISABLED", "")
-			t.Setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", h.serve(imds))
+			if want.imds {
+				t.Setenv("AWS_EC2_METADATA_DISABLED", "")
+				t.Setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", h.serve(&awsauthtest.IMDS{Keys: h.keys}))
+			}
 			t.Setenv("AWS_ENDPOINT_URL_STS", h.stsURL)
 			t.Setenv("DEV_AWS_ACCESS_KEY_ID", baseKeyID)
 			t.Setenv("DEV_AWS_SECRET_ACCESS_KEY", baseSecret)
-			if filepath.Base(file) == "amp-irsa.river" {
+			if want.irsa {
+				const oidc = "eyJhbGciOiJSUzI1NiJ9.example.token"
 				token := filepath.Join(h.dir, "token")
-				if err := os.WriteFile(token, []byte("eyJhbGciOiJSUzI1NiJ9.example.token"), 0o600); err != nil {
+				if err := os.WriteFile(token, []byte(oidc), 0o600); err != nil {
 					t.Fatal(err)
 				}
+				h.sts.AcceptWebIdentityTokens(oidc)
 				t.Setenv("AWS_ROLE_ARN", "arn:aws:iam::111122223333:role/amp-writer")
 				t.Setenv("AWS_WEB_IDENTITY_TOKEN_FILE", token)
 			}
@@ -58,6 +85,9 @@ func TestExamplesLoad(t *testing.T) {
 					last = h.health(id)
 					return last.Health == component.HealthTypeHealthy
 				})
+				if !strings.HasPrefix(last.Message, "credentials from "+want.source+" as ") {
+					t.Fatalf("%s: %s, want credentials from %s", id, last.Message, want.source)
+				}
 			}
 		})
 	}

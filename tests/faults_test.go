@@ -18,7 +18,7 @@ import (
 func TestCredentialsExpiringEveryTwoSecondsUnderLoad(t *testing.T) {
 	h := newHarness(t)
 	h.sts.TTL = 2 * time.Second
-	ep := &awsauthtest.Endpoint{Verifier: &awsauthtest.Verifier{Keys: h.keys, Service: "aps", JSON: true}}
+	ep := &awsauthtest.Endpoint{Verifier: &awsauthtest.Verifier{Keys: h.keys, Service: "aps", Region: "us-east-1", JSON: true, Accept: awsauthtest.AssumedRole(roleARN)}}
 	url := h.serve(ep)
 	a, err := awsauth.New(awsauth.Config{
 		Region: "us-east-1", AccessKeyID: baseKeyID, SecretAccessKey: baseSecret,

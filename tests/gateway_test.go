@@ -34,9 +34,14 @@ const (
 func newFakeAWSEndpoints(t *testing.T, keys *awsauthtest.Keyring) *fakeAWSEndpoints {
 	f := receivers.StartFakeAWS()
 	t.Cleanup(f.Close)
-	// Share the harness's keyring: the fake endpoints verify what its STS issues.
+	// Share the harness's keyring: the fake endpoints verify what its STS
+	// issues, and accept only sessions of the assumed role, in us-east-1:
+	// a request signed with the base user's keys, or for another region,
+	// is refused as AWS would refuse it.
 	for _, h := range []*awsauthtest.Endpoint{f.AMP.Endpoint, f.Loki.Endpoint} {
 		h.Verifier.Keys = keys
+		h.Verifier.Accept = awsauthtest.AssumedRole(roleARN)
+		h.Verifier.Region = "us-east-1"
 	}
 	return &fakeAWSEndpoints{amp: f.AMP, loki: f.Loki, server: f.Server, proxy: f.Proxy}
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest/receivers"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/pdata/plog/plogotlp"
@@ -24,6 +25,12 @@ func TestOtelcolExportersSignThroughTheHandler(t *testing.T) {
 	xray := receivers.NewOTLP(h.keys, "xray")
 	cwlogs := receivers.NewOTLP(h.keys, "logs")
 	cwlogs.RequireHeaders = []string{"X-Aws-Log-Group", "X-Aws-Log-Stream"}
+	// X-Ray takes the assumed role's sessions only; CloudWatch Logs the
+	// base user's long-term key (its aws.auth assumes no role). Both pin
+	// the region.
+	xray.Endpoint.Verifier.Accept = awsauthtest.AssumedRole(roleARN)
+	cwlogs.Endpoint.Verifier.Accept = func(k awsauthtest.Key) bool { return k.AccessKeyID == baseKeyID }
+	xray.Endpoint.Verifier.Region, cwlogs.Endpoint.Verifier.Region = "us-east-1", "us-east-1"
 	xrayURL, logsURL := h.serve(xray), h.serve(cwlogs)
 	recv := freeAddr(t)
 

@@ -20,6 +20,7 @@ type Endpoint struct {
 	mu       sync.Mutex
 	accepted int
 	rejected map[string]int
+	signers  map[Signer]int
 	recent   [RecentBodies][]byte // a ring: the last accepted bodies
 }
 
@@ -45,6 +46,10 @@ func (e *Endpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	} else {
 		e.recent[e.accepted%RecentBodies] = body
 		e.accepted++
+		if e.signers == nil {
+			e.signers = map[Signer]int{}
+		}
+		e.signers[Signer{ARN: caller.Key.ARN, Session: caller.Key.SessionToken != "", Region: caller.Region, Service: caller.Service}]++
 	}
 	e.mu.Unlock()
 	if verr != nil {
@@ -67,6 +72,25 @@ func (e *Endpoint) Counts() (accepted int, rejected map[string]int) {
 		r[k] = v
 	}
 	return e.accepted, r
+}
+
+// Signer is who signed an accepted request, and for where.
+type Signer struct {
+	ARN     string
+	Session bool // temporary credentials, with a session token
+	Region  string
+	Service string
+}
+
+// Signers counts the accepted requests by who signed them and for where.
+func (e *Endpoint) Signers() map[Signer]int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	out := make(map[Signer]int, len(e.signers))
+	for k, v := range e.signers {
+		out[k] = v
+	}
+	return out
 }
 
 // Bodies returns the bodies of the last RecentBodies accepted requests,

@@ -21,7 +21,8 @@ type STS struct {
 	Account string
 	// Verifier checks signed calls; default: service sts, any region.
 	Verifier *Verifier
-	// WebIdentityTokens, when set, are the only tokens accepted.
+	// WebIdentityTokens are the only web identity tokens accepted; with
+	// none, AssumeRoleWithWebIdentity fails, as with an unknown provider.
 	WebIdentityTokens []string
 	// TTL, when set, overrides the lifetime of issued credentials, so that
 	// tests see expiry in seconds rather than STS's 15 minute minimum.
@@ -44,6 +45,7 @@ type STSCall struct {
 	Params url.Values
 	At     time.Time
 	Caller string // ARN of the signer, for signed actions
+	Region string // the region it was signed for, for signed actions
 	// Throttled: refused by RateLimit.
 	Throttled bool
 }
@@ -135,7 +137,7 @@ func (s *STS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			verr.Write(w)
 			return
 		}
-		call.Caller = caller.Key.ARN
+		call.Caller, call.Region = caller.Key.ARN, caller.Region
 	}
 	s.record(call)
 
@@ -228,7 +230,7 @@ func (s *STS) assumeRoleWithWebIdentity(w http.ResponseWriter, params url.Values
 	s.mu.Lock()
 	accepted := s.WebIdentityTokens
 	s.mu.Unlock()
-	if len(accepted) > 0 && !contains(accepted, strings.TrimSpace(token)) {
+	if !contains(accepted, strings.TrimSpace(token)) {
 		(&Error{Status: 400, Code: "InvalidIdentityToken", Message: "Couldn't retrieve verification key from your identity provider,  please reference AssumeRoleWithWebIdentity documentation for requirements"}).Write(w)
 		return
 	}

@@ -29,6 +29,22 @@ type Verifier struct {
 	// JSON selects the error shape of REST-JSON services (X-Amzn-ErrorType
 	// and {"message"}) instead of the query/XML <ErrorResponse>.
 	JSON bool
+	// Accept, when set, is who may call: a request signed correctly with
+	// any other key of the keyring is refused with AccessDenied, as AWS
+	// refuses a principal that the policy does not allow.
+	Accept func(Key) bool
+}
+
+// AssumedRole accepts the temporary credentials of a session of the role
+// roleARN (arn:aws:iam::ACCOUNT:role/NAME), and nothing else: not the long-term
+// keys the role was assumed with.
+func AssumedRole(roleARN string) func(Key) bool {
+	account, name := "", ""
+	if rest, ok := strings.CutPrefix(roleARN, "arn:aws:iam::"); ok {
+		account, name, _ = strings.Cut(rest, ":role/")
+	}
+	prefix := "arn:aws:sts::" + account + ":assumed-role/" + name + "/"
+	return func(k Key) bool { return name != "" && k.SessionToken != "" && strings.HasPrefix(k.ARN, prefix) }
 }
 
 // Caller is who signed an accepted request.
@@ -116,6 +132,9 @@ func (v *Verifier) Verify(r *http.Request, body []byte) (Caller, *Error) {
 	if !contains(headerList, "host") {
 		return Caller{}, v.fail(http.StatusForbidden, "SignatureDoesNotMatch", "'Host' must be a signed header", "")
 	}
+	if !contains(headerList, "x-amz-date") {
+		return Caller{}, v.fail(http.StatusForbidden, "SignatureDoesNotMatch", "'X-Amz-Date' must be a signed header", "")
+	}
 	if r.Header.Get("X-Amz-Security-Token") != "" && !contains(headerList, "x-amz-security-token") && !v.S3Paths {
 		return Caller{}, v.fail(http.StatusForbidden, "SignatureDoesNotMatch", "'X-Amz-Security-Token' must be a signed header", "")
 	}
@@ -124,8 +143,8 @@ func (v *Verifier) Verify(r *http.Request, body []byte) (Caller, *Error) {
 	sum := sha256.Sum256(body)
 	payloadHash := hex.EncodeToString(sum[:])
 	if declared := r.Header.Get("X-Amz-Content-Sha256"); declared != "" {
-		if declared == "UNSIGNED-PAYLOAD" {
-			payloadHash = declared
+		if declared == "UNSIGNED-PAYLOAD" && v.S3Paths {
+			payloadHash = declared // S3 alone lets a payload go unsigned
 		} else if declared != payloadHash {
 			return Caller{}, v.fail(http.StatusBadRequest, "XAmzContentSHA256Mismatch", "The provided 'x-amz-content-sha256' header does not match what was computed.", "")
 		}
@@ -145,6 +164,10 @@ func (v *Verifier) Verify(r *http.Request, body []byte) (Caller, *Error) {
 			"The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.\n\n"+
 				"The Canonical String for this request should have been\n'"+canonical+"'\n\nThe String-to-Sign should have been\n'"+stringToSign+"'\n",
 			canonical)
+	}
+	if v.Accept != nil && !v.Accept(key) {
+		return Caller{}, v.fail(http.StatusForbidden, v.pick("AccessDenied", "AccessDeniedException"),
+			"User: "+key.ARN+" is not authorized to perform this action", "")
 	}
 	return Caller{Key: key, Service: service, Region: region}, nil
 }

@@ -134,3 +134,38 @@ func TestRemoveDotSegments(t *testing.T) {
 		}
 	}
 }
+
+// What AWS refuses, the verifier refuses: a signature that leaves out
+// X-Amz-Date, an unsigned payload outside S3, and a correctly signed
+// request from a principal that Accept does not allow.
+func TestVerifierRefusesWhatAWSRefuses(t *testing.T) {
+	noDate := vanillaRequest()
+	noDate.Header.Set("Authorization", strings.Replace(noDate.Header.Get("Authorization"), "SignedHeaders=host;x-amz-date", "SignedHeaders=host", 1))
+	if _, err := docVerifier("20150830T123600Z", "service").Verify(noDate, nil); err == nil || !strings.Contains(err.Message, "'X-Amz-Date' must be a signed header") {
+		t.Errorf("X-Amz-Date unsigned: %v", err)
+	}
+
+	unsigned := vanillaRequest()
+	unsigned.Header.Set("X-Amz-Content-Sha256", "UNSIGNED-PAYLOAD")
+	if _, err := docVerifier("20150830T123600Z", "service").Verify(unsigned, []byte("body")); err == nil || err.Code != "XAmzContentSHA256Mismatch" {
+		t.Errorf("UNSIGNED-PAYLOAD outside S3: %v", err)
+	}
+
+	v := docVerifier("20150830T123600Z", "service")
+	v.Accept = AssumedRole("arn:aws:iam::444455556666:role/writer")
+	if _, err := v.Verify(vanillaRequest(), nil); err == nil || err.Code != "AccessDenied" {
+		t.Errorf("a long-term key where only the role's sessions may call: %v", err)
+	}
+	role := AssumedRole("arn:aws:iam::444455556666:role/writer")
+	for k, want := range map[Key]bool{
+		{ARN: "arn:aws:sts::444455556666:assumed-role/writer/s1", SessionToken: "t"}:       true,
+		{ARN: "arn:aws:sts::444455556666:assumed-role/writer/s1"}:                          false,
+		{ARN: "arn:aws:sts::444455556666:assumed-role/writer-other/s1", SessionToken: "t"}: false,
+		{ARN: "arn:aws:sts::111122223333:assumed-role/writer/s1", SessionToken: "t"}:       false,
+		{ARN: "arn:aws:iam::444455556666:user/writer", SessionToken: "t"}:                  false,
+	} {
+		if role(k) != want {
+			t.Errorf("AssumedRole(...)(%s, token %v) = %v", k.ARN, k.SessionToken != "", !want)
+		}
+	}
+}

@@ -91,6 +91,34 @@ func TestRapidUpdatesUnderLoad(t *testing.T) {
 	if accepted, rejected := ep.Counts(); int64(accepted) != sent.Load() || len(rejected) != 0 {
 		t.Fatalf("sent %d, accepted %d, rejected %v", sent.Load(), accepted, rejected)
 	}
+	for s := range ep.Signers() {
+		if s.Region != "us-east-1" || s.Service != "aps" {
+			t.Fatalf("a request to aps-workspaces.us-east-1 was signed for %s/%s", s.Region, s.Service)
+		}
+	}
+
+	// After the reloads, a host that names no region is signed for the
+	// region of the last one: a fake that accepts only that region says so.
+	for _, region := range regions {
+		pinned := &awsauthtest.Endpoint{Verifier: &awsauthtest.Verifier{Keys: keys, Service: "aps", Region: region}}
+		psrv := httptest.NewServer(pinned)
+		args := staticArgs(region)
+		args.Service = "aps"
+		if err := c.Update(args); err != nil {
+			t.Fatal(err)
+		}
+		req, _ := http.NewRequest("POST", psrv.URL+"/api/v1/remote_write", strings.NewReader("samples"))
+		req.Host = "prometheus.internal.example"
+		resp, err := l.last().Transport.RoundTrip(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		psrv.Close()
+		if _, rejected := pinned.Counts(); resp.StatusCode != 200 || len(rejected) != 0 {
+			t.Fatalf("after a reload to %s: status %d, rejected %v", region, resp.StatusCode, rejected)
+		}
+	}
 }
 
 type statusError struct{ code int }
