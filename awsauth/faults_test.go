@@ -50,8 +50,16 @@ type fault struct {
 	// inject and heal start and end the fault; hold is how long it lasts.
 	inject, heal func(t *testing.T, e *faultEnv)
 	hold         time.Duration
-	// during is what some health message says while the fault lasts.
+	// during is what some health message says while the fault lasts:
+	// words that only this fault produces. Empty for faults that must go
+	// unnoticed, for which every health message during the fault must be
+	// healthy and without a note.
 	during string
+	// unhealthy: some health during the fault must be unhealthy (the
+	// credentials ran out); otherwise every one must be healthy, unless
+	// mayFlap: health may turn unhealthy for a moment (a rejection shows
+	// until its retry succeeds).
+	unhealthy, mayFlap bool
 	// check, when set, asserts what the fault should have changed.
 	check func(t *testing.T, e *faultEnv)
 }
@@ -173,12 +181,13 @@ const newKeyID, newSecret = "AKIAFAULTEXAMPLE0002", "faultRotatedSecretKeyEXAMPL
 
 var faults = []fault{
 	{
-		name:   "STS unreachable past expiry",
-		setup:  assumeRole,
-		inject: func(_ *testing.T, e *faultEnv) { e.stsDown.Store(true) },
-		heal:   func(_ *testing.T, e *faultEnv) { e.stsDown.Store(false) },
-		hold:   5 * time.Second,
-		during: "ExpiredToken",
+		name:      "STS unreachable past expiry",
+		setup:     assumeRole,
+		inject:    func(_ *testing.T, e *faultEnv) { e.stsDown.Store(true) },
+		heal:      func(_ *testing.T, e *faultEnv) { e.stsDown.Store(false) },
+		hold:      5 * time.Second,
+		during:    "sts:AssumeRole: request send failed: ",
+		unhealthy: true,
 	},
 	{
 		name:  "STS throttling (Throttling 400)",
@@ -188,7 +197,9 @@ var faults = []fault{
 		},
 		heal:   func(_ *testing.T, e *faultEnv) { e.sts.Fail("AssumeRole", nil) },
 		hold:   4 * time.Second,
-		during: "Throttling: Rate exceeded",
+		during: "(refresh failing, retrying: static, then sts:AssumeRole " + roleARN + ": sts:AssumeRole: Throttling: Rate exceeded)",
+		// Throttled longer than the 3 s credentials last: they run out.
+		unhealthy: true,
 	},
 	{
 		name: "IMDS token endpoint hanging",
@@ -197,10 +208,11 @@ var faults = []fault{
 			t.Setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", e.imdsURL)
 			return Config{Region: "us-east-1"}
 		},
-		inject: func(_ *testing.T, e *faultEnv) { e.imds.HangToken.Store(true) },
-		heal:   func(_ *testing.T, e *faultEnv) { e.imds.HangToken.Store(false) },
-		hold:   7 * time.Second,
-		during: "imds",
+		inject:    func(_ *testing.T, e *faultEnv) { e.imds.HangToken.Store(true) },
+		heal:      func(_ *testing.T, e *faultEnv) { e.imds.HangToken.Store(false) },
+		hold:      7 * time.Second,
+		during:    "failed to get API token",
+		unhealthy: true,
 	},
 	{
 		name: "container endpoint answering 500",
@@ -208,10 +220,11 @@ var faults = []fault{
 			t.Setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", e.boxURL)
 			return Config{Region: "us-east-1"}
 		},
-		inject: func(_ *testing.T, e *faultEnv) { e.box.Status.Store(500) },
-		heal:   func(_ *testing.T, e *faultEnv) { e.box.Status.Store(0) },
-		hold:   5 * time.Second,
-		during: "container",
+		inject:    func(_ *testing.T, e *faultEnv) { e.box.Status.Store(500) },
+		heal:      func(_ *testing.T, e *faultEnv) { e.box.Status.Store(0) },
+		hold:      5 * time.Second,
+		during:    "container: InternalError: the credentials agent failed",
+		unhealthy: true,
 	},
 	{
 		name: "web identity token file rotated",
@@ -268,7 +281,10 @@ var faults = []fault{
 		inject: func(_ *testing.T, e *faultEnv) { e.skew.Store(int64(-10 * time.Minute)) },
 		heal:   func(_ *testing.T, e *faultEnv) { e.skew.Store(0) },
 		hold:   2 * time.Second,
-		during: "seconds ahead of AWS; requests are signed with AWS's time",
+		during: " seconds ahead of AWS; requests are signed with AWS's time)",
+		// Between AWS's RequestTimeTooSkewed and the re-signed retry's
+		// success, health says RequestTimeTooSkewed.
+		mayFlap: true,
 	},
 	{
 		name:   "upstream 503 storm",
@@ -304,21 +320,33 @@ func (f fault) run(t *testing.T) (sent, lost, leaked int) {
 	go a.Run(ctx)
 
 	seen := &seenTexts{}
-	healthDuring := &seenTexts{}
+	healthDuring, unhealthyDuring := &seenTexts{}, &seenTexts{}
 	var inFault atomic.Bool
 	stopWatch := make(chan struct{})
 	watched := make(chan struct{})
+	var stopWatching sync.Once
+	endWatch := func() { stopWatching.Do(func() { close(stopWatch); <-watched }) }
+	defer endWatch() // also when the test fails half way
 	go func() {
 		defer close(watched)
 		for {
 			s := a.Status()
 			h := s.Health(time.Now())
+			// The whole status, as debug info and health are made of it.
 			seen.add(h.Message)
+			seen.add(fmt.Sprintf("%+v", s.Credentials))
+			seen.add(fmt.Sprintf("%+v %v", s.Requests.Responses, s.Requests.Retries))
 			if err := s.Credentials.LastError; err != nil {
 				seen.add(err.Error())
 			}
+			if e := s.Requests.LastError; e != nil {
+				seen.add(fmt.Sprintf("%+v", *e))
+			}
 			if inFault.Load() {
 				healthDuring.add(h.Message)
+				if !h.Healthy {
+					unhealthyDuring.add(h.Message)
+				}
 			}
 			select {
 			case <-stopWatch:
@@ -331,6 +359,9 @@ func (f fault) run(t *testing.T) (sent, lost, leaked int) {
 	stop := make(chan struct{})
 	l := &loadClient{tr: a.Transport(nil), url: e.epURL, seen: seen}
 	done := l.start(stop, 2)
+	var stopLoading sync.Once
+	endLoad := func() { stopLoading.Do(func() { close(stop); <-done }) }
+	defer endLoad()
 	awsauthtest.Eventually(t, 10*time.Second, "requests flow before the fault", func() bool {
 		ok, _ := e.ep.Counts()
 		return ok >= 5
@@ -342,8 +373,7 @@ func (f fault) run(t *testing.T) (sent, lost, leaked int) {
 	time.Sleep(200 * time.Millisecond) // health of the fault's last moments
 	inFault.Store(false)
 	time.Sleep(1500 * time.Millisecond)
-	close(stop)
-	<-done
+	endLoad()
 	var after Health
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
 		after = a.Status().Health(time.Now())
@@ -354,8 +384,7 @@ func (f fault) run(t *testing.T) (sent, lost, leaked int) {
 			t.Fatalf("not healthy without a note 10s after the fault: %s", after.Message)
 		}
 	}
-	close(stopWatch)
-	<-watched
+	endWatch()
 
 	sent = l.sent()
 	e.mu.Lock()
@@ -380,6 +409,19 @@ func (f fault) run(t *testing.T) (sent, lost, leaked int) {
 	}
 	if f.during != "" && !healthDuring.contains(f.during) {
 		t.Errorf("no health message said %q during the fault; they said: %q", f.during, healthDuring.all())
+	}
+	if f.during == "" {
+		for _, m := range healthDuring.all() {
+			if strings.Contains(m, "(") {
+				t.Errorf("the fault should go unnoticed, but health said: %q", m)
+			}
+		}
+	}
+	switch unhealthy := unhealthyDuring.all(); {
+	case f.unhealthy && len(unhealthy) == 0:
+		t.Errorf("health stayed healthy through the fault: %q", healthDuring.all())
+	case !f.unhealthy && !f.mayFlap && len(unhealthy) > 0:
+		t.Errorf("health went unhealthy during the fault: %q", unhealthy)
 	}
 	if f.check != nil {
 		f.check(t, e)

@@ -9,56 +9,80 @@ import (
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest"
 )
 
+// maxThrottledCalls bounds the AssumeRole calls one agent makes while STS
+// throttles it for the rest of its credentials' life (2.5 to 5 s here):
+// backing off from 200 ms to 2 s that is about six; without backoff, every
+// request's look at the cache (one each 10 ms) would start one.
+const maxThrottledCalls = 12
+
 // STS throttles the refreshes: the cached credentials keep serving, health
 // says so, the retries back off instead of hammering STS, and the first
 // attempt after STS recovers succeeds.
 func TestSTSThrottlingBacksOff(t *testing.T) {
+	calls, a, fake, first := throttle(t, 200*time.Millisecond, 2*time.Second)
+	if calls > maxThrottledCalls {
+		t.Fatalf("%d AssumeRole calls while throttled, bound %d: no backoff", calls, maxThrottledCalls)
+	}
+	t.Logf("%d AssumeRole calls while throttled", calls)
+
+	fake.sts.Fail("AssumeRole", nil)
+	ctx := context.Background()
+	awsauthtest.Eventually(t, 5*time.Second, "recovery after throttling", func() bool {
+		creds, err := a.Cache.Retrieve(ctx)
+		return err == nil && creds.AccessKeyID != first
+	})
+	if h := a.Status().Health(time.Now()); !h.Healthy || strings.Contains(h.Message, "refresh failing") {
+		t.Fatalf("health after recovery: %+v", h)
+	}
+}
+
+// The bound above binds: the same throttling with the backoff taken away
+// (1 ms steps) breaks it.
+func TestThrottlingBoundCatchesNoBackoff(t *testing.T) {
+	if calls, _, _, _ := throttle(t, time.Millisecond, time.Millisecond); calls <= maxThrottledCalls {
+		t.Fatalf("without backoff only %d AssumeRole calls while throttled: the bound %d cannot fail", calls, maxThrottledCalls)
+	}
+}
+
+// throttle gets 12 s credentials, then has STS throttle every AssumeRole
+// until they are about to expire, reading the cache every 10 ms as requests
+// would, and counts the AssumeRole calls made meanwhile.
+func throttle(t *testing.T, backoffBase, backoffMax time.Duration) (calls int, a *Auth, fake *fakeAWS, first string) {
+	t.Helper()
 	isolateEnv(t)
-	fake := newFakeAWS(t)
+	fake = newFakeAWS(t)
 	fake.sts.TTL = 12 * time.Second
 	a, err := New(Config{Region: "us-east-1", AccessKeyID: baseKeyID, SecretAccessKey: baseSecret, RoleARN: roleARN, STSEndpoint: fake.url, ExpiryWindow: 5 * time.Second}, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	a.Cache.opts.BackoffBase, a.Cache.opts.BackoffMax = 200*time.Millisecond, 2*time.Second
+	a.Cache.opts.BackoffBase, a.Cache.opts.BackoffMax = backoffBase, backoffMax
 	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
+	t.Cleanup(cancel)
 	go a.Run(ctx)
-	first, err := a.Cache.Retrieve(ctx)
+	creds, err := a.Cache.Retrieve(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
 
 	fake.sts.Fail("AssumeRole", &awsauthtest.Error{Status: 400, Code: "Throttling", Message: "Rate exceeded"})
 	before := len(fake.sts.CallsOf("AssumeRole"))
-	// Until the credentials expire, requests are served with them, and
-	// the refresh (the SDK retries Throttling itself first) fails.
-	for a.Status().Credentials.LastError == nil {
-		if !time.Now().Before(first.Expires.Add(-200 * time.Millisecond)) {
-			t.Fatal("no failed refresh before the credentials expired")
-		}
-		creds, err := a.Cache.Retrieve(ctx)
-		if err != nil || creds.AccessKeyID != first.AccessKeyID {
+	healthChecked := false
+	for end := creds.Expires.Add(-500 * time.Millisecond); time.Now().Before(end); time.Sleep(10 * time.Millisecond) {
+		got, err := a.Cache.Retrieve(ctx)
+		if err != nil || got.AccessKeyID != creds.AccessKeyID {
 			t.Fatalf("during throttling: %v", err)
 		}
-		time.Sleep(10 * time.Millisecond)
+		if !healthChecked && a.Status().Credentials.LastError != nil {
+			h := a.Status().Health(time.Now())
+			if !h.Healthy || !strings.Contains(h.Message, "refresh failing, retrying") || !strings.Contains(h.Message, "Throttling: Rate exceeded") {
+				t.Fatalf("health while throttled: %+v", h)
+			}
+			healthChecked = true
+		}
 	}
-	h := a.Status().Health(time.Now())
-	if !h.Healthy || !strings.Contains(h.Message, "refresh failing, retrying") || !strings.Contains(h.Message, "Throttling: Rate exceeded") {
-		t.Fatalf("health while throttled: %+v", h)
+	if !healthChecked {
+		t.Fatal("no failed refresh before the credentials expired")
 	}
-	// The SDK retries each call up to 3 times; our backoff spaces the calls:
-	// over ~2s of throttling that is a handful of refreshes, not hundreds.
-	if n := len(fake.sts.CallsOf("AssumeRole")) - before; n > 30 {
-		t.Fatalf("%d AssumeRole calls while throttled: no backoff", n)
-	}
-
-	fake.sts.Fail("AssumeRole", nil)
-	awsauthtest.Eventually(t, 5*time.Second, "recovery after throttling", func() bool {
-		creds, err := a.Cache.Retrieve(ctx)
-		return err == nil && creds.AccessKeyID != first.AccessKeyID
-	})
-	if h := a.Status().Health(time.Now()); !h.Healthy || strings.Contains(h.Message, "refresh failing") {
-		t.Fatalf("health after recovery: %+v", h)
-	}
+	return len(fake.sts.CallsOf("AssumeRole")) - before, a, fake, creds.AccessKeyID
 }

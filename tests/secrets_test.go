@@ -111,10 +111,11 @@ otelcol.exporter.otlphttp "xray" {
 			strings.Contains(h.health("aws.auth.unknown_key").Message, "InvalidClientTokenId")
 	})
 
-	secrets := append(h.secrets(), "unknownSecretKeyValueEXAMPLE0123456789ab", sessionToken)
+	// The secrets are read at every check: aws-agent check gets fresh
+	// session keys from the same STS, and those must not show either.
 	check := func(where string, text []byte) {
 		t.Helper()
-		for _, s := range secrets {
+		for _, s := range append(h.secrets(), "unknownSecretKeyValueEXAMPLE0123456789ab", sessionToken) {
 			if bytes.Contains(text, []byte(s)) {
 				t.Fatalf("a secret (%s...) appears in %s", s[:6], where)
 			}
@@ -135,7 +136,11 @@ otelcol.exporter.otlphttp "xray" {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
+	issued := len(h.secrets())
 	out, _ := exec.CommandContext(ctx, bin, "check", "--config", file).CombinedOutput()
+	if len(h.secrets()) <= issued {
+		t.Fatalf("aws-agent check got no session keys of its own from the STS: the scan would not cover them")
+	}
 	if !bytes.Contains(out, []byte("OK")) || !bytes.Contains(out, []byte("AccessDenied")) || !bytes.Contains(out, []byte("InvalidClientTokenId")) {
 		t.Fatalf("check output:\n%s", out)
 	}
