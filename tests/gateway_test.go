@@ -113,8 +113,23 @@ func assertAllScrapesArrived(t *testing.T, amp *receivers.AMP, n int64, within t
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+	// Exactly once over the whole run: a re-send would come after the last
+	// sample, within remote_write's retry backoff (2 s at most here).
+	time.Sleep(3 * time.Second)
 	if d := amp.Duplicates(); len(d) > 0 {
 		t.Fatalf("%d samples arrived more than once, e.g. %s", len(d), d[0])
+	}
+}
+
+// assertNothingRefused reads the gateway's own refusal counter: zero for
+// every reason.
+func assertNothingRefused(t *testing.T, h *harness, component string) {
+	t.Helper()
+	prefix := `aws_auth_gateway_refused_total{component_id="` + component + `",`
+	for _, line := range strings.Split(string(h.get("/metrics")), "\n") {
+		if strings.HasPrefix(line, prefix) && !strings.HasSuffix(line, " 0") {
+			t.Fatalf("the gateway refused requests: %s", line)
+		}
 	}
 }
 
@@ -157,6 +172,7 @@ func TestRemoteWriteThroughTheGateway(t *testing.T) {
 	if targets := f.proxy.Targets(); len(targets) == 0 || targets[0] != ampHost+":443" {
 		t.Fatalf("proxy targets %v", targets)
 	}
+	assertNothingRefused(t, h, "aws.auth.amp")
 	h.assertNoSecret("the logs", h.logs.Bytes())
 }
 
@@ -214,6 +230,7 @@ func TestRemoteWriteAcrossCredentialRefreshes(t *testing.T) {
 	if _, rejected := f.amp.Endpoint.Counts(); len(rejected) != 0 {
 		t.Fatalf("requests refused across refreshes: %v", rejected)
 	}
+	assertNothingRefused(t, h, "aws.auth.amp")
 }
 
 // Unmodified loki.write, fed by loki.source.file, pushes through the
