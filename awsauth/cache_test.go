@@ -85,17 +85,23 @@ func TestSingleFlight(t *testing.T) {
 	c := NewCache(p, CacheOptions{})
 	var wg sync.WaitGroup
 	var keys sync.Map
+	var entered atomic.Int32
 	for i := 0; i < 100; i++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			entered.Add(1)
 			creds, err := c.Retrieve(context.Background())
 			if err == nil {
 				keys.Store(creds.AccessKeyID, true)
 			}
 		}()
 	}
-	time.Sleep(50 * time.Millisecond)
+	// The fetch has started and every caller is on its way in; those that
+	// arrive after it lands get the cached key, which keeps the count at 1.
+	eventually(t, 5*time.Second, "all callers in, the fetch under way", func() bool {
+		return entered.Load() == 100 && p.count() == 1
+	})
 	close(p.gate)
 	wg.Wait()
 	n := 0
@@ -116,8 +122,12 @@ func TestNoRetrieveBlocksDuringARefresh(t *testing.T) {
 	}
 	gate := make(chan struct{})
 	p.set(func(p *scriptedProvider) { p.gate = gate })
-	// The window is clipped to half the lifetime: due after 1-2s.
-	time.Sleep(2100 * time.Millisecond)
+	// The window is clipped to half the lifetime: due after 1-2s. A
+	// Retrieve then starts the refresh, which hangs at the gate.
+	eventually(t, 5*time.Second, "the refresh starts and hangs", func() bool {
+		_, _ = c.Retrieve(context.Background())
+		return p.count() == 2
+	})
 
 	done := make(chan string, 1000)
 	for i := 0; i < 1000; i++ {
@@ -180,9 +190,9 @@ func TestOutageServesCachedCredentialsUntilExpiryThenRecovers(t *testing.T) {
 	if !errors.As(err, &expired) || !strings.Contains(err.Error(), "ExpiredToken: AWS credentials expired at") || !strings.Contains(err.Error(), "connection refused") {
 		t.Fatalf("after expiry: %v", err)
 	}
-	// Recovery within one backoff step.
+	// Recovery within one backoff step (200 ms), with slack for -race.
 	p.set(func(p *scriptedProvider) { p.err = nil })
-	eventually(t, 400*time.Millisecond, "recovery", func() bool {
+	eventually(t, time.Second, "recovery", func() bool {
 		creds, err := c.Retrieve(ctx)
 		return err == nil && creds.AccessKeyID != old.AccessKeyID
 	})

@@ -6,11 +6,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -149,14 +151,42 @@ func (h *harness) assertNoSecret(where string, text []byte) {
 
 var eventually = awsauthtest.Eventually
 
+// freeAddr hands out a loopback address for a server that must be told
+// its address before it starts (an agent, an OTLP receiver in a config).
+// A port the kernel picked for a closed :0 listener could be taken again
+// before the server binds it — by any socket of any package's tests
+// running in parallel, outgoing connections included. So the ports come
+// from below the kernel's ephemeral range, which :0 listeners and
+// outgoing connections draw from, are checked free, and are never handed
+// out twice by this process (the only one whose tests take fixed ports).
 func freeAddr(t *testing.T) string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	ports.mu.Lock()
+	defer ports.mu.Unlock()
+	if ports.next == 0 {
+		ports.next = 20000 + rand.IntN(2000)
+		ports.limit = 32768
+		if b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range"); err == nil {
+			if lo, err := strconv.Atoi(strings.Fields(string(b))[0]); err == nil {
+				ports.limit = lo
+			}
+		}
 	}
-	defer l.Close()
-	return l.Addr().String()
+	for ; ports.next < ports.limit; ports.next++ {
+		addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(ports.next))
+		if l, err := net.Listen("tcp", addr); err == nil {
+			l.Close()
+			ports.next++
+			return addr
+		}
+	}
+	t.Fatalf("no free port below the ephemeral range (%d)", ports.limit)
+	return ""
+}
+
+var ports struct {
+	mu          sync.Mutex
+	next, limit int
 }
 
 func isolateEnv(t *testing.T) { awsauthtest.IsolateEnv(t) }
