@@ -173,7 +173,10 @@ func (e *faultEnv) write(t *testing.T, name, content string) string {
 	return p
 }
 
+// assumeRole assumes the role with the base keys; the endpoint then takes
+// the role's sessions only, so a request signed with the base keys fails.
 func assumeRole(_ *testing.T, e *faultEnv) Config {
+	e.ep.Verifier.Accept = awsauthtest.AssumedRole(roleARN)
 	return Config{Region: "us-east-1", AccessKeyID: faultKeyID, SecretAccessKey: faultSecret, RoleARN: roleARN, STSEndpoint: e.stsURL}
 }
 
@@ -230,6 +233,7 @@ var faults = []fault{
 		name: "web identity token file rotated",
 		setup: func(t *testing.T, e *faultEnv) Config {
 			e.sts.AcceptWebIdentityTokens("oidc-token-1")
+			e.ep.Verifier.Accept = awsauthtest.AssumedRole(roleARN)
 			return Config{Region: "us-east-1", WebIdentityTokenFile: e.write(t, "token", "oidc-token-1"), RoleARN: roleARN, STSEndpoint: e.stsURL}
 		},
 		inject: func(t *testing.T, e *faultEnv) {
