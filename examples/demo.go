@@ -1,5 +1,28 @@
 package examples
 
+import (
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest/receivers"
+)
+
+// The demo's keys are AWS's documented example keys: they exist nowhere
+// but in the fake AWS. demo.river assumes DemoRoleARN with DemoExternalID.
+const (
+	DemoAccessKeyID     = "AKIAIOSFODNN7EXAMPLE"
+	DemoSecretAccessKey = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+	DemoRoleARN         = "arn:aws:iam::444455556666:role/demo-telemetry-writer"
+	DemoExternalID      = "demo-external-id"
+)
+
+// StartDemoAWS starts the fake AWS demo.river runs against: it knows the
+// demo user's keys and lets them assume the demo role with its external ID.
+func StartDemoAWS() *receivers.FakeAWS {
+	aws := receivers.StartFakeAWS(awsauthtest.Key{AccessKeyID: DemoAccessKeyID, SecretAccessKey: DemoSecretAccessKey,
+		ARN: "arn:aws:iam::111122223333:user/demo", Account: "111122223333", UserID: "AIDADEMOUSER"})
+	aws.STS.RequireExternalID(DemoRoleARN, DemoExternalID)
+	return aws
+}
+
 // DemoEnv is what demo.river reads with env(): the demo's keys, where the
 // fake AWS answers, and where the demo's logs and OTLP come in.
 type DemoEnv struct {

@@ -10,18 +10,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest/receivers"
 	"github.com/flow-aws-auth/flow-aws-auth/examples"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 	"go.opentelemetry.io/collector/pdata/ptrace/ptraceotlp"
-)
-
-// The demo's keys and role, as examples/demo.river and the fake AWS know them.
-const (
-	demoKeyID  = "AKIAIOSFODNN7EXAMPLE"
-	demoSecret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
-	demoRole   = "arn:aws:iam::444455556666:role/demo-telemetry-writer"
 )
 
 // demoAgent is `aws-agent run examples/demo.river` against a fake AWS.
@@ -39,9 +31,8 @@ func startDemoAgent(t *testing.T, flags ...string) *demoAgent {
 	t.Helper()
 	isolateEnv(t)
 	bin := sharedAgent(t)
-	aws := receivers.StartFakeAWS(awsauthtest.Key{AccessKeyID: demoKeyID, SecretAccessKey: demoSecret, ARN: "arn:aws:iam::111122223333:user/demo", Account: "111122223333", UserID: "AIDADEMOUSER"})
+	aws := examples.StartDemoAWS()
 	t.Cleanup(aws.Close)
-	aws.STS.RequireExternalID(demoRole, "demo-external-id")
 
 	dir := t.TempDir()
 	d := &demoAgent{logFile: filepath.Join(dir, "app.log"), aws: aws, out: &syncBuffer{}}
@@ -54,7 +45,7 @@ func startDemoAgent(t *testing.T, flags ...string) *demoAgent {
 	args := append([]string{"run", "--server.http.listen-addr", addr, "--storage.path", filepath.Join(dir, "data")}, flags...)
 	agent := exec.CommandContext(ctx, bin, append(args, "../examples/demo.river")...)
 	agent.Env = append(os.Environ(), examples.DemoEnv{
-		AccessKeyID: demoKeyID, SecretAccessKey: demoSecret,
+		AccessKeyID: examples.DemoAccessKeyID, SecretAccessKey: examples.DemoSecretAccessKey,
 		STSEndpoint: aws.STSURL, ProxyURL: aws.Proxy.URL, CAPEM: aws.Server.CAPEM,
 		LogFile: d.logFile, OTLPListen: d.otlp,
 	}.Vars()...)

@@ -18,6 +18,7 @@ import (
 	"github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+	"github.com/flow-aws-auth/flow-aws-auth/examples"
 )
 
 // The Flow UI, built by `make ui`, served by aws-agent on the demo
@@ -58,7 +59,7 @@ func TestFlowUIShowsAWSAuth(t *testing.T) {
 	}
 	for _, s := range []string{
 		"Latest health message",
-		"credentials from static, then AssumeRole " + demoRole,
+		"credentials from static, then AssumeRole " + examples.DemoRoleARN,
 		"Debug info",
 		"credential_source", want["credential_source"],
 		"access_key_id", want["access_key_id"],

@@ -20,8 +20,6 @@ import (
 	"time"
 
 	"github.com/flow-aws-auth/flow-aws-auth/agentrun"
-	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest"
-	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest/receivers"
 	"github.com/flow-aws-auth/flow-aws-auth/examples"
 	"github.com/flow-aws-auth/flow-aws-auth/flowui"
 	"github.com/grafana/agent/pkg/flow"
@@ -29,14 +27,6 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog/plogotlp"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 	"go.opentelemetry.io/collector/pdata/ptrace/ptraceotlp"
-)
-
-// The demo's keys are AWS's documented example keys: they exist nowhere
-// but in the fake AWS.
-const (
-	demoKeyID  = "AKIAIOSFODNN7EXAMPLE"
-	demoSecret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
-	demoRole   = "arn:aws:iam::444455556666:role/demo-telemetry-writer"
 )
 
 // ErrUndelivered is returned when, by the end of --duration, a request was
@@ -65,8 +55,7 @@ func Run(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintln(stderr, "aws-agent demo:", flowui.NoAssets)
 	}
 
-	aws := receivers.StartFakeAWS(awsauthtest.Key{AccessKeyID: demoKeyID, SecretAccessKey: demoSecret, ARN: "arn:aws:iam::111122223333:user/demo", Account: "111122223333", UserID: "AIDADEMOUSER"})
-	aws.STS.RequireExternalID(demoRole, "demo-external-id")
+	aws := examples.StartDemoAWS()
 	aws.STS.TTL = *ttl
 
 	dir, err := os.MkdirTemp("", "aws-agent-demo-")
@@ -92,7 +81,7 @@ func Run(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	env := examples.DemoEnv{
-		AccessKeyID: demoKeyID, SecretAccessKey: demoSecret,
+		AccessKeyID: examples.DemoAccessKeyID, SecretAccessKey: examples.DemoSecretAccessKey,
 		STSEndpoint: aws.STSURL, ProxyURL: aws.Proxy.URL, CAPEM: aws.Server.CAPEM,
 		LogFile: logFile, OTLPListen: otlpAddr,
 	}
