@@ -35,6 +35,7 @@ type gatewayFixture struct {
 	seen     chan *http.Request
 	// arrived counts every request that reached the fake AWS, signed or not.
 	arrived atomic.Int64
+	proxy   *awsauthtest.Proxy
 }
 
 func newGatewayFixture(t testing.TB, edit func(*Arguments)) *gatewayFixture {
@@ -58,6 +59,7 @@ func newGatewayFixture(t testing.TB, edit func(*Arguments)) *gatewayFixture {
 	t.Cleanup(server.Close)
 	proxy := awsauthtest.NewProxy(server.Listener.Addr().String())
 	t.Cleanup(proxy.Close)
+	f.proxy = proxy
 	proxyURL, _ := url.Parse(proxy.URL)
 
 	args := staticArgs("us-east-1")
