@@ -40,7 +40,7 @@ type AMP struct {
 // the latest maxValues values of each series, so that a long run stays
 // within a few tens of MiB; Duplicates reports when tracking stopped.
 const (
-	maxTracked = 200000
+	maxTracked = 50000
 	maxValues  = 1000
 )
 
