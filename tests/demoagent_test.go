@@ -25,8 +25,8 @@ type demoAgent struct {
 	out     *syncBuffer
 }
 
-// startDemoAgent runs the shared aws-agent binary with flags before the
-// configuration, and stops it when the test ends.
+// startDemoAgent runs the shared aws-agent binary with flags (after the
+// configuration, the others before it), and stops it when the test ends.
 func startDemoAgent(t *testing.T, flags ...string) *demoAgent {
 	t.Helper()
 	isolateEnv(t)
@@ -42,8 +42,9 @@ func startDemoAgent(t *testing.T, flags ...string) *demoAgent {
 	addr := freeAddr(t)
 	d.base, d.otlp = "http://"+addr, freeAddr(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	args := append([]string{"run", "--server.http.listen-addr", addr, "--storage.path", filepath.Join(dir, "data")}, flags...)
-	agent := exec.CommandContext(ctx, bin, append(args, "../examples/demo.river")...)
+	// Flags before and after the configuration, as upstream's run takes them.
+	args := append([]string{"run", "--server.http.listen-addr", addr, "--storage.path", filepath.Join(dir, "data"), "../examples/demo.river"}, flags...)
+	agent := exec.CommandContext(ctx, bin, args...)
 	agent.Env = append(os.Environ(), examples.DemoEnv{
 		AccessKeyID: examples.DemoAccessKeyID, SecretAccessKey: examples.DemoSecretAccessKey,
 		STSEndpoint: aws.STSURL, ProxyURL: aws.Proxy.URL, CAPEM: aws.Server.CAPEM,

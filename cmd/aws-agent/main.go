@@ -3,6 +3,7 @@
 //
 //	aws-agent demo               an agent against a fake AWS on loopback
 //	aws-agent run CONFIG.river   run an agent
+//	aws-agent fmt [-w] FILE      format River
 //	aws-agent check FILE.river   resolve an aws.auth block's credentials
 //	aws-agent sign < REQUEST     sign or verify a raw HTTP request
 package main
@@ -14,6 +15,7 @@ import (
 
 	"github.com/flow-aws-auth/flow-aws-auth/cmd/aws-agent/internal/checkcmd"
 	"github.com/flow-aws-auth/flow-aws-auth/cmd/aws-agent/internal/democmd"
+	"github.com/flow-aws-auth/flow-aws-auth/cmd/aws-agent/internal/fmtcmd"
 	"github.com/flow-aws-auth/flow-aws-auth/cmd/aws-agent/internal/signcmd"
 	_ "github.com/flow-aws-auth/flow-aws-auth/component/aws/auth"
 	_ "github.com/grafana/agent/component/all"
@@ -23,7 +25,8 @@ const usage = `aws-agent: Grafana Agent Flow with aws.auth
 
 Usage:
   aws-agent demo [--duration D]        run an agent against a fake AWS on loopback and report what arrives
-  aws-agent run [flags] CONFIG.river   run an agent on a configuration
+  aws-agent run [flags] CONFIG.river   run an agent on a configuration (flags before or after it)
+  aws-agent fmt [-w] FILE.river        format River, to standard output or in place with -w ("-": standard input)
   aws-agent check --config FILE.river [--component aws.auth.LABEL]
                                        resolve credentials as aws.auth would, and say who they are or why not
   aws-agent sign [flags] < REQUEST     sign a raw HTTP request, or --verify one: the SignatureDoesNotMatch debugger
@@ -40,6 +43,8 @@ func main() {
 	switch os.Args[1] {
 	case "run":
 		err = runCommand(os.Args[2:])
+	case "fmt":
+		err = fmtcmd.Run(os.Args[2:], os.Stdin, os.Stdout, os.Stderr)
 	case "demo":
 		err = democmd.Run(os.Args[2:], os.Stdout, os.Stderr)
 	case "check":

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/flow-aws-auth/flow-aws-auth/agentrun"
+	"github.com/flow-aws-auth/flow-aws-auth/cmd/aws-agent/internal/flagset"
 	"github.com/flow-aws-auth/flow-aws-auth/flowui"
 	"github.com/grafana/agent/component"
 	"github.com/grafana/agent/pkg/flow"
@@ -25,13 +26,14 @@ func runCommand(args []string) error {
 	logLevel := fs.String("log.level", "info", "log level: debug, info, warn, error")
 	uiDir := fs.String("ui.assets-dir", "", flowui.AssetsDirUsage)
 	pprof := fs.Bool("server.http.enable-pprof", true, agentrun.PProfUsage)
-	if err := fs.Parse(args); err != nil {
+	files, err := flagset.Parse(fs, args)
+	if err != nil {
 		return err
 	}
-	if fs.NArg() != 1 {
-		return errors.New("run takes one configuration file: aws-agent run [flags] CONFIG.river")
+	if len(files) != 1 {
+		return errors.New("run takes one configuration file: aws-agent run [flags] CONFIG.river (flags before or after it)")
 	}
-	path := fs.Arg(0)
+	path := files[0]
 	assets, err := flowui.Assets(*uiDir)
 	if err != nil {
 		return err
