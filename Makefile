@@ -1,5 +1,10 @@
 # The Go tools build and test everything else; make builds what needs Node.js.
-.PHONY: ui aws-agent
+.PHONY: test ui aws-agent
+
+# Everything CI runs, on a fresh clone too: installs Debian's chromium when
+# missing, builds the UI, vets, runs every test and fuzzes (tests/all.sh).
+test:
+	tests/all.sh
 
 # The Flow UI, from the web/ui sources of the agent module in go.mod, into
 # flowui/build (git-ignored). Needs Node.js and npm; about two minutes.

@@ -30,7 +30,7 @@ func TestFlowUIShowsAWSAuth(t *testing.T) {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(filepath.Join(assets, "index.html")); err != nil {
-		t.Fatalf("the Flow UI is not built (%v): run \"make ui\" (.ci/run does)", err)
+		t.Fatalf("the Flow UI is not built (%v): run \"make ui\" (make test does)", err)
 	}
 	chromium := lookChromium(t)
 	d := startDemoAgent(t, "--ui.assets-dir", assets)
@@ -213,7 +213,7 @@ func lookChromium(t *testing.T) string {
 	t.Helper()
 	chromium, err := exec.LookPath("chromium")
 	if err != nil {
-		t.Fatalf("no chromium (%v): apt-get install chromium (.ci/run does)", err)
+		t.Fatalf("no chromium (%v): apt-get install chromium (make test does)", err)
 	}
 	return chromium
 }

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Everything the tests need and everything they run: `make test`, which
+# README names and .ci/run calls. Installs what is missing on a fresh
+# machine (Go comes with the machine; modules come from the module proxy;
+# Chromium from Debian), builds the Flow UI, vets, tests and fuzzes.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="/usr/local/go/bin:$HOME/go/bin:$PATH"
+go version
+go mod download
+
+# The browser test (tests/ui_test.go) needs Debian's Chromium and the Flow
+# UI built from the agent module's sources with npm.
+if ! command -v chromium >/dev/null; then
+	sudo=""
+	[ "$(id -u)" = 0 ] || sudo=sudo
+	$sudo apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
+fi
+chromium --version
+make ui
+
+# Vet, every package's tests under -race, then without it the fleet
+# simulation and the memory test:
+go vet ./... && go vet -tags uiassets ./flowui/ && go test -race -count=1 -timeout 60m ./... && go test -count=1 -timeout 20m ./tests/herd/ && go test -count=1 -run TestMemoryStaysFlatUnderLoad ./component/aws/auth/
+
+# Fuzzing, a fixed number of executions per target, about ten seconds each
+# (the seed corpora run in the tests above too). A count, not -fuzztime 10s:
+# Go 1.26's fuzz coordinator can report its own deadline as a failure
+# ("context deadline exceeded", no crasher; golang/go#75804, fixed in 1.27).
+for target in "FuzzSignVerify ./awsauth/ 20000x" "FuzzParseAPIError ./awsauth/ 50000x" "FuzzGatewayTarget ./component/aws/auth/ 10000x" "FuzzGatewayAdmission ./component/aws/auth/ 10000x" "FuzzArguments ./river/ 10000x"; do
+	set -- $target
+	go test -run '^$' -fuzz "^$1\$" -fuzztime "$3" "$2"
+done
