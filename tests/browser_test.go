@@ -1,11 +1,8 @@
 package tests
 
 import (
-	"bufio"
-	"bytes"
 	"fmt"
 	"net/http"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -75,7 +72,7 @@ func TestBrowsersCannotUseTheGateway(t *testing.T) {
 	// Six attempts: two fetches, one preflight (its request never follows),
 	// the image, the form and the navigation.
 	eventually(t, 15*time.Second, "six refusals for browser", func() bool {
-		return refusedTotal(t, h, "browser") >= 6
+		return gatewayRefusals(h, "aws.auth.amp")["browser"] >= 6
 	})
 	if now, _ := f.amp.Endpoint.Counts(); now != accepted || len(f.proxy.Targets()) != targets {
 		t.Fatalf("a browser's request reached AWS: accepted %d -> %d, upstream connections %d -> %d", accepted, now, targets, len(f.proxy.Targets()))
@@ -83,18 +80,4 @@ func TestBrowsersCannotUseTheGateway(t *testing.T) {
 	if _, rejected := f.amp.Endpoint.Counts(); len(rejected) != 0 {
 		t.Fatalf("AWS rejected requests: %v", rejected)
 	}
-}
-
-// refusedTotal reads aws_auth_gateway_refused_total for reason from /metrics.
-func refusedTotal(t *testing.T, h *harness, reason string) float64 {
-	t.Helper()
-	want := `aws_auth_gateway_refused_total{component_id="aws.auth.amp",reason="` + reason + `"} `
-	sc := bufio.NewScanner(bytes.NewReader(h.get("/metrics")))
-	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), want); ok {
-			n, _ := strconv.ParseFloat(v, 64)
-			return n
-		}
-	}
-	return 0
 }

@@ -249,11 +249,17 @@ func hostAllowed(host string, allowed []string) bool {
 	return false
 }
 
-func loopbackClient(remoteAddr string) bool {
-	host, _, err := net.SplitHostPort(remoteAddr)
-	if err != nil {
-		host = remoteAddr
+func loopbackClient(remoteAddr string) bool { return loopbackIP(hostOf(remoteAddr)) }
+
+// hostOf is the host of host:port (or of a bare host), without IPv6 brackets.
+func hostOf(hostport string) string {
+	if h, _, err := net.SplitHostPort(hostport); err == nil {
+		return h
 	}
+	return strings.Trim(hostport, "[]")
+}
+
+func loopbackIP(host string) bool {
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
 }

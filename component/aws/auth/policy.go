@@ -2,7 +2,6 @@ package auth
 
 import (
 	"fmt"
-	"net"
 	"net/http"
 	"net/url"
 	"slices"
@@ -71,16 +70,8 @@ func (c *Component) ownHost(hostport string) bool {
 	if hostport == "" || slices.Contains(c.ownHosts, hostport) {
 		return true
 	}
-	host := hostport
-	if h, _, err := net.SplitHostPort(hostport); err == nil {
-		host = h
-	}
-	host = strings.Trim(host, "[]")
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
+	host := hostOf(hostport)
+	return host == "localhost" || loopbackIP(host)
 }
 
 // serviceAllowed checks the service the request would be signed for, and
