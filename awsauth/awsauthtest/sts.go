@@ -50,6 +50,14 @@ type STSCall struct {
 	Throttled bool
 }
 
+// LimitRate serves at most n calls a second from now on (0: no limit),
+// as STS does once an account's fleet reaches its quota.
+func (s *STS) LimitRate(n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.RateLimit = n
+}
+
 // AcceptWebIdentityTokens makes tokens the only ones accepted from now on,
 // as an identity provider does once it has rotated its tokens.
 func (s *STS) AcceptWebIdentityTokens(tokens ...string) {
@@ -169,11 +177,11 @@ func (s *STS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // admit counts a call received at in its clock second and refuses it
 // beyond RateLimit.
 func (s *STS) admit(at time.Time) *Error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	if s.RateLimit <= 0 {
 		return nil
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	sec := at.Unix()
 	if sec != s.window {
 		s.window, s.inWindow = sec, 0
