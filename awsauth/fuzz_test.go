@@ -11,6 +11,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest"
 	"golang.org/x/net/http/httpguts"
+
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/sigv4"
 )
 
 // Any request the signer signs must verify with the independent verifier,
@@ -44,7 +46,7 @@ func FuzzSignVerify(f *testing.F) {
 		creds := aws.Credentials{AccessKeyID: "AKIAIOSFODNN7EXAMPLE", SecretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", SessionToken: "tok"}
 		at := time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
 		hash, _ := hashReader(bytes.NewReader(body))
-		Sign(req, creds, ParamsFor(service, "us-east-1", at, hash, false))
+		sigv4.Sign(req, creds, sigv4.ParamsFor(service, "us-east-1", at, hash, false))
 
 		var wire bytes.Buffer
 		if err := req.Write(&wire); err != nil {

@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/sigv4"
 )
 
 // CredentialsSource is what the Transport needs of a Cache.
@@ -85,7 +87,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 	}()
 
-	service, region, err := ScopeFor(canonicalHost(req), t.Service, t.Region)
+	service, region, err := ScopeFor(sigv4.CanonicalHost(req), t.Service, t.Region)
 	if err != nil {
 		return nil, err
 	}
@@ -109,7 +111,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	// What an answer says about the signature is believed only from AWS
 	// itself: a customer's API, function or domain could otherwise set the
 	// clock every signature uses, or drive refreshes.
-	if !AWSOperated(canonicalHost(req)) {
+	if !AWSOperated(sigv4.CanonicalHost(req)) {
 		return resp, nil
 	}
 	switch apiErr.Class() {
@@ -145,8 +147,13 @@ func (t *Transport) send(req *http.Request, p *payload, body io.ReadCloser, cred
 	if p.buffered {
 		r.ContentLength = p.size
 	}
+	if r.ContentLength > 0 {
+		// Content-Length is signed, so it must go on the wire: a request
+		// received chunked (as a gateway's may be) leaves chunked otherwise.
+		r.TransferEncoding = nil
+	}
 	start := time.Now()
-	sign(r, creds, ParamsFor(service, region, start.Add(t.clock().Offset()), p.hash, t.SignBody || p.declared), nil)
+	sigv4.Sign(r, creds, sigv4.ParamsFor(service, region, start.Add(t.clock().Offset()), p.hash, t.SignBody || p.declared))
 	t.Stats.signed(service, time.Since(start))
 
 	base := t.Base
@@ -155,14 +162,14 @@ func (t *Transport) send(req *http.Request, p *payload, body io.ReadCloser, cred
 	}
 	resp, err := base.RoundTrip(r)
 	if err != nil {
-		t.Stats.failed(service, canonicalHost(req), err)
+		t.Stats.failed(service, sigv4.CanonicalHost(req), err)
 		return nil, nil, err
 	}
 	var apiErr *APIError
 	if resp.StatusCode >= 400 {
 		apiErr = inspect(resp)
 	}
-	t.Stats.response(service, canonicalHost(req), resp.StatusCode, apiErr)
+	t.Stats.response(service, sigv4.CanonicalHost(req), resp.StatusCode, apiErr)
 	return resp, apiErr, nil
 }
 
@@ -248,7 +255,7 @@ func newPayload(req *http.Request) (*payload, error) {
 		return &payload{hash: h, first: req.Body, getBody: req.GetBody, declared: true}, nil
 	}
 	if req.Body == nil || req.Body == http.NoBody {
-		return &payload{hash: EmptyPayloadHash, first: req.Body, getBody: noBody}, nil
+		return &payload{hash: sigv4.EmptyPayloadHash, first: req.Body, getBody: noBody}, nil
 	}
 	if req.GetBody != nil {
 		r, err := req.GetBody()
@@ -311,4 +318,4 @@ func (e *CredentialsError) Error() string {
 func (e *CredentialsError) Unwrap() error { return e.Err }
 
 // hostOnly is the request's host without port, for messages.
-func hostOnly(req *http.Request) string { return strings.ToLower(stripPort(canonicalHost(req))) }
+func hostOnly(req *http.Request) string { return strings.ToLower(stripPort(sigv4.CanonicalHost(req))) }

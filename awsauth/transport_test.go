@@ -330,3 +330,52 @@ func TestTransportBelievesOnlyAWSAboutTheSignature(t *testing.T) {
 		}
 	}
 }
+
+// Content-Length is signed whenever the length is known, as the AWS SDKs
+// sign it: a body that can be re-read, one read into memory, and one of
+// unknown length (read into memory, so then known), chunked or not.
+func TestTransportSignsContentLength(t *testing.T) {
+	keys := awsauthtest.NewKeyring(validKey)
+	var mu sync.Mutex
+	var signed []string
+	ep := &awsauthtest.Endpoint{Verifier: &awsauthtest.Verifier{Keys: keys, Service: "aps", Region: "us-east-1"},
+		Next: func(w http.ResponseWriter, r *http.Request, body []byte, _ awsauthtest.Caller) {
+			mu.Lock()
+			signed = append(signed, r.Header.Get("Authorization"))
+			mu.Unlock()
+		}}
+	srv := httptest.NewServer(ep)
+	t.Cleanup(srv.Close)
+	tr, _, _ := newTestTransport(validKey)
+	for name, body := range map[string]func() io.Reader{
+		"replayable":     func() io.Reader { return strings.NewReader("twelve bytes") },
+		"known length":   func() io.Reader { return io.LimitReader(strings.NewReader("twelve bytes"), 100) },
+		"unknown length": func() io.Reader { return io.MultiReader(strings.NewReader("twelve "), strings.NewReader("bytes")) },
+		// As a gateway receives it: the signed length must go on the wire.
+		"received chunked": func() io.Reader { return io.MultiReader(strings.NewReader("twelve bytes")) },
+	} {
+		mu.Lock()
+		signed = nil
+		mu.Unlock()
+		req := request(t, srv.URL, "aps-workspaces.us-east-1.amazonaws.com", "/workspaces/ws/api/v1/remote_write", body())
+		switch name {
+		case "known length":
+			req.ContentLength = 12
+		case "received chunked":
+			req.ContentLength, req.TransferEncoding = -1, []string{"chunked"}
+		}
+		resp, err := tr.RoundTrip(req)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Fatalf("%s: status %d", name, resp.StatusCode)
+		}
+		mu.Lock()
+		if len(signed) != 1 || !strings.Contains(signed[0], "SignedHeaders=content-length;content-type;host;") {
+			t.Errorf("%s: Authorization %q, want content-length signed", name, signed)
+		}
+		mu.Unlock()
+	}
+}

@@ -19,12 +19,18 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/sigv4"
 )
 
 const signUsage = `aws-agent sign: sign a raw HTTP request as aws.auth would, to debug SignatureDoesNotMatch.
 
 Reads a raw HTTP/1.1 request (request line, headers, blank line, body) from
-stdin or --request. Credentials come from the usual chain: AWS_ACCESS_KEY_ID,
+stdin or --request. The request line may carry the path unencoded, as AWS's
+SigV4 test suite and many logs write it: "GET /example space/ HTTP/1.1" means
+the path "/example space/"; escapes such as %20 are read as escapes. Like the
+AWS SDKs, the path is then encoded twice for every service but S3
+(--normalize-path=false encodes it once, as the test suite's canonical
+requests show). Content-Length is signed when the body is not empty. Credentials come from the usual chain: AWS_ACCESS_KEY_ID,
 AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN work.
 
   aws-agent sign --region us-east-1 < request.txt
@@ -93,7 +99,7 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		}
 	}
 	sum := sha256.Sum256(body)
-	params := awsauth.ParamsFor(svc, reg, when, hex.EncodeToString(sum[:]), *signBody)
+	params := sigv4.ParamsFor(svc, reg, when, hex.EncodeToString(sum[:]), *signBody)
 	if declared := req.Header.Get("X-Amz-Content-Sha256"); declared != "" {
 		params.PayloadHash, params.ContentSHA256 = declared, true
 	}
@@ -106,7 +112,7 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	default:
 		return fmt.Errorf("--normalize-path: want true or false, got %q", *normalize)
 	}
-	sig := awsauth.Sign(req, creds, params)
+	sig := sigv4.Explain(req, creds, params)
 	switch *printWhat {
 	case "request":
 		writeRawRequest(stdout, req, body)

@@ -1,4 +1,4 @@
-package awsauth
+package sigv4
 
 import (
 	"context"
@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -83,7 +84,7 @@ func TestSignReproducesAWSDocumentationExamples(t *testing.T) {
 				req.Header.Set(k, v)
 			}
 			at, _ := time.Parse(amzDateFormat, ex.date)
-			sig := Sign(req, aws.Credentials{AccessKeyID: ex.keyID, SecretAccessKey: ex.secret}, SigningParams{
+			sig := Explain(req, aws.Credentials{AccessKeyID: ex.keyID, SecretAccessKey: ex.secret}, SigningParams{
 				Region: ex.region, Service: ex.service, Time: at, PayloadHash: EmptyPayloadHash,
 				NoNormalizePath: ex.s3, ContentSHA256: ex.s3,
 			})
@@ -129,26 +130,49 @@ func TestDeriveKeyMatchesPublishedKeys(t *testing.T) {
 func TestSignAgreesWithTheSDKSigner(t *testing.T) {
 	creds := aws.Credentials{AccessKeyID: "AKIDEXAMPLE", SecretAccessKey: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", SessionToken: "token/with+chars="}
 	at := time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
-	for _, u := range []string{
-		"https://aps-workspaces.us-east-1.amazonaws.com/workspaces/ws-1/api/v1/remote_write",
-		"https://logs.eu-west-1.amazonaws.com/v1/logs?b=2&a=1&a=0&empty=",
-		"https://abc.execute-api.us-west-2.amazonaws.com/prod/loki/api/v1/push?x=%2Fy%20z",
+	for _, c := range []struct {
+		url, service, region, body string
+	}{
+		{"https://aps-workspaces.us-east-1.amazonaws.com/workspaces/ws-1/api/v1/remote_write", "aps", "us-east-1", "snappy protobuf"},
+		{"https://logs.eu-west-1.amazonaws.com/v1/logs?b=2&a=1&a=0&empty=", "logs", "eu-west-1", "{}"},
+		{"https://abc.execute-api.us-west-2.amazonaws.com/prod/loki/api/v1/push?x=%2Fy%20z", "execute-api", "us-west-2", "payload"},
+		{"https://sts.amazonaws.com/?Action=GetCallerIdentity&Version=2011-06-15", "sts", "us-east-1", ""},
+		{"https://search-d.eu-central-1.es.amazonaws.com/_bulk", "es", "eu-central-1", strings.Repeat("x", 70000)},
 	} {
-		ours, _ := http.NewRequest("POST", u, nil)
+		ours, _ := http.NewRequest("POST", c.url, strings.NewReader(c.body))
+		if want := int64(len(c.body)); ours.ContentLength != want {
+			t.Fatalf("ContentLength %d, want %d", ours.ContentLength, want)
+		}
 		ours.Header.Set("Content-Type", "application/x-protobuf")
 		ours.Header.Add("X-Custom", "  a   b ")
 		ours.Header.Add("X-Custom", "c")
 		theirs := ours.Clone(context.Background())
-		service, region, _ := ScopeFor(ours.URL.Host, "", "")
-		body := sha256.Sum256([]byte("payload"))
+		body := sha256.Sum256([]byte(c.body))
 		hash := hex.EncodeToString(body[:])
-		Sign(ours, creds, SigningParams{Region: region, Service: service, Time: at, PayloadHash: hash})
-		if err := v4.NewSigner().SignHTTP(context.Background(), creds, theirs, hash, service, region, at); err != nil {
+		sig := Explain(ours, creds, SigningParams{Region: c.region, Service: c.service, Time: at, PayloadHash: hash})
+		if err := v4.NewSigner().SignHTTP(context.Background(), creds, theirs, hash, c.service, c.region, at); err != nil {
 			t.Fatal(err)
 		}
 		if a, b := ours.Header.Get("Authorization"), theirs.Header.Get("Authorization"); a != b {
-			t.Errorf("%s:\nours   %s\nsdk's  %s", u, a, b)
+			t.Errorf("%s:\nours   %s\nsdk's  %s\ncanonical request:\n%s", c.url, a, b, sig.CanonicalRequest)
 		}
+		if signed := strings.Contains(sig.SignedHeaders, "content-length"); signed != (c.body != "") {
+			t.Errorf("%s: content-length signed %v with a %d-byte body (%s)", c.url, signed, len(c.body), sig.SignedHeaders)
+		}
+	}
+}
+
+// Content-Length is signed from the request's length, not from a header a
+// caller may have set: Go writes the header from the field.
+func TestSignSignsTheRequestsContentLength(t *testing.T) {
+	req, _ := http.NewRequest("PUT", "https://logs.us-east-1.amazonaws.com/x", strings.NewReader("12345"))
+	req.Header.Set("Content-Length", "999")
+	sig := Explain(req, aws.Credentials{AccessKeyID: "AKID", SecretAccessKey: "s"}, SigningParams{Region: "us-east-1", Service: "logs", Time: time.Now(), PayloadHash: EmptyPayloadHash})
+	if !strings.Contains(sig.CanonicalRequest, "\ncontent-length:5\n") || strings.Contains(sig.CanonicalRequest, "999") {
+		t.Errorf("canonical request:\n%s", sig.CanonicalRequest)
+	}
+	if sig.SignedHeaders != "content-length;host;x-amz-date" {
+		t.Errorf("signed headers %q", sig.SignedHeaders)
 	}
 }
 
@@ -186,7 +210,7 @@ func TestSignIgnoresDocumentedHeaders(t *testing.T) {
 	}
 	req.Header.Set("X-Empty", "")
 	req.Header.Set("X-Kept", "v")
-	sig := Sign(req, aws.Credentials{AccessKeyID: "AKID", SecretAccessKey: "s"}, SigningParams{Region: "us-east-1", Service: "logs", Time: time.Now(), PayloadHash: EmptyPayloadHash})
+	sig := Explain(req, aws.Credentials{AccessKeyID: "AKID", SecretAccessKey: "s"}, SigningParams{Region: "us-east-1", Service: "logs", Time: time.Now(), PayloadHash: EmptyPayloadHash})
 	if sig.SignedHeaders != "host;x-amz-date;x-kept" {
 		t.Errorf("signed headers %q", sig.SignedHeaders)
 	}
