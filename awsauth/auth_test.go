@@ -2,16 +2,21 @@ package awsauth
 
 import (
 	"context"
+	"io"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/chain"
 )
 
 // Redact hides the configured secrets and those of the current session.
 func TestRedact(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	static, err := New(Config{Region: "us-east-1", AccessKeyID: baseKeyID, SecretAccessKey: baseSecret, SessionToken: "static-session-token-value"}, nil, nil)
+	static, err := New(Config{Credentials: chain.Config{Region: "us-east-1", AccessKeyID: baseKeyID, SecretAccessKey: baseSecret, SessionToken: "static-session-token-value"}}, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -20,11 +25,11 @@ func TestRedact(t *testing.T) {
 	}
 
 	fake := newFakeAWS(t)
-	role, err := New(Config{Region: "us-east-1", AccessKeyID: baseKeyID, SecretAccessKey: baseSecret, RoleARN: roleARN, STSEndpoint: fake.url}, nil, nil)
+	role, err := New(Config{Credentials: chain.Config{Region: "us-east-1", AccessKeyID: baseKeyID, SecretAccessKey: baseSecret, RoleARN: roleARN, STSEndpoint: fake.url}}, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	creds, err := role.Cache.Retrieve(ctx)
+	creds, err := role.cache.Retrieve(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -33,3 +38,27 @@ func TestRedact(t *testing.T) {
 		t.Errorf("assumed role:\n got %s\nwant %s", got, want)
 	}
 }
+func TestTransportFailsClearlyWithoutCredentials(t *testing.T) {
+	awsauthtest.IsolateEnv(t)
+	a, err := New(Config{Credentials: chain.Config{Region: "us-east-1"}}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := &closeRecorder{Reader: strings.NewReader("x")}
+	req, _ := http.NewRequest("POST", "http://127.0.0.1:1/v1/traces", body)
+	req.Host = "xray.us-east-1.amazonaws.com"
+	_, err = a.Transport(nil).RoundTrip(req)
+	if err == nil || !strings.Contains(err.Error(), "cannot sign the request to xray.us-east-1.amazonaws.com: NoCredentialProviders") {
+		t.Fatalf("err %v", err)
+	}
+	if !body.closed {
+		t.Fatal("the request body was not closed")
+	}
+}
+
+type closeRecorder struct {
+	io.Reader
+	closed bool
+}
+
+func (c *closeRecorder) Close() error { c.closed = true; return nil }

@@ -1,40 +1,19 @@
-// Package awsauth resolves AWS credentials the way the AWS SDKs do, keeps them
-// fresh, and signs HTTP requests with Signature Version 4. It knows nothing of
-// Grafana Agent or River: the aws.auth component converts its arguments into
-// a Config and wires the exports to a Cache and a Transport.
+// Package awsauth puts one configuration to work: an Auth composes the
+// credential chain (package chain), its cache (cache), the signing
+// transport and its retry (signing) and the request counters (stats), and
+// judges its health in the words of AWS's error codes. It knows nothing of
+// Grafana Agent or River: the aws.auth component converts its arguments
+// into a Config and talks to an Auth alone.
 //
-// # Where credentials come from
+// Each package imports only those drawn below it (TestPackagesImportDownward
+// holds this):
 //
-// A refresh walks the sources below in this order. A source whose inputs are
-// absent is skipped (and the reason recorded); the first source whose inputs
-// are present is used, and if it fails the refresh fails with that source's
-// error: a misconfigured web identity never silently falls through to the
-// node's instance profile.
-//
-//  1. static: access_key_id and secret_access_key (and session_token) of the Config.
-//  2. environment: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN).
-//  3. web identity (IRSA): web_identity_token_file or AWS_WEB_IDENTITY_TOKEN_FILE, with
-//     the role from AWS_ROLE_ARN, or from role_arn when AWS_ROLE_ARN is unset (then
-//     role_arn is assumed with the token and not assumed a second time).
-//  4. shared profile: profile, else AWS_PROFILE, else "default", in the shared credentials
-//     and config files: static keys, credential_process, SSO, source_profile/role_arn and
-//     credential_source, all as the SDK resolves them. The files are re-read on every
-//     refresh, so rewritten keys are picked up without a restart.
-//  5. container: AWS_CONTAINER_CREDENTIALS_RELATIVE_URI (ECS) or
-//     AWS_CONTAINER_CREDENTIALS_FULL_URI (EKS Pod Identity) with
-//     AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE or AWS_CONTAINER_AUTHORIZATION_TOKEN.
-//  6. EC2 instance metadata (IMDSv2), unless AWS_EC2_METADATA_DISABLED=true; the endpoint
-//     comes from AWS_EC2_METADATA_SERVICE_ENDPOINT when set.
-//
-// When role_arn is set (and was not used by the web identity source), the
-// credentials found are then used to call sts:AssumeRole with external_id,
-// session_name and assume_role_duration, against sts_endpoint (or
-// AWS_ENDPOINT_URL_STS, or the regional endpoint of sts_region).
-//
-// # Freshness
-//
-// A Cache hands out the current credentials with one atomic load. It
-// refreshes them in the background expiry_window (with jitter) before they
-// expire, one refresh at a time; when a refresh fails the old credentials
-// stay in use until they really expire, and retries back off exponentially.
+//	awsauth                Auth, Config, Options, Status, Health
+//	├── signing            Transport, Retry, Clock
+//	│   ├── sigv4          the SigV4 signer
+//	│   └── stats          what was signed and answered, bounded labels
+//	├── cache              current credentials, refresh ahead, backoff
+//	└── chain              the sources in the SDKs' order, AssumeRole
+//	    classify, scope    beneath all: error classes and labels; the
+//	                       service and region a host is signed for
 package awsauth

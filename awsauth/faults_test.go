@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/chain"
 )
 
 // The fault matrix. Each fault is injected under a steady load of signed
@@ -107,7 +108,7 @@ func newFaultEnv(t *testing.T) *faultEnv {
 	e.sts = &awsauthtest.STS{Keys: e.keys, TTL: 3 * time.Second}
 	e.stsURL = e.serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if e.stsDown.Load() {
-			hangUp(w)
+			awsauthtest.HangUp(w)
 			return
 		}
 		e.sts.ServeHTTP(w, r)
@@ -137,7 +138,7 @@ func newFaultEnv(t *testing.T) *faultEnv {
 		case upstreamCloseMidBody:
 			if e.closes.Add(1)%2 == 1 {
 				_, _ = io.ReadFull(r.Body, make([]byte, 512))
-				hangUp(w)
+				awsauthtest.HangUp(w)
 				return
 			}
 		}
@@ -150,13 +151,6 @@ func (e *faultEnv) serve(t *testing.T, h http.Handler) string {
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	return srv.URL
-}
-
-// hangUp drops the connection without an answer.
-func hangUp(w http.ResponseWriter) {
-	if conn, _, err := w.(http.Hijacker).Hijack(); err == nil {
-		conn.Close()
-	}
 }
 
 func (e *faultEnv) signedBy(keyID string) bool {
@@ -177,7 +171,7 @@ func (e *faultEnv) write(t *testing.T, name, content string) string {
 // the role's sessions only, so a request signed with the base keys fails.
 func assumeRole(_ *testing.T, e *faultEnv) Config {
 	e.ep.Verifier.Accept = awsauthtest.AssumedRole(roleARN)
-	return Config{Region: "us-east-1", AccessKeyID: faultKeyID, SecretAccessKey: faultSecret, RoleARN: roleARN, STSEndpoint: e.stsURL}
+	return Config{Credentials: chain.Config{Region: "us-east-1", AccessKeyID: faultKeyID, SecretAccessKey: faultSecret, RoleARN: roleARN, STSEndpoint: e.stsURL}}
 }
 
 const newKeyID, newSecret = "AKIAFAULTEXAMPLE0002", "faultRotatedSecretKeyEXAMPLE0123456789ab"
@@ -209,7 +203,7 @@ var faults = []fault{
 		setup: func(t *testing.T, e *faultEnv) Config {
 			t.Setenv("AWS_EC2_METADATA_DISABLED", "")
 			t.Setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", e.imdsURL)
-			return Config{Region: "us-east-1"}
+			return Config{Credentials: chain.Config{Region: "us-east-1"}}
 		},
 		inject:    func(_ *testing.T, e *faultEnv) { e.imds.HangToken.Store(true) },
 		heal:      func(_ *testing.T, e *faultEnv) { e.imds.HangToken.Store(false) },
@@ -221,7 +215,7 @@ var faults = []fault{
 		name: "container endpoint answering 500",
 		setup: func(t *testing.T, e *faultEnv) Config {
 			t.Setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", e.boxURL)
-			return Config{Region: "us-east-1"}
+			return Config{Credentials: chain.Config{Region: "us-east-1"}}
 		},
 		inject:    func(_ *testing.T, e *faultEnv) { e.box.Status.Store(500) },
 		heal:      func(_ *testing.T, e *faultEnv) { e.box.Status.Store(0) },
@@ -234,7 +228,7 @@ var faults = []fault{
 		setup: func(t *testing.T, e *faultEnv) Config {
 			e.sts.AcceptWebIdentityTokens("oidc-token-1")
 			e.ep.Verifier.Accept = awsauthtest.AssumedRole(roleARN)
-			return Config{Region: "us-east-1", WebIdentityTokenFile: e.write(t, "token", "oidc-token-1"), RoleARN: roleARN, STSEndpoint: e.stsURL}
+			return Config{Credentials: chain.Config{Region: "us-east-1", WebIdentityTokenFile: e.write(t, "token", "oidc-token-1"), RoleARN: roleARN, STSEndpoint: e.stsURL}}
 		},
 		inject: func(t *testing.T, e *faultEnv) {
 			e.write(t, "token", "oidc-token-2")
@@ -256,7 +250,7 @@ var faults = []fault{
 		setup: func(t *testing.T, e *faultEnv) Config {
 			e.keys.Add(awsauthtest.Key{AccessKeyID: newKeyID, SecretAccessKey: newSecret, ARN: baseARN})
 			file := e.write(t, "credentials", fmt.Sprintf("[default]\naws_access_key_id = %s\naws_secret_access_key = %s\n", faultKeyID, faultSecret))
-			return Config{Region: "us-east-1", SharedCredentialsFiles: []string{file}, SharedConfigFiles: []string{e.write(t, "config", "")}}
+			return Config{Credentials: chain.Config{Region: "us-east-1", SharedCredentialsFiles: []string{file}, SharedConfigFiles: []string{e.write(t, "config", "")}}}
 		},
 		inject: func(t *testing.T, e *faultEnv) {
 			e.write(t, "credentials", fmt.Sprintf("[default]\naws_access_key_id = %s\naws_secret_access_key = %s\n", newKeyID, newSecret))
@@ -314,11 +308,10 @@ var faults = []fault{
 func (f fault) run(t *testing.T) (sent, lost, leaked int) {
 	e := newFaultEnv(t)
 	cfg := f.setup(t, e)
-	a, err := New(cfg, nil, nil)
+	a, err := New(cfg, Options{BackoffBase: 100 * time.Millisecond, BackoffMax: time.Second, Recheck: 300 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
-	a.Cache.opts.BackoffBase, a.Cache.opts.BackoffMax, a.Cache.opts.Recheck = 100*time.Millisecond, time.Second, 300*time.Millisecond
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go a.Run(ctx)

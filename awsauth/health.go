@@ -4,6 +4,10 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/cache"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/classify"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/stats"
 )
 
 // Health is a one-line verdict on an Auth, in the words of AWS's error
@@ -39,7 +43,7 @@ func (s Status) Health(now time.Time) Health {
 	if failing != nil && (!failing.At.After(s.Requests.LastSuccess) || now.Sub(failing.At) >= recentWindow) {
 		failing = nil
 	}
-	if failing != nil && failing.Class != ClassOther && failing.Class != ClassNone {
+	if failing != nil && failing.Class != classify.Other && failing.Class != classify.None {
 		return Health{false, describeRequestError(failing, s.Requests.ClockSkew)}
 	}
 
@@ -56,7 +60,7 @@ func (s Status) Health(now time.Time) Health {
 		notes = append(notes, "refresh failing, retrying: "+c.LastError.Error())
 	}
 	if c.IdentityErr != nil {
-		notes = append(notes, "sts:GetCallerIdentity failed: "+describeError(c.IdentityErr))
+		notes = append(notes, "sts:GetCallerIdentity failed: "+classify.Describe(c.IdentityErr))
 	}
 	if failing != nil {
 		// Auth failures made the component unhealthy above; this one is
@@ -75,11 +79,11 @@ func (s Status) Health(now time.Time) Health {
 // recentWindow is how long a request error counts against health.
 const recentWindow = 5 * time.Minute
 
-func permanent(class ErrorClass) bool {
-	return class == ClassAccessDenied || class == ClassInvalidToken || class == ClassNoCredentials || class == ClassSignatureMismatch
+func permanent(class classify.Class) bool {
+	return class == classify.AccessDenied || class == classify.InvalidToken || class == classify.NoCredentials || class == classify.SignatureMismatch
 }
 
-func until(now time.Time, c CacheStatus) string {
+func until(now time.Time, c cache.Status) string {
 	switch {
 	case !c.CanExpire:
 		return "do not expire"
@@ -99,14 +103,14 @@ func skewWords(skew time.Duration) string {
 	return fmt.Sprintf("%d seconds ahead of AWS", int(-skew.Round(time.Second).Seconds()))
 }
 
-func describeRequestError(e *RequestError, skew time.Duration) string {
+func describeRequestError(e *stats.RequestError, skew time.Duration) string {
 	if e.Status == 0 { // no answer at all
 		return e.Host + ": no response: " + e.Message
 	}
 	where := fmt.Sprintf("%s answered HTTP %d %s", e.Host, e.Status, e.Code)
 	switch e.Class {
-	case ClassAccessDenied:
-		if principal, action, resource, ok := AccessDeniedDetail(e.Message); ok {
+	case classify.AccessDenied:
+		if principal, action, resource, ok := classify.AccessDeniedDetail(e.Message); ok {
 			msg := fmt.Sprintf("AccessDenied: %s is not allowed %s", principal, action)
 			if resource != "" {
 				msg += " on " + resource
@@ -114,15 +118,15 @@ func describeRequestError(e *RequestError, skew time.Duration) string {
 			return msg + " (" + where + "): grant it in the role's IAM policy"
 		}
 		return "AccessDenied: " + where + ": " + e.Message
-	case ClassClockSkew:
+	case classify.ClockSkew:
 		return fmt.Sprintf("RequestTimeTooSkewed: %s; the local clock is %s: fix NTP", where, skewWords(skew))
-	case ClassSignatureMismatch:
+	case classify.SignatureMismatch:
 		return fmt.Sprintf("SignatureDoesNotMatch: %s for service %q: check region/service and that nothing changes the request after signing (aws-agent sign --verify shows the difference)", where, e.Service)
-	case ClassExpired:
+	case classify.Expired:
 		return "ExpiredToken: " + where + ": the credentials were refused as expired"
-	case ClassInvalidToken:
+	case classify.InvalidToken:
 		return "InvalidClientTokenId: " + where + ": AWS does not know these credentials (wrong partition, deleted key, or a session token missing)"
-	case ClassThrottled:
+	case classify.Throttled:
 		return "Throttling: " + where + ": requests are being throttled"
 	}
 	return where

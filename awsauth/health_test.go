@@ -4,11 +4,16 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/cache"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/chain"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/classify"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/stats"
 )
 
 func TestHealthTellsWhatIsWrong(t *testing.T) {
@@ -16,11 +21,11 @@ func TestHealthTellsWhatIsWrong(t *testing.T) {
 	ctx := context.Background()
 
 	// Nothing configured: every source and why.
-	a, err := New(Config{Region: "us-east-1"}, nil, nil)
+	a, err := New(Config{Credentials: chain.Config{Region: "us-east-1"}}, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, _ = a.Cache.Retrieve(ctx)
+	_, _ = a.cache.Retrieve(ctx)
 	h := a.Status().Health(time.Now())
 	if h.Healthy || !strings.Contains(h.Message, "no AWS credentials: NoCredentialProviders") || !strings.Contains(h.Message, "imds: AWS_EC2_METADATA_DISABLED is true") {
 		t.Fatalf("no credentials: %+v", h)
@@ -28,12 +33,12 @@ func TestHealthTellsWhatIsWrong(t *testing.T) {
 
 	// Working: source, identity, expiry.
 	fake := newFakeAWS(t)
-	cfg := Config{Region: "us-east-1", AccessKeyID: baseKeyID, SecretAccessKey: baseSecret, RoleARN: roleARN, STSEndpoint: fake.url, VerifyIdentity: true}
-	a, err = New(cfg, nil, nil)
+	cfg := Config{Credentials: chain.Config{Region: "us-east-1", AccessKeyID: baseKeyID, SecretAccessKey: baseSecret, RoleARN: roleARN, STSEndpoint: fake.url}, VerifyIdentity: true}
+	a, err = New(cfg, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	creds, err := a.Cache.Retrieve(ctx)
+	creds, err := a.cache.Retrieve(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,7 +47,7 @@ func TestHealthTellsWhatIsWrong(t *testing.T) {
 	if !h.Healthy || !strings.Contains(h.Message, "credentials from static, then AssumeRole "+roleARN+" as "+wantARN) || !strings.Contains(h.Message, "expire in 1") {
 		t.Fatalf("healthy: %+v", h)
 	}
-	if s := a.Status(); s.Credentials.AccessKeyID != MaskKeyID(creds.AccessKeyID) || s.Credentials.Identity.AccountID != "444455556666" {
+	if s := a.Status(); s.Credentials.AccessKeyID != cache.MaskKeyID(creds.AccessKeyID) || s.Credentials.Identity.AccountID != "444455556666" {
 		t.Fatalf("status %+v", s.Credentials)
 	}
 
@@ -54,7 +59,9 @@ func TestHealthTellsWhatIsWrong(t *testing.T) {
 			_ = json.NewEncoder(w).Encode(map[string]string{"message": "User: " + c.Key.ARN + " is not authorized to perform: aps:RemoteWrite on resource: arn:aws:aps:us-east-1:444455556666:workspace/ws-1"})
 		}}
 	srv := newServer(t, ep)
-	resp, err := a.Transport(nil).RoundTrip(request(t, srv, "aps-workspaces.us-east-1.amazonaws.com", "/workspaces/ws-1/api/v1/remote_write", strings.NewReader("x")))
+	req, _ := http.NewRequest("POST", srv+"/workspaces/ws-1/api/v1/remote_write", strings.NewReader("x"))
+	req.Host = "aps-workspaces.us-east-1.amazonaws.com"
+	resp, err := a.Transport(nil).RoundTrip(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,7 +73,7 @@ func TestHealthTellsWhatIsWrong(t *testing.T) {
 
 	// STS starts refusing the role: unhealthy at once, naming the action, though the old credentials still work.
 	fake.sts.Fail("AssumeRole", &awsauthtest.Error{Status: 403, Code: "AccessDenied"})
-	if _, err := a.Cache.ForceRefresh(ctx, creds); err == nil {
+	if _, err := a.cache.ForceRefresh(ctx, creds.AccessKeyID); err == nil {
 		t.Fatal("refresh succeeded against a refusing STS")
 	}
 	h = a.Status().Health(time.Now())
@@ -76,8 +83,8 @@ func TestHealthTellsWhatIsWrong(t *testing.T) {
 }
 
 func TestHealthReportsClockSkewInSeconds(t *testing.T) {
-	s := Status{Credentials: CacheStatus{Valid: true, Source: "static"},
-		Requests: StatsSnapshot{ClockSkew: 600 * time.Second, LastError: &RequestError{Host: "logs.us-east-1.amazonaws.com", At: time.Now(), Status: 403, Code: "RequestTimeTooSkewed", Class: ClassClockSkew}}}
+	s := Status{Credentials: cache.Status{Valid: true, Source: "static"},
+		Requests: stats.Snapshot{ClockSkew: 600 * time.Second, LastError: &stats.RequestError{Host: "logs.us-east-1.amazonaws.com", At: time.Now(), Status: 403, Code: "RequestTimeTooSkewed", Class: classify.ClockSkew}}}
 	h := s.Health(time.Now())
 	if h.Healthy || h.Message != "RequestTimeTooSkewed: logs.us-east-1.amazonaws.com answered HTTP 403 RequestTimeTooSkewed; the local clock is 600 seconds behind AWS: fix NTP" {
 		t.Fatalf("%+v", h)
@@ -92,7 +99,7 @@ func TestHealthReportsClockSkewInSeconds(t *testing.T) {
 
 func newServer(t *testing.T, h http.Handler) string {
 	t.Helper()
-	_, srv := signedEndpoint(t, nil, "", "")
-	srv.Config.Handler = h
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
 	return srv.URL
 }

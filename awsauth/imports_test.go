@@ -23,3 +23,49 @@ func TestNoAgentOrRiverImports(t *testing.T) {
 		}
 	}
 }
+
+// The packages import downward only, as the package documentation draws
+// them; README's architecture picture is the same drawing.
+func TestPackagesImportDownward(t *testing.T) {
+	const mod = "github.com/flow-aws-auth/flow-aws-auth/"
+	allowed := map[string][]string{
+		"awsauth":          {"cache", "chain", "classify", "signing", "stats"},
+		"awsauth/signing":  {"classify", "scope", "sigv4", "stats"},
+		"awsauth/stats":    {"classify", "scope"},
+		"awsauth/cache":    {"classify"},
+		"awsauth/chain":    {"classify", "scope"},
+		"awsauth/sigv4":    nil,
+		"awsauth/classify": nil,
+		"awsauth/scope":    nil,
+	}
+	out, err := exec.Command("go", "list", "-f", "{{.ImportPath}}{{range .Imports}} {{.}}{{end}}", "./...").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list: %v\n%s", err, out)
+	}
+	seen := map[string]bool{}
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		f := strings.Fields(line)
+		pkg := strings.TrimPrefix(f[0], mod)
+		if strings.HasPrefix(pkg, "awsauth/awsauthtest") {
+			continue
+		}
+		want, ok := allowed[pkg]
+		if !ok {
+			t.Errorf("package %s is not in the drawing", pkg)
+			continue
+		}
+		seen[pkg] = true
+		var got []string
+		for _, imp := range f[1:] {
+			if strings.HasPrefix(imp, mod+"awsauth") {
+				got = append(got, strings.TrimPrefix(imp, mod+"awsauth/"))
+			}
+		}
+		if strings.Join(got, " ") != strings.Join(want, " ") {
+			t.Errorf("%s imports %v, the drawing says %v", pkg, got, want)
+		}
+	}
+	if len(seen) != len(allowed) {
+		t.Errorf("go list showed %d of the %d packages drawn", len(seen), len(allowed))
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/chain"
 )
 
 // maxThrottledCalls bounds the AssumeRole calls one agent makes while STS
@@ -28,7 +29,7 @@ func TestSTSThrottlingBacksOff(t *testing.T) {
 	fake.sts.Fail("AssumeRole", nil)
 	ctx := context.Background()
 	awsauthtest.Eventually(t, 5*time.Second, "recovery after throttling", func() bool {
-		creds, err := a.Cache.Retrieve(ctx)
+		creds, err := a.cache.Retrieve(ctx)
 		return err == nil && creds.AccessKeyID != first
 	})
 	if h := a.Status().Health(time.Now()); !h.Healthy || strings.Contains(h.Message, "refresh failing") {
@@ -52,15 +53,14 @@ func throttle(t *testing.T, backoffBase, backoffMax time.Duration) (calls int, a
 	isolateEnv(t)
 	fake = newFakeAWS(t)
 	fake.sts.TTL = 12 * time.Second
-	a, err := New(Config{Region: "us-east-1", AccessKeyID: baseKeyID, SecretAccessKey: baseSecret, RoleARN: roleARN, STSEndpoint: fake.url, ExpiryWindow: 5 * time.Second}, nil, nil)
+	a, err := New(Config{Credentials: chain.Config{Region: "us-east-1", AccessKeyID: baseKeyID, SecretAccessKey: baseSecret, RoleARN: roleARN, STSEndpoint: fake.url}, ExpiryWindow: 5 * time.Second}, Options{BackoffBase: backoffBase, BackoffMax: backoffMax})
 	if err != nil {
 		t.Fatal(err)
 	}
-	a.Cache.opts.BackoffBase, a.Cache.opts.BackoffMax = backoffBase, backoffMax
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	go a.Run(ctx)
-	creds, err := a.Cache.Retrieve(ctx)
+	creds, err := a.cache.Retrieve(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,7 +69,7 @@ func throttle(t *testing.T, backoffBase, backoffMax time.Duration) (calls int, a
 	before := len(fake.sts.CallsOf("AssumeRole"))
 	healthChecked := false
 	for end := creds.Expires.Add(-500 * time.Millisecond); time.Now().Before(end); time.Sleep(10 * time.Millisecond) {
-		got, err := a.Cache.Retrieve(ctx)
+		got, err := a.cache.Retrieve(ctx)
 		if err != nil || got.AccessKeyID != creds.AccessKeyID {
 			t.Fatalf("during throttling: %v", err)
 		}

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/cache"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/chain"
 	"github.com/grafana/agent/component/common/config"
 	"github.com/grafana/river/rivertypes"
 	promconfig "github.com/prometheus/common/config"
@@ -55,14 +57,15 @@ type HTTPClientConfig struct {
 	Timeout time.Duration `river:"timeout,attr,optional"`
 }
 
-// Defaults.
-const DefaultTimeout = 10 * time.Second
+// DefaultTimeout bounds each call to STS, IMDS and the container endpoint:
+// the engine's default, stated once there.
+const DefaultTimeout = chain.DefaultHTTPTimeout
 
 // SetToDefault implements river.Defaulter.
 func (a *Arguments) SetToDefault() {
 	*a = Arguments{
-		AssumeRoleDuration: awsauth.DefaultAssumeRoleDuration,
-		ExpiryWindow:       awsauth.DefaultExpiryWindow,
+		AssumeRoleDuration: chain.DefaultAssumeRoleDuration,
+		ExpiryWindow:       cache.DefaultExpiryWindow,
 		VerifyIdentity:     true,
 		HTTPClientConfig:   HTTPClientConfig{Timeout: DefaultTimeout},
 	}
@@ -92,28 +95,30 @@ func (a *Arguments) Validate() error {
 
 func (a *Arguments) config() awsauth.Config {
 	cfg := awsauth.Config{
-		Region:               a.Region,
-		Service:              a.Service,
-		AccessKeyID:          a.AccessKeyID,
-		SecretAccessKey:      string(a.SecretAccessKey),
-		SessionToken:         string(a.SessionToken),
-		Profile:              a.Profile,
-		WebIdentityTokenFile: a.WebIdentityTokenFile,
-		RoleARN:              a.RoleARN,
-		ExternalID:           a.ExternalID,
-		SessionName:          a.SessionName,
-		AssumeRoleDuration:   a.AssumeRoleDuration,
-		STSRegion:            a.STSRegion,
-		STSEndpoint:          a.STSEndpoint,
-		UseFIPSEndpoint:      a.UseFIPSEndpoint,
-		ExpiryWindow:         a.ExpiryWindow,
-		VerifyIdentity:       a.VerifyIdentity,
+		Credentials: chain.Config{
+			Region:               a.Region,
+			AccessKeyID:          a.AccessKeyID,
+			SecretAccessKey:      string(a.SecretAccessKey),
+			SessionToken:         string(a.SessionToken),
+			Profile:              a.Profile,
+			WebIdentityTokenFile: a.WebIdentityTokenFile,
+			RoleARN:              a.RoleARN,
+			ExternalID:           a.ExternalID,
+			SessionName:          a.SessionName,
+			AssumeRoleDuration:   a.AssumeRoleDuration,
+			STSRegion:            a.STSRegion,
+			STSEndpoint:          a.STSEndpoint,
+			UseFIPSEndpoint:      a.UseFIPSEndpoint,
+		},
+		Service:        a.Service,
+		ExpiryWindow:   a.ExpiryWindow,
+		VerifyIdentity: a.VerifyIdentity,
 	}
 	if a.SharedCredentialsFile != "" {
-		cfg.SharedCredentialsFiles = []string{a.SharedCredentialsFile}
+		cfg.Credentials.SharedCredentialsFiles = []string{a.SharedCredentialsFile}
 	}
 	if a.SharedConfigFile != "" {
-		cfg.SharedConfigFiles = []string{a.SharedConfigFile}
+		cfg.Credentials.SharedConfigFiles = []string{a.SharedConfigFile}
 	}
 	return cfg
 }
@@ -130,7 +135,7 @@ func (a *Arguments) Convert() (awsauth.Config, http.RoundTripper, error) {
 	if timeout == 0 {
 		timeout = DefaultTimeout
 	}
-	cfg.HTTPClient = &http.Client{Transport: rt, Timeout: timeout}
+	cfg.Credentials.HTTPClient = &http.Client{Transport: rt, Timeout: timeout}
 	return cfg, rt, nil
 }
 

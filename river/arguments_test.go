@@ -29,10 +29,10 @@ func TestDefaultsAndConversion(t *testing.T) {
 		t.Fatalf("defaults not applied: %+v", a)
 	}
 	cfg, rt, err := a.Convert()
-	if err != nil || rt == nil || cfg.HTTPClient == nil || cfg.HTTPClient.Timeout != DefaultTimeout {
-		t.Fatalf("convert: %v %v", err, cfg.HTTPClient)
+	if err != nil || rt == nil || cfg.Credentials.HTTPClient == nil || cfg.Credentials.HTTPClient.Timeout != DefaultTimeout {
+		t.Fatalf("convert: %v %v", err, cfg.Credentials.HTTPClient)
 	}
-	if cfg.SecretAccessKey != "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY" || cfg.ExternalID != "tenant-42" || cfg.RoleARN != "arn:aws:iam::123456789012:role/writer" {
+	if cfg.Credentials.SecretAccessKey != "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY" || cfg.Credentials.ExternalID != "tenant-42" || cfg.Credentials.RoleARN != "arn:aws:iam::123456789012:role/writer" {
 		t.Fatalf("config %+v", cfg)
 	}
 }

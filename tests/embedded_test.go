@@ -30,7 +30,7 @@ func (embedder) Update(args component.Arguments) error {
 	if err != nil {
 		return err
 	}
-	auth, err := awsauth.New(cfg, nil, nil)
+	auth, err := awsauth.New(cfg, awsauth.Options{})
 	if err != nil {
 		return err
 	}

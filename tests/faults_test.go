@@ -11,6 +11,7 @@ import (
 
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/chain"
 )
 
 // Credentials that expire every 2 seconds, under continuous load for 60
@@ -21,9 +22,16 @@ func TestCredentialsExpiringEveryTwoSecondsUnderLoad(t *testing.T) {
 	ep := &awsauthtest.Endpoint{Verifier: &awsauthtest.Verifier{Keys: h.keys, Service: "aps", Region: "us-east-1", JSON: true, Accept: awsauthtest.AssumedRole(roleARN)}}
 	url := h.serve(ep)
 	a, err := awsauth.New(awsauth.Config{
-		Region: "us-east-1", AccessKeyID: baseKeyID, SecretAccessKey: baseSecret,
-		RoleARN: roleARN, ExternalID: externalID, STSEndpoint: h.stsURL, ExpiryWindow: time.Second,
-	}, nil, nil)
+		Credentials: chain.Config{
+			Region:          "us-east-1",
+			AccessKeyID:     baseKeyID,
+			SecretAccessKey: baseSecret,
+			RoleARN:         roleARN,
+			ExternalID:      externalID,
+			STSEndpoint:     h.stsURL,
+		},
+		ExpiryWindow: time.Second,
+	}, awsauth.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

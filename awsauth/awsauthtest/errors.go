@@ -56,3 +56,11 @@ func (e *Error) Write(w http.ResponseWriter) {
 		RequestID string    `xml:"RequestId"`
 	}{Xmlns: "https://sts.amazonaws.com/doc/2011-06-15/", Error: errorBody{kind, e.Code, e.Message}, RequestID: id})
 }
+
+// HangUp drops the connection without an answer, as an endpoint that
+// accepts and then fails does.
+func HangUp(w http.ResponseWriter) {
+	if conn, _, err := w.(http.Hijacker).Hijack(); err == nil {
+		conn.Close()
+	}
+}

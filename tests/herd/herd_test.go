@@ -16,6 +16,7 @@ import (
 
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/chain"
 )
 
 const (
@@ -100,7 +101,7 @@ func TestFleetAgainstThrottledSTS(t *testing.T) {
 	time.Sleep(watch)
 	watchTo := time.Now()
 	for i, a := range auths {
-		if _, ok := a.Cache.Current(); !ok {
+		if _, ok := a.Credentials(); !ok {
 			t.Fatalf("agent %d has no valid credentials after the steady state", i)
 		}
 	}
@@ -188,16 +189,18 @@ func startFleet(t *testing.T, sts *awsauthtest.STS, ttl, window time.Duration) *
 	f := &fleet{rec: &recorder{first: make([]time.Time, agents)}, auths: make([]*awsauth.Auth, agents)}
 	for i := range f.auths {
 		a, err := awsauth.New(awsauth.Config{
-			Region:          "us-east-1",
-			AccessKeyID:     baseKeyID,
-			SecretAccessKey: baseSecret,
-			RoleARN:         role,
-			ExternalID:      externalID,
-			SessionName:     sessionName(i),
-			STSEndpoint:     srv.URL,
-			ExpiryWindow:    window,
-			HTTPClient:      client,
-		}, nil, f.rec.onRefresh(i))
+			Credentials: chain.Config{
+				Region:          "us-east-1",
+				AccessKeyID:     baseKeyID,
+				SecretAccessKey: baseSecret,
+				RoleARN:         role,
+				ExternalID:      externalID,
+				SessionName:     sessionName(i),
+				STSEndpoint:     srv.URL,
+				HTTPClient:      client,
+			},
+			ExpiryWindow: window,
+		}, awsauth.Options{OnRefresh: f.rec.onRefresh(i)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -220,7 +223,7 @@ func startFleet(t *testing.T, sts *awsauthtest.STS, ttl, window time.Duration) *
 			defer wg.Done()
 			<-gate
 			released.Done()
-			a.Cache.Run(ctx)
+			a.Run(ctx)
 		}()
 	}
 	// All are runnable the moment the gate opens; how soon each runs is up

@@ -21,6 +21,8 @@ import (
 	"go.opentelemetry.io/collector/extension"
 	"go.opentelemetry.io/collector/extension/auth"
 
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/cache"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/chain"
 	promconfig "github.com/prometheus/common/config"
 )
 
@@ -41,12 +43,11 @@ func (noop) RoundTrip(req *http.Request) (*http.Response, error) {
 }
 
 func ours(b testing.TB) http.RoundTripper {
-	return &awsauth.Transport{
-		Source: awsauth.NewCache(credentials.NewStaticCredentialsProvider(keyID, secret, ""), awsauth.CacheOptions{}),
-		Base:   noop{},
-		Region: "us-east-1",
-		Stats:  &awsauth.Stats{},
+	a, err := awsauth.New(awsauth.Config{Credentials: chain.Config{Region: "us-east-1", AccessKeyID: keyID, SecretAccessKey: secret}}, awsauth.Options{})
+	if err != nil {
+		b.Fatal(err)
 	}
+	return a.Transport(noop{})
 }
 
 func contrib(b testing.TB) http.RoundTripper {
@@ -167,7 +168,7 @@ func benchFloor(b *testing.B, body []byte) {
 
 // BenchmarkCachedCredentials is the credentials hot path; run with -cpu 1,2.
 func BenchmarkCachedCredentials(b *testing.B) {
-	c := awsauth.NewCache(credentials.NewStaticCredentialsProvider(keyID, secret, "token"), awsauth.CacheOptions{})
+	c := cache.New(credentials.NewStaticCredentialsProvider(keyID, secret, "token"), cache.Options{})
 	if _, err := c.Retrieve(context.Background()); err != nil {
 		b.Fatal(err)
 	}

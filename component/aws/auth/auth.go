@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/stats"
 	awsriver "github.com/flow-aws-auth/flow-aws-auth/river"
 	"github.com/go-kit/log"
 	"github.com/go-kit/log/level"
@@ -39,7 +40,7 @@ type Arguments = awsriver.Arguments
 type Component struct {
 	opts    component.Options
 	log     log.Logger
-	stats   *awsauth.Stats
+	stats   *stats.Stats
 	metrics *metrics
 
 	cur     atomic.Pointer[instance]
@@ -77,7 +78,7 @@ func New(opts component.Options, args Arguments) (*Component, error) {
 	c := &Component{
 		opts:    opts,
 		log:     opts.Logger,
-		stats:   &awsauth.Stats{},
+		stats:   &stats.Stats{},
 		updated: make(chan struct{}, 1),
 	}
 	c.metrics = newMetrics(opts.Registerer, c)
@@ -138,14 +139,14 @@ func (c *Component) Update(args component.Arguments) error {
 		c.publish()
 		return nil
 	}
-	inst.auth, err = awsauth.New(cfg, c.stats, func(err error) { c.refreshed(inst, err) })
+	inst.auth, err = awsauth.New(cfg, awsauth.Options{Stats: c.stats, OnRefresh: func(err error) { c.refreshed(inst, err) }})
 	if err != nil {
 		return err
 	}
 	inst.gateway = newUpstream(a.Gateway, inst.auth.Transport(inst.base))
 	c.cur.Store(inst)
 	if old != nil {
-		level.Info(c.log).Log("msg", "aws.auth credential arguments changed; resolving credentials anew", "region", inst.auth.Chain.Region())
+		level.Info(c.log).Log("msg", "aws.auth credential arguments changed; resolving credentials anew", "region", inst.auth.Region())
 	}
 	select {
 	case c.updated <- struct{}{}:
@@ -165,13 +166,13 @@ func sameCredentials(a, b Arguments) bool {
 // refreshed is told the outcome of each refresh of inst.
 func (c *Component) refreshed(inst *instance, err error) {
 	c.metrics.refreshed(err)
-	if c.cur.Load().auth.Cache != inst.auth.Cache {
+	if !c.cur.Load().auth.SharesCredentials(inst.auth) {
 		return // replaced by an update with other credential arguments
 	}
 	if err != nil {
 		level.Warn(c.log).Log("msg", "refreshing AWS credentials failed", "err", err)
 	} else {
-		s := inst.auth.Cache.Status()
+		s := inst.auth.Status().Credentials
 		level.Debug(c.log).Log("msg", "refreshed AWS credentials", "source", s.Source, "access_key_id", s.AccessKeyID, "expires", s.Expires.Format(time.RFC3339))
 	}
 	c.publish()
@@ -185,8 +186,8 @@ func (c *Component) publish() {
 	c.opts.OnStateChange(Exports{
 		Handler:     c.handler,
 		Transport:   c.transport,
-		Credentials: exportedCredentials(inst.auth.Cache),
-		Identity:    exportedIdentity(inst.auth.Cache.Status().Identity),
+		Credentials: exportedCredentials(inst.auth),
+		Identity:    exportedIdentity(inst.auth.Status().Credentials.Identity),
 		GatewayURL:  c.gatewayURL,
 	})
 }

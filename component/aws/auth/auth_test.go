@@ -79,17 +79,15 @@ func TestExportsKeepTheirIdentityAcrossUpdates(t *testing.T) {
 	if err := c.Update(withService); err != nil {
 		t.Fatal(err)
 	}
-	if got := l.last(); got.Credentials != before || c.CurrentHealth().Health != component.HealthTypeHealthy || c.cur.Load().auth.Config.Service != "aps" {
+	if got := l.last(); got.Credentials != before || c.CurrentHealth().Health != component.HealthTypeHealthy || c.cur.Load().auth.Service() != "aps" {
 		t.Fatalf("service-only update lost the credentials: %+v", got.Credentials)
 	}
 
 	// Refreshes of the kept credentials are still exported.
-	cache := c.cur.Load().auth.Cache
-	current, _ := cache.Current()
 	l.mu.Lock()
 	published := len(l.all)
 	l.mu.Unlock()
-	if _, err := cache.ForceRefresh(ctx, current); err != nil {
+	if err := c.cur.Load().auth.ForceRefresh(ctx); err != nil {
 		t.Fatal(err)
 	}
 	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
@@ -112,7 +110,7 @@ func TestExportsKeepTheirIdentityAcrossUpdates(t *testing.T) {
 	if after.Transport != first.Transport || after.Handler != first.Handler || after.GatewayURL != first.GatewayURL {
 		t.Fatal("an update changed the identity of an export")
 	}
-	if got := c.cur.Load().auth.Chain.Region(); got != "eu-west-1" {
+	if got := c.cur.Load().auth.Region(); got != "eu-west-1" {
 		t.Fatalf("region after update: %s", got)
 	}
 	for deadline := time.Now().Add(5 * time.Second); c.CurrentHealth().Health != component.HealthTypeHealthy; time.Sleep(10 * time.Millisecond) {

@@ -2,8 +2,6 @@ package auth
 
 import (
 	"time"
-
-	"github.com/flow-aws-auth/flow-aws-auth/awsauth"
 )
 
 // DebugInfo is what the Flow UI shows of aws.auth. It holds no secret: the
@@ -48,7 +46,7 @@ func (c *Component) DebugInfo() interface{} {
 		LastErrorClass:   string(cs.LastClass),
 		IdentityARN:      cs.Identity.ARN,
 		IdentityAccount:  cs.Identity.AccountID,
-		ClockOffset:      inst.auth.Clock.Offset().Round(time.Second).String(),
+		ClockOffset:      inst.auth.ClockOffset().Round(time.Second).String(),
 		SignedRequests:   rs.Signed,
 		Responses:        map[string]uint64{},
 		Retries:          rs.Retries,
@@ -70,20 +68,9 @@ func (c *Component) DebugInfo() interface{} {
 		d.Responses[k.String()] = rs.Responses[k]
 	}
 	if e := rs.LastError; e != nil {
-		d.LastRequestError = describeRequest(e)
+		d.LastRequestError = e.String()
 	}
 	return d
-}
-
-func describeRequest(e *awsauth.RequestError) string {
-	s := timeText(e.At) + " " + e.Host
-	if e.Code != "" {
-		s += " " + e.Code
-	}
-	if e.Message != "" {
-		s += ": " + e.Message
-	}
-	return s
 }
 
 func timeText(t time.Time) string {

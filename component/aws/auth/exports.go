@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/cache"
 	otelauth "github.com/grafana/agent/component/otelcol/auth"
 	"github.com/grafana/river"
 	"github.com/grafana/river/rivertypes"
@@ -41,8 +42,8 @@ type Identity struct {
 	UserID    string `river:"user_id,attr"`
 }
 
-func exportedCredentials(cache *awsauth.Cache) Credentials {
-	creds, ok := cache.Current()
+func exportedCredentials(a *awsauth.Auth) Credentials {
+	creds, ok := a.Credentials()
 	if !ok {
 		return Credentials{}
 	}
@@ -58,7 +59,7 @@ func exportedCredentials(cache *awsauth.Cache) Credentials {
 	return out
 }
 
-func exportedIdentity(id awsauth.Identity) Identity {
+func exportedIdentity(id cache.Identity) Identity {
 	return Identity{ARN: id.ARN, AccountID: id.AccountID, UserID: id.UserID}
 }
 

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/flow-aws-auth/flow-aws-auth/awsauth"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/scope"
 	awsriver "github.com/flow-aws-auth/flow-aws-auth/river"
 )
 
@@ -35,7 +35,7 @@ func FuzzGatewayTarget(f *testing.F) {
 			t.Fatalf("forwarding to %s", u)
 		}
 		name, port := u.Hostname(), u.Port()
-		ok := (port == "" || port == "443") && awsauth.IsAWSHost(name)
+		ok := (port == "" || port == "443") && scope.IsAWSHost(name)
 		for _, a := range allowed {
 			if strings.EqualFold(a, u.Host) || ((port == "" || port == "443") && strings.EqualFold(a, name)) {
 				ok = true
@@ -86,7 +86,7 @@ func FuzzGatewayAdmission(f *testing.F) {
 		if !gw.Allows(method) || browserHeader(r.Header) != "" || !c.ownHost(host) {
 			t.Fatalf("admitted %s with Host %q and header %q", method, host, header)
 		}
-		service, _, err := awsauth.ScopeFor(target.Host, inst.args.Service, "us-east-1")
+		service, _, err := scope.For(target.Host, inst.args.Service, "us-east-1")
 		if err != nil || !gw.SignsFor(service) || slices.Contains(awsriver.ForbiddenGatewayServices, service) {
 			t.Fatalf("admitted %s for service %q (%v)", target, service, err)
 		}

@@ -11,7 +11,8 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/flow-aws-auth/flow-aws-auth/awsauth"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/scope"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/signing"
 	"github.com/go-kit/log/level"
 	"github.com/grafana/agent/component"
 	httpservice "github.com/grafana/agent/service/http"
@@ -152,7 +153,7 @@ func modifyResponse(resp *http.Response) error {
 // proxyError answers a request that got no upstream answer.
 func (c *Component) proxyError(w http.ResponseWriter, r *http.Request, err error) {
 	var tooLarge *http.MaxBytesError
-	var ce *awsauth.CredentialsError
+	var ce *signing.CredentialsError
 	switch {
 	case r.Context().Err() != nil:
 		return // the client went away; nobody to answer
@@ -237,7 +238,7 @@ func validHost(host string) bool {
 // entry (an entry without a port allows the default port only).
 func hostAllowed(host string, allowed []string) bool {
 	name, port, _ := strings.Cut(host, ":")
-	if (port == "" || port == "443") && awsauth.IsAWSHost(name) {
+	if (port == "" || port == "443") && scope.IsAWSHost(name) {
 		return true
 	}
 	for _, a := range allowed {

@@ -215,8 +215,8 @@ func TestGatewayPoisonedDateMovesNoClock(t *testing.T) {
 	}
 	w := f.do("POST", "/a1b2c3.execute-api.us-east-1.amazonaws.com/prod/loki/api/v1/push", "127.0.0.1:1", strings.NewReader("x"), nil)
 	<-f.seen
-	if w.Code != 403 || f.arrived.Load() != 1 || f.c.cur.Load().auth.Clock.Offset() != 0 {
-		t.Fatalf("status %d, %d arrived, clock offset %s", w.Code, f.arrived.Load(), f.c.cur.Load().auth.Clock.Offset())
+	if w.Code != 403 || f.arrived.Load() != 1 || f.c.cur.Load().auth.ClockOffset() != 0 {
+		t.Fatalf("status %d, %d arrived, clock offset %s", w.Code, f.arrived.Load(), f.c.cur.Load().auth.ClockOffset())
 	}
 }
 

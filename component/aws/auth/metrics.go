@@ -4,7 +4,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/flow-aws-auth/flow-aws-auth/awsauth"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/classify"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -45,7 +45,7 @@ func newMetrics(reg prometheus.Registerer, c *Component) *metrics {
 		Name: "aws_auth_credentials_expiry_timestamp_seconds",
 		Help: "When the current credentials expire, as a Unix timestamp; 0 when they do not expire or there are none.",
 	}, func() float64 {
-		s := c.cur.Load().auth.Cache.Status()
+		s := c.cur.Load().auth.Status().Credentials
 		if !s.CanExpire {
 			return 0
 		}
@@ -54,7 +54,7 @@ func newMetrics(reg prometheus.Registerer, c *Component) *metrics {
 	offset := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "aws_auth_clock_offset_seconds",
 		Help: "AWS's clock minus the local clock, as learned from clock-skew answers.",
-	}, func() float64 { return c.cur.Load().auth.Clock.Offset().Seconds() })
+	}, func() float64 { return c.cur.Load().auth.ClockOffset().Seconds() })
 	for _, col := range []prometheus.Collector{m.signedTotal, m.responsesTotal, m.refreshesTotal, m.signDuration, m.gatewayRefused, expiry, offset} {
 		reg.MustRegister(col)
 	}
@@ -67,7 +67,7 @@ func (m *metrics) signed(service string, took time.Duration) {
 }
 
 // response counts an answer; service and code come bounded from
-// awsauth.Stats (awsauth.ServiceLabel, awsauth.CodeLabel).
+// stats.Stats (classify.ServiceLabel, classify.CodeLabel).
 func (m *metrics) response(service string, status int, code string) {
 	class := "error"
 	if status > 0 {
@@ -78,7 +78,7 @@ func (m *metrics) response(service string, status int, code string) {
 
 func (m *metrics) refreshed(err error) {
 	if err != nil {
-		m.refreshesTotal.WithLabelValues("failure", string(awsauth.ClassOf(err))).Inc()
+		m.refreshesTotal.WithLabelValues("failure", string(classify.Of(err))).Inc()
 		return
 	}
 	m.refreshesTotal.WithLabelValues("success", "").Inc()

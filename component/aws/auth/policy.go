@@ -7,7 +7,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/flow-aws-auth/flow-aws-auth/awsauth"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/scope"
 	awsriver "github.com/flow-aws-auth/flow-aws-auth/river"
 )
 
@@ -39,7 +39,7 @@ func (c *Component) admit(inst *instance, r *http.Request) (*url.URL, *refusal) 
 	if ref != nil {
 		return nil, ref
 	}
-	if ref := serviceAllowed(gw, target.Host, inst.args.Service, inst.auth.Chain.Region()); ref != nil {
+	if ref := serviceAllowed(gw, target.Host, inst.args.Service, inst.auth.Region()); ref != nil {
 		return nil, ref
 	}
 	if r.ContentLength > int64(gw.MaxBodySize) {
@@ -78,12 +78,12 @@ func (c *Component) ownHost(hostport string) bool {
 // for an AWS endpoint the service the endpoint belongs to, against
 // gateway { services }.
 func serviceAllowed(gw awsriver.Gateway, host, configured, region string) *refusal {
-	signing, _, err := awsauth.ScopeFor(host, configured, region)
+	signing, _, err := scope.For(host, configured, region)
 	if err != nil {
 		return &refusal{http.StatusForbidden, "service_not_allowed", err.Error()}
 	}
 	services := []string{signing}
-	if inferred, _, ok := awsauth.InferScope(host); ok && inferred != signing {
+	if inferred, _, ok := scope.Infer(host); ok && inferred != signing {
 		services = append(services, inferred)
 	}
 	for _, s := range services {

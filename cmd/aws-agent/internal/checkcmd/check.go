@@ -13,7 +13,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/flow-aws-auth/flow-aws-auth/awsauth"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/cache"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/chain"
 	awsriver "github.com/flow-aws-auth/flow-aws-auth/river"
 	"github.com/grafana/river/ast"
 	"github.com/grafana/river/parser"
@@ -103,25 +104,25 @@ func check(id string, block *ast.BlockStmt, out io.Writer) bool {
 	if err != nil {
 		return fail("%v", err)
 	}
-	chain, err := awsauth.NewChain(cfg)
+	ch, err := chain.New(cfg.Credentials)
 	if err != nil {
 		return fail("%v", err)
 	}
-	fmt.Fprintf(out, "  region:     %s\n", chain.Region())
+	fmt.Fprintf(out, "  region:     %s\n", ch.Region())
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	creds, err := chain.Retrieve(ctx)
+	creds, err := ch.Retrieve(ctx)
 	if err != nil {
 		return fail("%s", diagnose(err))
 	}
 	fmt.Fprintf(out, "  source:     %s\n", creds.Source)
-	fmt.Fprintf(out, "  access key: %s\n", awsauth.MaskKeyID(creds.AccessKeyID))
+	fmt.Fprintf(out, "  access key: %s\n", cache.MaskKeyID(creds.AccessKeyID))
 	if creds.CanExpire {
 		fmt.Fprintf(out, "  expires:    %s (in %s)\n", creds.Expires.UTC().Format(time.RFC3339), time.Until(creds.Expires).Round(time.Second))
 	} else {
 		fmt.Fprintln(out, "  expires:    never")
 	}
-	ident, err := chain.Identify(ctx, creds)
+	ident, err := ch.Identify(ctx, creds)
 	if err != nil {
 		return fail("sts:GetCallerIdentity: %s", diagnose(err))
 	}
@@ -131,10 +132,10 @@ func check(id string, block *ast.BlockStmt, out io.Writer) bool {
 
 // diagnose spells an error out, one source a line for NoCredentialProviders.
 func diagnose(err error) string {
-	var none *awsauth.NoCredentialsError
+	var none *chain.NoCredentialsError
 	if errors.As(err, &none) {
 		var b strings.Builder
-		b.WriteString("NoCredentialProviders: no credential source is configured or reachable:")
+		b.WriteString(chain.NoCredentialsHeadline + ":")
 		for _, a := range none.Attempts {
 			fmt.Fprintf(&b, "\n    %-13s %s", a.Source+":", a.Reason)
 		}

@@ -17,8 +17,9 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/flow-aws-auth/flow-aws-auth/awsauth"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/chain"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/scope"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/sigv4"
 )
 
@@ -71,19 +72,19 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		return err
 	}
 
-	chain, err := awsauth.NewChain(awsauth.Config{Region: *region})
+	ch, err := chain.New(chain.Config{Region: *region})
 	if err != nil && *region == "" {
 		// The region may still come from the host.
-		chain, err = awsauth.NewChain(awsauth.Config{Region: "us-east-1"})
+		ch, err = chain.New(chain.Config{Region: "us-east-1"})
 	}
 	if err != nil {
 		return err
 	}
-	creds, err := chain.Retrieve(context.Background())
+	creds, err := ch.Retrieve(context.Background())
 	if err != nil {
 		return fmt.Errorf("no credentials to sign with: %w", err)
 	}
-	svc, reg, err := awsauth.ScopeFor(req.Host, *service, *region)
+	svc, reg, err := scope.For(req.Host, *service, *region)
 	if err != nil {
 		return err
 	}

@@ -1,4 +1,4 @@
-package awsauth
+package chain
 
 import (
 	"context"
@@ -8,9 +8,13 @@ import (
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/classify"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/scope"
 )
 
 // Chain is an aws.CredentialsProvider that walks the credential sources in
@@ -33,12 +37,18 @@ type NoCredentialsError struct {
 	Attempts []Attempt
 }
 
+// NoCredentialsHeadline begins a NoCredentialsError's message.
+const NoCredentialsHeadline = "NoCredentialProviders: no credential source is configured or reachable"
+
+// ErrorCode is the code the AWS SDKs give the same failure.
+func (e *NoCredentialsError) ErrorCode() string { return "NoCredentialProviders" }
+
 func (e *NoCredentialsError) Error() string {
 	parts := make([]string, len(e.Attempts))
 	for i, a := range e.Attempts {
 		parts[i] = a.Source + ": " + a.Reason
 	}
-	return "NoCredentialProviders: no credential source is configured or reachable (" + strings.Join(parts, "; ") + ")"
+	return NoCredentialsHeadline + " (" + strings.Join(parts, "; ") + ")"
 }
 
 // SourceError is returned when the first configured source failed. Skipped
@@ -49,14 +59,18 @@ type SourceError struct {
 	Skipped []Attempt
 }
 
-func (e *SourceError) Error() string { return e.Source + ": " + describeError(e.Err) }
+func (e *SourceError) Error() string { return e.Source + ": " + classify.Describe(e.Err) }
 func (e *SourceError) Unwrap() error { return e.Err }
 
-// NewChain validates cfg and resolves the region. It reads the shared
+// New validates cfg and resolves the region. It reads the shared
 // config files when the region or an explicit profile must come from them,
 // and touches no network.
-func NewChain(cfg Config) (*Chain, error) {
+func New(cfg Config) (*Chain, error) {
 	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	env, err := config.NewEnvConfig()
+	if err != nil {
 		return nil, err
 	}
 	c := &Chain{cfg: cfg}
@@ -65,12 +79,12 @@ func NewChain(cfg Config) (*Chain, error) {
 			return nil, fieldErrorf("web_identity_token_file", "cannot read the token file: %v", unwrapPathError(err))
 		}
 	}
-	if _, explicit := c.profileName(); explicit {
-		if _, err := c.loadProfile(context.Background()); err != nil {
+	if _, explicit := c.profileName(env); explicit {
+		if _, err := c.loadProfile(context.Background(), env); err != nil {
 			return nil, err
 		}
 	}
-	region, err := c.resolveRegion()
+	region, err := c.resolveRegion(env)
 	if err != nil {
 		return nil, err
 	}
@@ -81,24 +95,22 @@ func NewChain(cfg Config) (*Chain, error) {
 // Region is the default signing region.
 func (c *Chain) Region() string { return c.region }
 
-func (c *Chain) resolveRegion() (string, error) {
+func (c *Chain) resolveRegion(env config.EnvConfig) (string, error) {
 	if c.cfg.Region != "" {
 		return c.cfg.Region, nil
 	}
-	for _, env := range []string{"AWS_REGION", "AWS_DEFAULT_REGION"} {
-		if r := os.Getenv(env); r != "" {
-			if !regionPattern.MatchString(r) {
-				return "", fieldErrorf(env, "%q is not an AWS region name (like us-east-1)", r)
-			}
-			return r, nil
+	if r := env.Region; r != "" {
+		if !scope.IsRegion(r) {
+			return "", badRegion("AWS_REGION or AWS_DEFAULT_REGION", r)
 		}
+		return r, nil
 	}
-	name, _ := c.profileName()
-	sc, err := c.loadProfile(context.Background())
+	name, _ := c.profileName(env)
+	sc, err := c.loadProfile(context.Background(), env)
 	if err == nil && sc.Region != "" {
 		return sc.Region, nil
 	}
-	credFiles, configFiles := c.sharedFiles()
+	credFiles, configFiles := c.sharedFiles(env)
 	return "", fieldErrorf("region", "not set: looked at the region argument, AWS_REGION, AWS_DEFAULT_REGION and profile %q in %s",
 		name, strings.Join(append(append([]string{}, credFiles...), configFiles...), ", "))
 }
@@ -106,9 +118,15 @@ func (c *Chain) resolveRegion() (string, error) {
 // Retrieve implements aws.CredentialsProvider. Credentials.Source names the
 // source, followed by the role when one was assumed.
 func (c *Chain) Retrieve(ctx context.Context) (aws.Credentials, error) {
+	// Read anew on every refresh, as the SDK reads it: what the sources
+	// below look at besides the Config.
+	env, err := config.NewEnvConfig()
+	if err != nil {
+		return aws.Credentials{}, &SourceError{Source: SourceEnvironment, Err: err}
+	}
 	var attempts []Attempt
 	for _, s := range c.sources() {
-		p, skip, usedRole, err := s.lookup(ctx)
+		p, skip, usedRole, err := s.lookup(ctx, env)
 		if err != nil {
 			return aws.Credentials{}, &SourceError{Source: s.name, Err: err, Skipped: attempts}
 		}
@@ -121,21 +139,21 @@ func (c *Chain) Retrieve(ctx context.Context) (aws.Credentials, error) {
 			if s.name == SourceIMDS {
 				// IMDS is the fallback of last resort: off EC2 its failure
 				// means that nothing was configured.
-				attempts = append(attempts, Attempt{Source: s.name, Reason: describeError(err)})
+				attempts = append(attempts, Attempt{Source: s.name, Reason: classify.Describe(err)})
 				return aws.Credentials{}, &NoCredentialsError{Attempts: attempts}
 			}
 			return aws.Credentials{}, &SourceError{Source: s.name, Err: err, Skipped: attempts}
 		}
 		name := s.name
 		if s.name == SourceProfile {
-			profile, _ := c.profileName()
+			profile, _ := c.profileName(env)
 			name = fmt.Sprintf("profile %q", profile)
 		}
 		if usedRole {
 			name += " as " + c.cfg.RoleARN
 		}
 		if c.cfg.RoleARN != "" && !usedRole {
-			if creds, err = c.assumeRole(ctx, creds); err != nil {
+			if creds, err = c.assumeRole(ctx, env, creds); err != nil {
 				return aws.Credentials{}, &SourceError{Source: name + ", then sts:AssumeRole " + c.cfg.RoleARN, Err: err, Skipped: attempts}
 			}
 			name += ", then AssumeRole " + c.cfg.RoleARN
@@ -146,8 +164,8 @@ func (c *Chain) Retrieve(ctx context.Context) (aws.Credentials, error) {
 	return aws.Credentials{}, &NoCredentialsError{Attempts: attempts}
 }
 
-func (c *Chain) assumeRole(ctx context.Context, base aws.Credentials) (aws.Credentials, error) {
-	client, err := c.stsClient(credentials.StaticCredentialsProvider{Value: base})
+func (c *Chain) assumeRole(ctx context.Context, env config.EnvConfig, base aws.Credentials) (aws.Credentials, error) {
+	client, err := c.stsClient(ctx, env, credentials.StaticCredentialsProvider{Value: base})
 	if err != nil {
 		return aws.Credentials{}, err
 	}
@@ -169,7 +187,11 @@ type Identity struct {
 
 // Identify calls sts:GetCallerIdentity with creds.
 func (c *Chain) Identify(ctx context.Context, creds aws.Credentials) (Identity, error) {
-	client, err := c.stsClient(credentials.StaticCredentialsProvider{Value: creds})
+	env, err := config.NewEnvConfig()
+	if err != nil {
+		return Identity{}, err
+	}
+	client, err := c.stsClient(ctx, env, credentials.StaticCredentialsProvider{Value: creds})
 	if err != nil {
 		return Identity{}, err
 	}
@@ -189,7 +211,7 @@ func (c *Chain) stsRegionOrEmpty() string {
 
 // stsClient builds an STS client for sts_region, sts_endpoint (or
 // AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL) and use_fips_endpoint.
-func (c *Chain) stsClient(creds aws.CredentialsProvider) (*sts.Client, error) {
+func (c *Chain) stsClient(ctx context.Context, env config.EnvConfig, creds aws.CredentialsProvider) (*sts.Client, error) {
 	o := sts.Options{
 		Region:      c.stsRegionOrEmpty(),
 		Credentials: creds,
@@ -202,7 +224,7 @@ func (c *Chain) stsClient(creds aws.CredentialsProvider) (*sts.Client, error) {
 	if o.Region == "" {
 		return nil, fieldErrorf("sts_region", "STS needs a region: set region or sts_region")
 	}
-	if ep := c.stsEndpoint(); ep != "" {
+	if ep := c.stsEndpoint(ctx, env); ep != "" {
 		o.BaseEndpoint = aws.String(ep)
 	}
 	if c.cfg.UseFIPSEndpoint {
@@ -211,17 +233,19 @@ func (c *Chain) stsClient(creds aws.CredentialsProvider) (*sts.Client, error) {
 	return sts.New(o), nil
 }
 
-func (c *Chain) stsEndpoint() string {
+// stsEndpoint is sts_endpoint, else AWS_ENDPOINT_URL_STS or AWS_ENDPOINT_URL
+// unless AWS_IGNORE_CONFIGURED_ENDPOINT_URLS is true.
+func (c *Chain) stsEndpoint(ctx context.Context, env config.EnvConfig) string {
 	if c.cfg.STSEndpoint != "" {
 		return c.cfg.STSEndpoint
 	}
-	if strings.EqualFold(os.Getenv("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"), "true") {
+	if ignore, _, _ := env.GetIgnoreConfiguredEndpoints(ctx); ignore {
 		return ""
 	}
-	if ep := os.Getenv("AWS_ENDPOINT_URL_STS"); ep != "" {
+	if ep, ok, _ := env.GetServiceBaseEndpoint(ctx, "STS"); ok {
 		return ep
 	}
-	return os.Getenv("AWS_ENDPOINT_URL")
+	return env.BaseEndpoint
 }
 
 var sessionNameInvalid = regexp.MustCompile(`[^\w+=,.@-]`)

@@ -1,4 +1,4 @@
-package awsauth
+package classify
 
 import (
 	"encoding/json"
@@ -13,41 +13,43 @@ import (
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 )
 
-// ErrorClass groups AWS errors by what the user has to do about them.
-type ErrorClass string
+// Class groups AWS errors by what the user has to do about them.
+type Class string
 
 const (
-	ClassNone              ErrorClass = ""
-	ClassNoCredentials     ErrorClass = "no_credentials"
-	ClassExpired           ErrorClass = "expired"
-	ClassInvalidToken      ErrorClass = "invalid_token"
-	ClassAccessDenied      ErrorClass = "access_denied"
-	ClassSignatureMismatch ErrorClass = "signature_mismatch"
-	ClassClockSkew         ErrorClass = "clock_skew"
-	ClassThrottled         ErrorClass = "throttled"
-	ClassOther             ErrorClass = "other"
+	None              Class = ""
+	NoCredentials     Class = "no_credentials"
+	Expired           Class = "expired"
+	InvalidToken      Class = "invalid_token"
+	AccessDenied      Class = "access_denied"
+	SignatureMismatch Class = "signature_mismatch"
+	ClockSkew         Class = "clock_skew"
+	Throttled         Class = "throttled"
+	Other             Class = "other"
 )
 
-// ClassifyCode maps an AWS error code to its class.
-func ClassifyCode(code string) ErrorClass {
+// Code maps an AWS error code to its class.
+func Code(code string) Class {
 	switch code {
 	case "":
-		return ClassNone
+		return None
+	case "NoCredentialProviders":
+		return NoCredentials
 	case "ExpiredToken", "ExpiredTokenException", "TokenRefreshRequired", "RequestExpired":
-		return ClassExpired
+		return Expired
 	case "InvalidClientTokenId", "UnrecognizedClientException", "InvalidAccessKeyId", "InvalidToken", "IncompleteSignature", "MissingAuthenticationToken", "MissingAuthenticationTokenException":
-		return ClassInvalidToken
+		return InvalidToken
 	case "AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "AuthorizationError", "Forbidden", "ForbiddenException":
-		return ClassAccessDenied
+		return AccessDenied
 	case "SignatureDoesNotMatch", "InvalidSignatureException":
-		return ClassSignatureMismatch
+		return SignatureMismatch
 	case "RequestTimeTooSkewed", "RequestInTheFuture":
-		return ClassClockSkew
+		return ClockSkew
 	case "Throttling", "ThrottlingException", "ThrottledException", "TooManyRequestsException", "RequestLimitExceeded",
 		"ProvisionedThroughputExceededException", "RequestThrottled", "RequestThrottledException", "SlowDown", "PriorRequestNotComplete", "EC2ThrottledException":
-		return ClassThrottled
+		return Throttled
 	}
-	return ClassOther
+	return Other
 }
 
 // errorCode returns the AWS error code carried by err, if any.
@@ -59,16 +61,13 @@ func errorCode(err error) string {
 	return ""
 }
 
-// ClassOf is the class of an error from a refresh.
-func ClassOf(err error) ErrorClass {
+// Of is the class of an error: that of the AWS error code it carries
+// (an ErrorCode method anywhere in its chain).
+func Of(err error) Class {
 	if err == nil {
-		return ClassNone
+		return None
 	}
-	var none *NoCredentialsError
-	if errors.As(err, &none) {
-		return ClassNoCredentials
-	}
-	return ClassifyCode(errorCode(err))
+	return Code(errorCode(err))
 }
 
 // APIError is an AWS error response: its code, message and the HTTP status.
@@ -89,7 +88,7 @@ func (e *APIError) Error() string {
 func (e *APIError) ErrorCode() string { return e.Code }
 
 // Class is the error's class.
-func (e *APIError) Class() ErrorClass { return ClassifyCode(e.Code) }
+func (e *APIError) Class() Class { return Code(e.Code) }
 
 // ParseAPIError reads an AWS error from a response's header and body. The
 // services answer in one of three shapes: the query/XML protocols
@@ -166,9 +165,9 @@ func AccessDeniedDetail(message string) (principal, action, resource string, ok 
 	return m[1], m[2], strings.TrimRight(m[3], ".,"), true
 }
 
-// describeError shortens an SDK error to "service:Operation: Code: message",
+// Describe shortens an SDK error to "service:Operation: Code: message",
 // dropping request IDs and HTTP noise but keeping what AWS said.
-func describeError(err error) string {
+func Describe(err error) string {
 	var op *smithy.OperationError
 	var api smithy.APIError
 	if errors.As(err, &api) {

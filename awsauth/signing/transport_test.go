@@ -1,4 +1,4 @@
-package awsauth
+package signing
 
 import (
 	"bytes"
@@ -15,6 +15,9 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/cache"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/classify"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/stats"
 )
 
 // keyProvider hands out keys from a list, one per fetch, the last forever.
@@ -42,10 +45,10 @@ func signedEndpoint(t *testing.T, keys *awsauthtest.Keyring, service, region str
 	return ep, srv
 }
 
-func newTestTransport(keys ...awsauthtest.Key) (*Transport, *keyProvider, *Stats) {
+func newTestTransport(keys ...awsauthtest.Key) (*Retry, *keyProvider, *stats.Stats) {
 	p := &keyProvider{keys: keys}
-	stats := &Stats{}
-	return &Transport{Source: NewCache(p, CacheOptions{}), Region: "us-east-1", Stats: stats}, p, stats
+	st := &stats.Stats{}
+	return &Retry{Next: &Transport{Source: cache.New(p, cache.Options{}), Scope: Scope{Region: "us-east-1"}, Clock: &Clock{}, Stats: st}}, p, st
 }
 
 var validKey = awsauthtest.Key{AccessKeyID: "ASIAVALIDEXAMPLE0001", SecretAccessKey: "valid/secret+key", SessionToken: "valid-session-token", ARN: "arn:aws:sts::111122223333:assumed-role/r/s"}
@@ -145,7 +148,7 @@ func TestTransportRefreshesAndRetriesOnceOnExpiredToken(t *testing.T) {
 	if resp.StatusCode != 200 || ok != 1 || rejected["ExpiredTokenException"] != 1 || p.calls != 2 {
 		t.Fatalf("status %d accepted %d rejected %v fetches %d", resp.StatusCode, ok, rejected, p.calls)
 	}
-	if snap := stats.Snapshot(); snap.Retries["expired_token"] != 1 || snap.LastError == nil || snap.LastError.Class != ClassExpired {
+	if snap := stats.Snapshot(); snap.Retries["expired_token"] != 1 || snap.LastError == nil || snap.LastError.Class != classify.Expired {
 		t.Fatalf("stats %+v", snap)
 	}
 }
@@ -188,8 +191,8 @@ func TestTransportCorrectsClockSkew(t *testing.T) {
 			if ok, rejected := ep.Counts(); ok != 2 || rejected["RequestTimeTooSkewed"] != 1 {
 				t.Fatalf("accepted %d rejected %v", ok, rejected)
 			}
-			if d := tr.ClockOffset() - skew; d.Abs() > 2*time.Second {
-				t.Fatalf("offset %s, want about %s", tr.ClockOffset(), skew)
+			if d := tr.Next.Clock.Offset() - skew; d.Abs() > 2*time.Second {
+				t.Fatalf("offset %s, want about %s", tr.Next.Clock.Offset(), skew)
 			}
 			if snap := stats.Snapshot(); snap.Retries["clock_skew"] != 1 || (snap.ClockSkew-skew).Abs() > 2*time.Second {
 				t.Fatalf("stats %+v", snap)
@@ -219,8 +222,8 @@ func TestTransportForgetsTheOffsetOnceClocksAgree(t *testing.T) {
 		}
 	}
 	send()
-	if d := tr.ClockOffset() + 10*time.Minute; d.Abs() > 2*time.Second {
-		t.Fatalf("offset %s, want about -10m", tr.ClockOffset())
+	if d := tr.Next.Clock.Offset() + 10*time.Minute; d.Abs() > 2*time.Second {
+		t.Fatalf("offset %s, want about -10m", tr.Next.Clock.Offset())
 	}
 	skew.Store(0)
 	send()
@@ -228,66 +231,8 @@ func TestTransportForgetsTheOffsetOnceClocksAgree(t *testing.T) {
 	if ok, rejected := ep.Counts(); ok != 3 || rejected["RequestTimeTooSkewed"] != 2 {
 		t.Fatalf("accepted %d rejected %v, want 3 accepted after 2 rejections", ok, rejected)
 	}
-	if tr.ClockOffset() != 0 || stats.Snapshot().ClockSkew != 0 {
-		t.Fatalf("offset %s, skew %s after the clocks agree, want 0", tr.ClockOffset(), stats.Snapshot().ClockSkew)
-	}
-}
-
-func TestTransportFailsClearlyWithoutCredentials(t *testing.T) {
-	isolateEnv(t)
-	a, err := New(Config{Region: "us-east-1"}, nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	body := &closeRecorder{Reader: strings.NewReader("x")}
-	req, _ := http.NewRequest("POST", "http://127.0.0.1:1/v1/traces", body)
-	req.Host = "xray.us-east-1.amazonaws.com"
-	_, err = a.Transport(nil).RoundTrip(req)
-	if err == nil || !strings.Contains(err.Error(), "cannot sign the request to xray.us-east-1.amazonaws.com: NoCredentialProviders") {
-		t.Fatalf("err %v", err)
-	}
-	if !body.closed {
-		t.Fatal("the request body was not closed")
-	}
-}
-
-type closeRecorder struct {
-	io.Reader
-	closed bool
-}
-
-func (c *closeRecorder) Close() error { c.closed = true; return nil }
-
-func TestParseAPIError(t *testing.T) {
-	cases := []struct {
-		header http.Header
-		body   string
-		code   string
-		class  ErrorClass
-	}{
-		{nil, `<ErrorResponse><Error><Type>Sender</Type><Code>ExpiredToken</Code><Message>The security token included in the request is expired</Message></Error></ErrorResponse>`, "ExpiredToken", ClassExpired},
-		{nil, `<Error><Code>RequestTimeTooSkewed</Code><Message>The difference...</Message></Error>`, "RequestTimeTooSkewed", ClassClockSkew},
-		{nil, `{"__type":"com.amazonaws.aps#AccessDeniedException","message":"User: arn:aws:sts::1:assumed-role/r/s is not authorized to perform: aps:RemoteWrite on resource: arn:aws:aps:us-east-1:1:workspace/ws-1"}`, "AccessDeniedException", ClassAccessDenied},
-		{http.Header{"X-Amzn-Errortype": {"InvalidSignatureException:http://internal.amazon.com/coral/"}}, `{"message":"Signature expired"}`, "InvalidSignatureException", ClassSignatureMismatch},
-		{http.Header{"X-Amzn-Errortype": {"ThrottlingException"}}, `{"message":"Rate exceeded"}`, "ThrottlingException", ClassThrottled},
-		{nil, `{"message":"User: anonymous is not authorized to perform: execute-api:Invoke on resource: arn:aws:execute-api:us-east-1:1:abc/prod/POST/push"}`, "AccessDeniedException", ClassAccessDenied},
-	}
-	for _, c := range cases {
-		h := c.header
-		if h == nil {
-			h = http.Header{}
-		}
-		e, ok := ParseAPIError(403, h, []byte(c.body))
-		if !ok || e.Code != c.code || e.Class() != c.class {
-			t.Errorf("%s: got %+v", c.body, e)
-		}
-	}
-	principal, action, resource, ok := AccessDeniedDetail("User: arn:aws:sts::1:assumed-role/r/s is not authorized to perform: aps:RemoteWrite on resource: arn:aws:aps:us-east-1:1:workspace/ws-1")
-	if !ok || principal != "arn:aws:sts::1:assumed-role/r/s" || action != "aps:RemoteWrite" || resource != "arn:aws:aps:us-east-1:1:workspace/ws-1" {
-		t.Fatalf("%q %q %q", principal, action, resource)
-	}
-	if _, ok := ParseAPIError(503, http.Header{}, []byte("upstream connect error")); ok {
-		t.Fatal("plain text classified as an AWS error")
+	if tr.Next.Clock.Offset() != 0 || stats.Snapshot().ClockSkew != 0 {
+		t.Fatalf("offset %s, skew %s after the clocks agree, want 0", tr.Next.Clock.Offset(), stats.Snapshot().ClockSkew)
 	}
 }
 
@@ -316,15 +261,15 @@ func TestTransportBelievesOnlyAWSAboutTheSignature(t *testing.T) {
 				}))
 				defer srv.Close()
 				tr, p, stats := newTestTransport(validKey)
-				tr.Service = "execute-api"
+				tr.Next.Scope.Service = "execute-api"
 				resp, err := tr.RoundTrip(request(t, srv.URL, host, "/x", strings.NewReader("x")))
 				if err != nil {
 					t.Fatal(err)
 				}
 				resp.Body.Close()
-				if resp.StatusCode != 403 || hits.Load() != 1 || p.calls != 1 || tr.ClockOffset() != 0 || len(stats.Snapshot().Retries) != 0 {
+				if resp.StatusCode != 403 || hits.Load() != 1 || p.calls != 1 || tr.Next.Clock.Offset() != 0 || len(stats.Snapshot().Retries) != 0 {
 					t.Fatalf("status %d, upstream hit %d times, %d credential fetches, offset %s, retries %v",
-						resp.StatusCode, hits.Load(), p.calls, tr.ClockOffset(), stats.Snapshot().Retries)
+						resp.StatusCode, hits.Load(), p.calls, tr.Next.Clock.Offset(), stats.Snapshot().Retries)
 				}
 			})
 		}

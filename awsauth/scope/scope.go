@@ -1,8 +1,9 @@
-package awsauth
+package scope
 
 import (
 	"fmt"
 	"net"
+	"regexp"
 	"strings"
 )
 
@@ -34,12 +35,12 @@ func IsAWSHost(host string) bool {
 	return false
 }
 
-// InferScope returns the signing service and region for an endpoint host,
+// Infer returns the signing service and region for an endpoint host,
 // covering the regional, FIPS, dualstack (api.aws and s3.dualstack), China,
 // VPC endpoint and function URL forms. region is empty when the host names
 // none. ok is false when the host is not an AWS endpoint.
-func InferScope(host string) (service, region string, ok bool) {
-	host = strings.ToLower(strings.TrimSuffix(stripPort(host), "."))
+func Infer(host string) (service, region string, ok bool) {
+	host = strings.ToLower(strings.TrimSuffix(StripPort(host), "."))
 	suffix := ""
 	for _, s := range awsSuffixes {
 		if strings.HasSuffix(host, s) {
@@ -56,16 +57,16 @@ func InferScope(host string) (service, region string, ok bool) {
 
 	switch {
 	case last == "vpce" && n >= 3: // ID.SERVICE.REGION.vpce.amazonaws.com
-		return signingName(labels[n-3]), labels[n-2], isRegion(labels[n-2])
+		return signingName(labels[n-3]), labels[n-2], IsRegion(labels[n-2])
 	case hostServices[last] && n >= 2: // DOMAIN.REGION.es.amazonaws.com
-		return last, labels[n-2], isRegion(labels[n-2])
-	case isRegion(last) && n >= 2: // [PREFIX.]SERVICE[-fips][.dualstack].REGION
+		return last, labels[n-2], IsRegion(labels[n-2])
+	case IsRegion(last) && n >= 2: // [PREFIX.]SERVICE[-fips][.dualstack].REGION
 		svc := labels[n-2]
 		if svc == "dualstack" && n >= 3 {
 			svc = labels[n-3]
 		}
 		return signingName(svc), last, true
-	case strings.HasPrefix(last, "s3-") && isRegion(last[3:]): // legacy s3-REGION
+	case strings.HasPrefix(last, "s3-") && IsRegion(last[3:]): // legacy s3-REGION
 		return "s3", last[3:], true
 	case globalServices[strings.TrimSuffix(last, "-fips")]:
 		region := "us-east-1"
@@ -85,23 +86,27 @@ func signingName(label string) string {
 	return label
 }
 
-func isRegion(s string) bool { return regionPattern.MatchString(s) }
+var regionPattern = regexp.MustCompile(`^[a-z]{2,}(-[a-z]+)+-\d{1,2}$`)
 
-func stripPort(host string) string {
+// IsRegion reports whether s is shaped like an AWS region name (us-east-1).
+func IsRegion(s string) bool { return regionPattern.MatchString(s) }
+
+// StripPort is host without its port (and an IPv6 literal without brackets).
+func StripPort(host string) string {
 	if h, _, err := net.SplitHostPort(host); err == nil {
 		return h
 	}
 	return strings.Trim(host, "[]")
 }
 
-// ScopeFor picks the service and region a request to host is signed for:
+// For picks the service and region a request to host is signed for:
 // the configured service wins, the host's region wins over the default
 // region (an endpoint only accepts its own region).
-func ScopeFor(host, service, defaultRegion string) (string, string, error) {
-	inferredService, inferredRegion, ok := InferScope(host)
+func For(host, service, defaultRegion string) (string, string, error) {
+	inferredService, inferredRegion, ok := Infer(host)
 	if service == "" {
 		if !ok || inferredService == "" {
-			return "", "", fmt.Errorf("cannot infer the AWS service to sign for from host %q: set service", stripPort(host))
+			return "", "", fmt.Errorf("cannot infer the AWS service to sign for from host %q: set service", StripPort(host))
 		}
 		service = inferredService
 	}
@@ -110,7 +115,7 @@ func ScopeFor(host, service, defaultRegion string) (string, string, error) {
 		region = inferredRegion
 	}
 	if region == "" {
-		return "", "", fmt.Errorf("cannot infer the AWS region to sign for from host %q: set region", stripPort(host))
+		return "", "", fmt.Errorf("cannot infer the AWS region to sign for from host %q: set region", StripPort(host))
 	}
 	return service, region, nil
 }
@@ -128,10 +133,10 @@ var customerAnswered = map[string]bool{"execute-api": true, "lambda": true, "es"
 // above are not: anyone able to run code there could otherwise set the
 // clock every signature uses or drive refreshes.
 func AWSOperated(host string) bool {
-	host = strings.ToLower(strings.TrimSuffix(stripPort(host), "."))
+	host = strings.ToLower(strings.TrimSuffix(StripPort(host), "."))
 	if strings.HasSuffix(host, ".on.aws") {
 		return false
 	}
-	service, _, ok := InferScope(host)
+	service, _, ok := Infer(host)
 	return ok && !customerAnswered[service]
 }

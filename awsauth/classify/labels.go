@@ -1,4 +1,4 @@
-package awsauth
+package classify
 
 import "regexp"
 
@@ -51,11 +51,15 @@ func CodeLabel(code string) string {
 		return ""
 	case !codeShape.MatchString(code):
 		return OtherLabel
-	case knownCodes[code] || ClassifyCode(code) != ClassOther:
+	case knownCodes[code] || Code(code) != Other:
 		return code
 	}
 	return OtherLabel
 }
+
+// CodeShaped reports whether code has the shape of an AWS error code,
+// known or not.
+func CodeShaped(code string) bool { return codeShape.MatchString(code) }
 
 func setOf(names ...string) map[string]bool {
 	m := make(map[string]bool, len(names))

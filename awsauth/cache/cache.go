@@ -1,4 +1,4 @@
-package awsauth
+package cache
 
 import (
 	"context"
@@ -10,10 +10,24 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/classify"
 )
 
-// CacheOptions tune a Cache. The zero value is usable.
-type CacheOptions struct {
+// DefaultExpiryWindow is how long before expiry a refresh starts when
+// Options.ExpiryWindow is zero.
+const DefaultExpiryWindow = 5 * time.Minute
+
+// Identity is who a set of credentials belongs to, as sts:GetCallerIdentity
+// says.
+type Identity struct {
+	ARN       string
+	AccountID string
+	UserID    string
+}
+
+// Options tune a Cache. The zero value is usable.
+type Options struct {
 	// ExpiryWindow: a refresh starts this long before expiry, minus up to
 	// half of it again as jitter so that a fleet does not refresh in step.
 	// Never more than half the credentials' lifetime. Default 5m.
@@ -34,7 +48,7 @@ type CacheOptions struct {
 	OnRefresh func(err error)
 }
 
-func (o *CacheOptions) setDefaults() {
+func (o *Options) setDefaults() {
 	if o.ExpiryWindow <= 0 {
 		o.ExpiryWindow = DefaultExpiryWindow
 	}
@@ -57,7 +71,7 @@ func (o *CacheOptions) setDefaults() {
 // run one at a time, in the background while valid credentials exist.
 type Cache struct {
 	provider aws.CredentialsProvider
-	opts     CacheOptions
+	opts     Options
 
 	cur       atomic.Pointer[cacheEntry]
 	busy      atomic.Bool  // a refresh is running
@@ -98,7 +112,7 @@ type refreshState struct {
 }
 
 // NewCache wraps p.
-func NewCache(p aws.CredentialsProvider, opts CacheOptions) *Cache {
+func New(p aws.CredentialsProvider, opts Options) *Cache {
 	opts.setDefaults()
 	return &Cache{provider: p, opts: opts, changed: make(chan struct{}, 1)}
 }
@@ -129,25 +143,26 @@ func monotonic() int64 { return int64(time.Since(processStart)) }
 // monotonicAt converts a wall time to monotonic(), as seen from now.
 func monotonicAt(t time.Time) int64 { return monotonic() + int64(time.Until(t)) }
 
-// ForceRefresh fetches new credentials because AWS refused rejected (403
+// ForceRefresh fetches new credentials because AWS refused the access key
+// rejectedKeyID (403
 // ExpiredToken and kin). When the cache already holds other credentials, or
 // a refresh is running, those serve instead, so a burst of 403s costs one
 // refresh. A source that hands back the rejected key again is asked once
 // more only after BackoffBase.
-func (c *Cache) ForceRefresh(ctx context.Context, rejected aws.Credentials) (aws.Credentials, error) {
+func (c *Cache) ForceRefresh(ctx context.Context, rejectedKeyID string) (aws.Credentials, error) {
 	c.mu.Lock()
 	call := c.inflight
 	if call == nil {
 		e := c.cur.Load()
 		switch {
-		case e != nil && e.creds.AccessKeyID != rejected.AccessKeyID:
+		case e != nil && e.creds.AccessKeyID != rejectedKeyID:
 			c.mu.Unlock()
 			return e.creds, nil
-		case c.forcedFor == rejected.AccessKeyID && time.Since(c.state.lastAttempt) < c.opts.BackoffBase:
+		case e != nil && c.forcedFor == rejectedKeyID && time.Since(c.state.lastAttempt) < c.opts.BackoffBase:
 			c.mu.Unlock()
-			return rejected, nil
+			return e.creds, nil
 		}
-		c.forcedFor = rejected.AccessKeyID
+		c.forcedFor = rejectedKeyID
 		call = c.startLocked()
 	}
 	c.mu.Unlock()
@@ -361,8 +376,8 @@ func (c *Cache) refreshIfDue(ctx context.Context) {
 	_, _ = c.await(ctx, call)
 }
 
-// CacheStatus is a snapshot of a Cache. It holds no secret.
-type CacheStatus struct {
+// Status is a snapshot of a Cache. It holds no secret.
+type Status struct {
 	Source       string
 	AccessKeyID  string // masked
 	Expires      time.Time
@@ -373,7 +388,7 @@ type CacheStatus struct {
 	LastRefresh  time.Time
 	NextRefresh  time.Time
 	LastError    error
-	LastClass    ErrorClass
+	LastClass    classify.Class
 	Identity     Identity
 	IdentityErr  error
 	Refreshes    uint64
@@ -383,15 +398,15 @@ type CacheStatus struct {
 }
 
 // Status returns a snapshot.
-func (c *Cache) Status() CacheStatus {
+func (c *Cache) Status() Status {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	now := time.Now()
-	s := CacheStatus{
+	s := Status{
 		LastAttempt: c.state.lastAttempt,
 		LastRefresh: c.state.lastSuccess,
 		LastError:   c.state.lastErr,
-		LastClass:   ClassOf(c.state.lastErr),
+		LastClass:   classify.Of(c.state.lastErr),
 		Identity:    c.state.identity,
 		IdentityErr: c.state.identityErr,
 		Refreshes:   c.state.refreshes,

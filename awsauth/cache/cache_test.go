@@ -1,4 +1,4 @@
-package awsauth
+package cache
 
 import (
 	"context"
@@ -62,7 +62,7 @@ var eventually = awsauthtest.Eventually
 
 func TestCacheRefreshesBeforeExpiry(t *testing.T) {
 	p := &scriptedProvider{ttl: 3 * time.Second}
-	c := NewCache(p, CacheOptions{ExpiryWindow: time.Second})
+	c := New(p, Options{ExpiryWindow: time.Second})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go c.Run(ctx)
@@ -82,7 +82,7 @@ func TestCacheRefreshesBeforeExpiry(t *testing.T) {
 
 func TestSingleFlight(t *testing.T) {
 	p := &scriptedProvider{ttl: time.Hour, gate: make(chan struct{})}
-	c := NewCache(p, CacheOptions{})
+	c := New(p, Options{})
 	var wg sync.WaitGroup
 	var keys sync.Map
 	var entered atomic.Int32
@@ -115,7 +115,7 @@ func TestSingleFlight(t *testing.T) {
 // credentials it already has: none waits for the refresh.
 func TestNoRetrieveBlocksDuringARefresh(t *testing.T) {
 	p := &scriptedProvider{ttl: 4 * time.Second}
-	c := NewCache(p, CacheOptions{})
+	c := New(p, Options{})
 	old, err := c.Retrieve(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -163,7 +163,7 @@ func TestNoRetrieveBlocksDuringARefresh(t *testing.T) {
 
 func TestOutageServesCachedCredentialsUntilExpiryThenRecovers(t *testing.T) {
 	p := &scriptedProvider{ttl: 1500 * time.Millisecond}
-	c := NewCache(p, CacheOptions{BackoffBase: 50 * time.Millisecond, BackoffMax: 200 * time.Millisecond})
+	c := New(p, Options{BackoffBase: 50 * time.Millisecond, BackoffMax: 200 * time.Millisecond})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go c.Run(ctx)
@@ -206,7 +206,7 @@ func TestOutageServesCachedCredentialsUntilExpiryThenRecovers(t *testing.T) {
 // off instead of looping.
 func TestStaleCredentialsDoNotCauseAHotLoop(t *testing.T) {
 	p := &scriptedProvider{expired: true}
-	c := NewCache(p, CacheOptions{BackoffBase: 100 * time.Millisecond, BackoffMax: time.Second})
+	c := New(p, Options{BackoffBase: 100 * time.Millisecond, BackoffMax: time.Second})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go c.Run(ctx)
@@ -229,7 +229,7 @@ func TestStaleCredentialsDoNotCauseAHotLoop(t *testing.T) {
 
 func TestForceRefreshCoalesces(t *testing.T) {
 	p := &scriptedProvider{ttl: time.Hour}
-	c := NewCache(p, CacheOptions{BackoffBase: time.Second})
+	c := New(p, Options{BackoffBase: time.Second})
 	first, _ := c.Retrieve(context.Background())
 	var wg sync.WaitGroup
 	keys := make(chan string, 20)
@@ -237,7 +237,7 @@ func TestForceRefreshCoalesces(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			creds, err := c.ForceRefresh(context.Background(), first)
+			creds, err := c.ForceRefresh(context.Background(), first.AccessKeyID)
 			if err != nil {
 				t.Error(err)
 			}
@@ -256,7 +256,7 @@ func TestForceRefreshCoalesces(t *testing.T) {
 		t.Fatalf("%d fetches for a burst of forced refreshes; want 2", p.count())
 	}
 	// A 403 for a key already replaced costs nothing.
-	if _, err := c.ForceRefresh(context.Background(), first); err != nil || p.count() != 2 {
+	if _, err := c.ForceRefresh(context.Background(), first.AccessKeyID); err != nil || p.count() != 2 {
 		t.Fatalf("stale rejection refetched: %v %d", err, p.count())
 	}
 }

@@ -1,4 +1,4 @@
-package awsauth
+package stats
 
 import (
 	"context"
@@ -8,6 +8,9 @@ import (
 	"sync"
 	"time"
 	"unicode/utf8"
+
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/classify"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/scope"
 )
 
 // Stats counts what a Transport signs and what AWS answers. The zero value
@@ -41,7 +44,7 @@ type ResponseKey struct {
 // which new keys count once it is full. The labels alone bound it too, but loosely (every status).
 const maxResponseKeys = 256
 
-var overflowKey = ResponseKey{Service: OtherLabel, Code: OtherLabel}
+var overflowKey = ResponseKey{Service: classify.OtherLabel, Code: classify.OtherLabel}
 
 // maxMessage bounds the text kept of an answer's error message.
 const maxMessage = 1024
@@ -61,10 +64,10 @@ func boundedText(s string) string {
 // boundedCode keeps an error code of AWS's shape, known or not, for
 // messages; anything else is "other".
 func boundedCode(code string) string {
-	if code == "" || codeShape.MatchString(code) {
+	if code == "" || classify.CodeShaped(code) {
 		return code
 	}
-	return OtherLabel
+	return classify.OtherLabel
 }
 
 // RequestError is the latest AWS error answer (or network failure).
@@ -74,12 +77,27 @@ type RequestError struct {
 	At      time.Time
 	Status  int
 	Code    string
-	Class   ErrorClass
+	Class   classify.Class
 	Message string
 }
 
-// StatsSnapshot is a copy of the counters.
-type StatsSnapshot struct {
+// String renders e on one line: when, host, code and message.
+func (e *RequestError) String() string {
+	s := e.Host
+	if !e.At.IsZero() {
+		s = e.At.UTC().Format(time.RFC3339) + " " + s
+	}
+	if e.Code != "" {
+		s += " " + e.Code
+	}
+	if e.Message != "" {
+		s += ": " + e.Message
+	}
+	return s
+}
+
+// Snapshot is a copy of the counters.
+type Snapshot struct {
 	Signed      map[string]uint64
 	Responses   map[ResponseKey]uint64
 	Retries     map[string]uint64
@@ -90,11 +108,11 @@ type StatsSnapshot struct {
 	ClockSkewAt time.Time
 }
 
-func (s *Stats) signed(service string, took time.Duration) {
+func (s *Stats) Signed(service string, took time.Duration) {
 	if s == nil {
 		return
 	}
-	service = ServiceLabel(service)
+	service = classify.ServiceLabel(service)
 	s.mu.Lock()
 	if s.signedBy == nil {
 		s.signedBy = map[string]uint64{}
@@ -106,14 +124,14 @@ func (s *Stats) signed(service string, took time.Duration) {
 	}
 }
 
-func (s *Stats) response(service, host string, status int, e *APIError) {
+func (s *Stats) Response(service, host string, status int, e *classify.APIError) {
 	if s == nil {
 		return
 	}
-	service = ServiceLabel(service)
+	service = classify.ServiceLabel(service)
 	key := ResponseKey{Service: service, Status: status}
 	if e != nil {
-		key.Code = CodeLabel(e.Code)
+		key.Code = classify.CodeLabel(e.Code)
 	}
 	s.mu.Lock()
 	if s.responses == nil {
@@ -127,7 +145,7 @@ func (s *Stats) response(service, host string, status int, e *APIError) {
 	case status < 400:
 		s.lastSuccess = time.Now()
 	case e != nil:
-		s.lastError = &RequestError{Service: service, Host: stripPort(host), At: time.Now(), Status: status, Code: boundedCode(e.Code), Class: e.Class(), Message: boundedText(e.Message)}
+		s.lastError = &RequestError{Service: service, Host: scope.StripPort(host), At: time.Now(), Status: status, Code: boundedCode(e.Code), Class: e.Class(), Message: boundedText(e.Message)}
 	}
 	s.mu.Unlock()
 	if s.OnResponse != nil {
@@ -137,21 +155,21 @@ func (s *Stats) response(service, host string, status int, e *APIError) {
 
 // failed counts a request that got no answer; the last one is kept, with
 // status 0, beside the last error answer.
-func (s *Stats) failed(service, host string, err error) {
+func (s *Stats) Failed(service, host string, err error) {
 	if s == nil || errors.Is(err, context.Canceled) {
 		return
 	}
-	service = ServiceLabel(service)
+	service = classify.ServiceLabel(service)
 	s.mu.Lock()
 	s.netErrors++
-	s.lastError = &RequestError{Service: service, Host: stripPort(host), At: time.Now(), Class: ClassOther, Message: boundedText(err.Error())}
+	s.lastError = &RequestError{Service: service, Host: scope.StripPort(host), At: time.Now(), Class: classify.Other, Message: boundedText(err.Error())}
 	s.mu.Unlock()
 	if s.OnResponse != nil {
 		s.OnResponse(service, 0, "")
 	}
 }
 
-func (s *Stats) retried(reason string) {
+func (s *Stats) Retried(reason string) {
 	if s == nil {
 		return
 	}
@@ -163,7 +181,7 @@ func (s *Stats) retried(reason string) {
 	s.mu.Unlock()
 }
 
-func (s *Stats) skew(d time.Duration) {
+func (s *Stats) Skew(d time.Duration) {
 	if s == nil {
 		return
 	}
@@ -173,13 +191,13 @@ func (s *Stats) skew(d time.Duration) {
 }
 
 // Snapshot copies the counters.
-func (s *Stats) Snapshot() StatsSnapshot {
+func (s *Stats) Snapshot() Snapshot {
 	if s == nil {
-		return StatsSnapshot{}
+		return Snapshot{}
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	snap := StatsSnapshot{
+	snap := Snapshot{
 		Signed:      make(map[string]uint64, len(s.signedBy)),
 		Responses:   make(map[ResponseKey]uint64, len(s.responses)),
 		Retries:     make(map[string]uint64, len(s.retries)),
@@ -214,7 +232,7 @@ func (k ResponseKey) String() string {
 }
 
 // SortedKeys lists the response keys in a stable order.
-func (s StatsSnapshot) SortedKeys() []ResponseKey {
+func (s Snapshot) SortedKeys() []ResponseKey {
 	keys := make([]ResponseKey, 0, len(s.Responses))
 	for k := range s.Responses {
 		keys = append(keys, k)

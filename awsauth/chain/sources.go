@@ -1,4 +1,4 @@
-package awsauth
+package chain
 
 import (
 	"context"
@@ -42,7 +42,7 @@ const imdsTimeout = 5 * time.Second
 // source consumed role_arn itself (web identity without AWS_ROLE_ARN).
 type source struct {
 	name   string
-	lookup func(ctx context.Context) (p aws.CredentialsProvider, skip string, usedRole bool, err error)
+	lookup func(ctx context.Context, env config.EnvConfig) (p aws.CredentialsProvider, skip string, usedRole bool, err error)
 }
 
 func (c *Chain) sources() []source {
@@ -56,18 +56,14 @@ func (c *Chain) sources() []source {
 	}
 }
 
-func (c *Chain) staticSource(context.Context) (aws.CredentialsProvider, string, bool, error) {
+func (c *Chain) staticSource(context.Context, config.EnvConfig) (aws.CredentialsProvider, string, bool, error) {
 	if c.cfg.AccessKeyID == "" {
 		return nil, "access_key_id is not set", false, nil
 	}
 	return credentials.NewStaticCredentialsProvider(c.cfg.AccessKeyID, c.cfg.SecretAccessKey, c.cfg.SessionToken), "", false, nil
 }
 
-func (c *Chain) environmentSource(context.Context) (aws.CredentialsProvider, string, bool, error) {
-	env, err := config.NewEnvConfig()
-	if err != nil {
-		return nil, "", false, err
-	}
+func (c *Chain) environmentSource(_ context.Context, env config.EnvConfig) (aws.CredentialsProvider, string, bool, error) {
 	if !env.Credentials.HasKeys() {
 		if env.Credentials.AccessKeyID != "" || env.Credentials.SecretAccessKey != "" {
 			return nil, "", false, errors.New("AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must both be set")
@@ -77,10 +73,10 @@ func (c *Chain) environmentSource(context.Context) (aws.CredentialsProvider, str
 	return credentials.StaticCredentialsProvider{Value: env.Credentials}, "", false, nil
 }
 
-func (c *Chain) webIdentitySource(ctx context.Context) (aws.CredentialsProvider, string, bool, error) {
+func (c *Chain) webIdentitySource(ctx context.Context, env config.EnvConfig) (aws.CredentialsProvider, string, bool, error) {
 	field, file := "web_identity_token_file", c.cfg.WebIdentityTokenFile
 	if file == "" {
-		field, file = "AWS_WEB_IDENTITY_TOKEN_FILE", os.Getenv("AWS_WEB_IDENTITY_TOKEN_FILE")
+		field, file = "AWS_WEB_IDENTITY_TOKEN_FILE", env.WebIdentityTokenFilePath
 	}
 	if file == "" {
 		return nil, "neither web_identity_token_file nor AWS_WEB_IDENTITY_TOKEN_FILE is set", false, nil
@@ -88,18 +84,18 @@ func (c *Chain) webIdentitySource(ctx context.Context) (aws.CredentialsProvider,
 	if _, err := os.Stat(file); err != nil {
 		return nil, "", false, fieldErrorf(field, "cannot read the token file: %v", unwrapPathError(err))
 	}
-	role, usedRole := os.Getenv("AWS_ROLE_ARN"), false
+	role, usedRole := env.RoleARN, false
 	if role == "" {
 		role, usedRole = c.cfg.RoleARN, true
 	}
 	if role == "" {
 		return nil, "", false, fieldErrorf("role_arn", "a web identity token needs a role: set AWS_ROLE_ARN or role_arn")
 	}
-	client, err := c.stsClient(nil)
+	client, err := c.stsClient(ctx, env, nil)
 	if err != nil {
 		return nil, "", false, err
 	}
-	session := os.Getenv("AWS_ROLE_SESSION_NAME")
+	session := env.RoleSessionName
 	if session == "" {
 		session = c.sessionName()
 	}
@@ -113,27 +109,27 @@ func (c *Chain) webIdentitySource(ctx context.Context) (aws.CredentialsProvider,
 }
 
 // profileName is the profile in use and whether the user chose it.
-func (c *Chain) profileName() (name string, explicit bool) {
+func (c *Chain) profileName(env config.EnvConfig) (name string, explicit bool) {
 	if c.cfg.Profile != "" {
 		return c.cfg.Profile, true
 	}
-	if p := os.Getenv("AWS_PROFILE"); p != "" {
+	if p := env.SharedConfigProfile; p != "" {
 		return p, true
 	}
 	return "default", false
 }
 
-func (c *Chain) sharedFiles() (credFiles, configFiles []string) {
+func (c *Chain) sharedFiles(env config.EnvConfig) (credFiles, configFiles []string) {
 	credFiles, configFiles = c.cfg.SharedCredentialsFiles, c.cfg.SharedConfigFiles
 	if len(credFiles) == 0 {
-		if f := os.Getenv("AWS_SHARED_CREDENTIALS_FILE"); f != "" {
+		if f := env.SharedCredentialsFile; f != "" {
 			credFiles = []string{f}
 		} else {
 			credFiles = []string{config.DefaultSharedCredentialsFilename()}
 		}
 	}
 	if len(configFiles) == 0 {
-		if f := os.Getenv("AWS_CONFIG_FILE"); f != "" {
+		if f := env.SharedConfigFile; f != "" {
 			configFiles = []string{f}
 		} else {
 			configFiles = []string{config.DefaultSharedConfigFilename()}
@@ -144,9 +140,9 @@ func (c *Chain) sharedFiles() (credFiles, configFiles []string) {
 
 // loadProfile reads the profile from the shared files. The files are read
 // anew on every call, which is how rewritten keys are picked up.
-func (c *Chain) loadProfile(ctx context.Context) (config.SharedConfig, error) {
-	name, explicit := c.profileName()
-	credFiles, configFiles := c.sharedFiles()
+func (c *Chain) loadProfile(ctx context.Context, env config.EnvConfig) (config.SharedConfig, error) {
+	name, explicit := c.profileName(env)
+	credFiles, configFiles := c.sharedFiles(env)
 	sc, err := config.LoadSharedConfigProfile(ctx, name, func(o *config.LoadSharedConfigOptions) {
 		o.CredentialsFiles, o.ConfigFiles = credFiles, configFiles
 	})
@@ -169,8 +165,8 @@ type skipError struct{ reason string }
 
 func (e *skipError) Error() string { return e.reason }
 
-func (c *Chain) profileSource(ctx context.Context) (aws.CredentialsProvider, string, bool, error) {
-	sc, err := c.loadProfile(ctx)
+func (c *Chain) profileSource(ctx context.Context, env config.EnvConfig) (aws.CredentialsProvider, string, bool, error) {
+	sc, err := c.loadProfile(ctx, env)
 	var skip *skipError
 	if errors.As(err, &skip) {
 		return nil, skip.reason, false, nil
@@ -181,7 +177,7 @@ func (c *Chain) profileSource(ctx context.Context) (aws.CredentialsProvider, str
 	if !profileHasCredentials(sc) {
 		return nil, fmt.Sprintf("profile %q holds no credentials", sc.Profile), false, nil
 	}
-	credFiles, configFiles := c.sharedFiles()
+	credFiles, configFiles := c.sharedFiles(env)
 	opts := []func(*config.LoadOptions) error{
 		config.WithSharedConfigProfile(sc.Profile),
 		config.WithSharedCredentialsFiles(credFiles),
@@ -204,11 +200,11 @@ func profileHasCredentials(sc config.SharedConfig) bool {
 		sc.SSOSessionName != "" || sc.SSOAccountID != "" || sc.LoginSession != ""
 }
 
-func (c *Chain) containerSource(ctx context.Context) (aws.CredentialsProvider, string, bool, error) {
+func (c *Chain) containerSource(ctx context.Context, env config.EnvConfig) (aws.CredentialsProvider, string, bool, error) {
 	endpoint := ""
-	if rel := os.Getenv("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"); rel != "" {
+	if rel := env.ContainerCredentialsRelativePath; rel != "" {
 		endpoint = ecsEndpoint + rel
-	} else if full := os.Getenv("AWS_CONTAINER_CREDENTIALS_FULL_URI"); full != "" {
+	} else if full := env.ContainerCredentialsEndpoint; full != "" {
 		if err := checkContainerURI(ctx, full); err != nil {
 			return nil, "", false, fieldErrorf("AWS_CONTAINER_CREDENTIALS_FULL_URI", "%v", err)
 		}
@@ -218,6 +214,8 @@ func (c *Chain) containerSource(ctx context.Context) (aws.CredentialsProvider, s
 	}
 	p := endpointcreds.New(endpoint, func(o *endpointcreds.Options) {
 		o.HTTPClient = c.cfg.httpClient()
+		// EnvConfig does not carry the token file; the SDK's own chain
+		// reads this variable as it is read here.
 		if file := os.Getenv("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"); file != "" {
 			// Read on every retrieve: EKS rotates the Pod Identity token.
 			o.AuthorizationTokenProvider = endpointcreds.TokenProviderFunc(func() (string, error) {
@@ -228,7 +226,7 @@ func (c *Chain) containerSource(ctx context.Context) (aws.CredentialsProvider, s
 				return strings.TrimSpace(string(b)), nil
 			})
 		} else {
-			o.AuthorizationToken = os.Getenv("AWS_CONTAINER_AUTHORIZATION_TOKEN")
+			o.AuthorizationToken = env.ContainerAuthorizationToken
 		}
 	})
 	return p, "", false, nil
@@ -236,7 +234,9 @@ func (c *Chain) containerSource(ctx context.Context) (aws.CredentialsProvider, s
 
 // checkContainerURI applies the SDK's rule for a full URI: plain http only
 // to loopback and the ECS and EKS link-local agents, so that a token is never
-// sent in the clear across a network.
+// sent in the clear across a network. The SDK's own check is unexported
+// (config's validateLocalURL), reachable only through LoadDefaultConfig's
+// whole chain, which would try other sources first; so it is written here.
 func checkContainerURI(ctx context.Context, raw string) error {
 	u, err := url.Parse(raw)
 	if err != nil || u.Hostname() == "" {
@@ -264,12 +264,12 @@ func checkContainerURI(ctx context.Context, raw string) error {
 	return nil
 }
 
-func (c *Chain) imdsSource(context.Context) (aws.CredentialsProvider, string, bool, error) {
-	if strings.EqualFold(os.Getenv("AWS_EC2_METADATA_DISABLED"), "true") {
+func (c *Chain) imdsSource(_ context.Context, env config.EnvConfig) (aws.CredentialsProvider, string, bool, error) {
+	if env.EC2IMDSClientEnableState == imds.ClientDisabled {
 		return nil, "AWS_EC2_METADATA_DISABLED is true", false, nil
 	}
 	client := imds.New(imds.Options{
-		Endpoint:       os.Getenv("AWS_EC2_METADATA_SERVICE_ENDPOINT"),
+		Endpoint:       env.EC2IMDSEndpoint,
 		HTTPClient:     c.cfg.httpClient(),
 		EnableFallback: aws.FalseTernary, // IMDSv2 only
 	})

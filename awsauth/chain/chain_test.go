@@ -1,4 +1,4 @@
-package awsauth
+package chain
 
 import (
 	"context"
@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/classify"
 )
 
 const (
@@ -40,7 +41,7 @@ func newFakeAWS(t *testing.T) *fakeAWS {
 
 func retrieve(t *testing.T, cfg Config) (string, error) {
 	t.Helper()
-	c, err := NewChain(cfg)
+	c, err := New(cfg)
 	if err != nil {
 		return "", err
 	}
@@ -62,7 +63,7 @@ func TestEnvironmentSource(t *testing.T) {
 	t.Setenv("AWS_SECRET_ACCESS_KEY", baseSecret)
 	t.Setenv("AWS_SESSION_TOKEN", "env-token")
 	t.Setenv("AWS_REGION", "eu-west-1")
-	c, err := NewChain(Config{})
+	c, err := New(Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,7 +80,7 @@ func TestWebIdentitySource(t *testing.T) {
 	token := writeFile(t, "oidc-token-1\n")
 	t.Setenv("AWS_WEB_IDENTITY_TOKEN_FILE", token)
 	t.Setenv("AWS_ROLE_ARN", roleARN)
-	c, err := NewChain(Config{Region: "us-east-1", STSEndpoint: aws.url, SessionName: "irsa-test"})
+	c, err := New(Config{Region: "us-east-1", STSEndpoint: aws.url, SessionName: "irsa-test"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,7 +111,7 @@ func TestRoleFromWebIdentityIsAssumedOnce(t *testing.T) {
 	aws := newFakeAWS(t)
 	aws.sts.WebIdentityTokens = []string{"oidc-token"}
 	token := writeFile(t, "oidc-token")
-	c, err := NewChain(Config{Region: "us-east-1", STSEndpoint: aws.url, WebIdentityTokenFile: token, RoleARN: roleARN})
+	c, err := New(Config{Region: "us-east-1", STSEndpoint: aws.url, WebIdentityTokenFile: token, RoleARN: roleARN})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -139,7 +140,7 @@ func TestAssumeRoleWithEveryOption(t *testing.T) {
 		RoleARN: roleARN, ExternalID: "tenant-42", SessionName: "agent-7", AssumeRoleDuration: time.Hour,
 		STSRegion: "eu-central-1", STSEndpoint: aws.url,
 	}
-	c, err := NewChain(cfg)
+	c, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -175,10 +176,10 @@ func TestAssumeRoleWithEveryOption(t *testing.T) {
 
 	// A wrong external id is AccessDenied, naming the action and the role.
 	cfg.ExternalID = "tenant-43"
-	c, _ = NewChain(cfg)
+	c, _ = New(cfg)
 	_, err = c.Retrieve(context.Background())
 	var se *SourceError
-	if !errors.As(err, &se) || ClassifyCode(errorCode(err)) != ClassAccessDenied ||
+	if !errors.As(err, &se) || classify.Of(err) != classify.AccessDenied ||
 		!strings.Contains(err.Error(), "sts:AssumeRole: AccessDenied: User: "+baseARN+" is not authorized to perform: sts:AssumeRole on resource: "+roleARN) {
 		t.Fatalf("err %v", err)
 	}
@@ -209,7 +210,7 @@ func TestProfileSources(t *testing.T) {
 		}
 	}
 	// The region falls back to the profile's.
-	if ch, err := NewChain(files); err != nil || ch.Region() != "ap-south-1" {
+	if ch, err := New(files); err != nil || ch.Region() != "ap-south-1" {
 		t.Fatalf("region from profile: %v", err)
 	}
 	// source_profile + role_arn, resolved by the SDK against the fake STS.
@@ -335,7 +336,7 @@ func TestChainOrderAndNoCredentials(t *testing.T) {
 	isolateEnv(t)
 	_, err := retrieve(t, Config{Region: "us-east-1", SharedCredentialsFiles: []string{none}, SharedConfigFiles: []string{none}})
 	var nc *NoCredentialsError
-	if !errors.As(err, &nc) || ClassOf(err) != ClassNoCredentials {
+	if !errors.As(err, &nc) || classify.Of(err) != classify.NoCredentials {
 		t.Fatalf("err %v", err)
 	}
 	msg := err.Error()
@@ -352,7 +353,7 @@ func TestChainOrderAndNoCredentials(t *testing.T) {
 // retry wrapping around it.
 func TestNetworkFailureReadsPlainly(t *testing.T) {
 	isolateEnv(t)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { hangUp(w) }))
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { awsauthtest.HangUp(w) }))
 	defer srv.Close()
 	_, err := retrieve(t, Config{Region: "us-east-1", AccessKeyID: baseKeyID, SecretAccessKey: baseSecret, RoleARN: roleARN, STSEndpoint: srv.URL})
 	if err == nil {

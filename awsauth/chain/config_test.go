@@ -1,4 +1,4 @@
-package awsauth
+package chain
 
 import (
 	"os"
@@ -43,11 +43,11 @@ func TestBadConfigGetsAClearError(t *testing.T) {
 						t.Fatalf("panic: %v", r)
 					}
 				}()
-				a, err := New(c.cfg, nil, nil)
+				ch, err := New(c.cfg)
 				if err != nil {
 					return err
 				}
-				_, err = a.Chain.Retrieve(t.Context())
+				_, err = ch.Retrieve(t.Context())
 				return err
 			}()
 			if err == nil {

@@ -1,4 +1,4 @@
-package awsauth
+package scope
 
 import "testing"
 
@@ -30,29 +30,29 @@ func TestInferScope(t *testing.T) {
 		{"sqs.il-central-1.amazonaws.com", "sqs", "il-central-1"},
 	}
 	for _, c := range cases {
-		s, r, ok := InferScope(c.host)
+		s, r, ok := Infer(c.host)
 		if !ok || s != c.service || r != c.region {
-			t.Errorf("InferScope(%q) = %q, %q, %v; want %q, %q", c.host, s, r, ok, c.service, c.region)
+			t.Errorf("Infer(%q) = %q, %q, %v; want %q, %q", c.host, s, r, ok, c.service, c.region)
 		}
 	}
 	for _, host := range []string{"example.com", "127.0.0.1:8080", "amazonaws.com", "evil-amazonaws.com", "grafana.net", "localhost"} {
-		if s, r, ok := InferScope(host); ok {
-			t.Errorf("InferScope(%q) = %q, %q; want no inference", host, s, r)
+		if s, r, ok := Infer(host); ok {
+			t.Errorf("Infer(%q) = %q, %q; want no inference", host, s, r)
 		}
 	}
 }
 
 func TestScopeForNamesTheHostWhenNothingCanBeInferred(t *testing.T) {
-	_, _, err := ScopeFor("loki.internal.example:3100", "", "us-east-1")
+	_, _, err := For("loki.internal.example:3100", "", "us-east-1")
 	if err == nil || err.Error() != `cannot infer the AWS service to sign for from host "loki.internal.example": set service` {
 		t.Fatalf("err = %v", err)
 	}
-	s, r, err := ScopeFor("loki.internal.example", "execute-api", "eu-west-1")
+	s, r, err := For("loki.internal.example", "execute-api", "eu-west-1")
 	if err != nil || s != "execute-api" || r != "eu-west-1" {
 		t.Fatalf("configured service: %q %q %v", s, r, err)
 	}
 	// The host's region wins: an endpoint only accepts its own.
-	s, r, _ = ScopeFor("aps-workspaces.us-west-2.amazonaws.com", "", "us-east-1")
+	s, r, _ = For("aps-workspaces.us-west-2.amazonaws.com", "", "us-east-1")
 	if s != "aps" || r != "us-west-2" {
 		t.Fatalf("got %q %q", s, r)
 	}
@@ -65,6 +65,21 @@ func TestIsAWSHost(t *testing.T) {
 	} {
 		if got := IsAWSHost(host); got != want {
 			t.Errorf("IsAWSHost(%q) = %v", host, got)
+		}
+	}
+}
+
+func TestAWSOperated(t *testing.T) {
+	for host, want := range map[string]bool{
+		"aps-workspaces.us-east-1.amazonaws.com": true, "logs.us-east-1.amazonaws.com:443": true, "sts.amazonaws.com": true,
+		"vpce-0a1b-x.aps-workspaces.us-east-1.vpce.amazonaws.com": true, "xray.us-east-1.api.aws": true,
+		"a1b2c3.execute-api.us-east-1.amazonaws.com": false, "abc.lambda-url.us-east-1.on.aws": false,
+		"svc-0a1b.7d67968.vpc-lattice-svcs.us-east-1.on.aws": false, "search-d-abc.us-east-1.es.amazonaws.com": false,
+		"abc.us-east-1.aoss.amazonaws.com": false, "p-abc.us-east-1.osis.amazonaws.com": false,
+		"vpce-0a1b-x.execute-api.us-east-1.vpce.amazonaws.com": false, "loki.internal.example": false, "amazonaws.com": false,
+	} {
+		if got := AWSOperated(host); got != want {
+			t.Errorf("AWSOperated(%q) = %v, want %v", host, got, want)
 		}
 	}
 }

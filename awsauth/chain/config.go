@@ -1,0 +1,142 @@
+package chain
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/scope"
+)
+
+// Defaults and limits of the Config.
+const (
+	DefaultAssumeRoleDuration = 15 * time.Minute
+	MinAssumeRoleDuration     = 15 * time.Minute
+	MaxAssumeRoleDuration     = 12 * time.Hour
+	// DefaultHTTPTimeout bounds each call to STS, IMDS and the container
+	// endpoint when no HTTPClient is given.
+	DefaultHTTPTimeout = 10 * time.Second
+)
+
+// Config says where credentials come from. The zero value resolves them
+// from the environment, the default profile, the container endpoint or
+// IMDS, in that order. Field errors name the River arguments.
+type Config struct {
+	// Region is the default region: STS's when sts_region is unset, and
+	// the signing region of requests whose host names none. Empty means
+	// AWS_REGION, AWS_DEFAULT_REGION, then the profile's region.
+	Region string
+
+	AccessKeyID     string
+	SecretAccessKey string
+	SessionToken    string
+
+	Profile                string
+	SharedCredentialsFiles []string
+	SharedConfigFiles      []string
+
+	WebIdentityTokenFile string
+
+	RoleARN            string
+	ExternalID         string
+	SessionName        string
+	AssumeRoleDuration time.Duration
+	STSRegion          string
+	STSEndpoint        string
+	UseFIPSEndpoint    bool
+
+	// HTTPClient carries the calls to STS, IMDS and the container endpoint.
+	// Nil means a client with DefaultHTTPTimeout over http.DefaultTransport.
+	HTTPClient *http.Client
+}
+
+var (
+	roleARNPattern = regexp.MustCompile(`^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$`)
+	// The STS RoleSessionName and ExternalId alphabets.
+	sessionNamePattern = regexp.MustCompile(`^[\w+=,.@-]{2,64}$`)
+	externalIDPattern  = regexp.MustCompile(`^[\w+=,.@:/-]+$`)
+)
+
+// Validate checks the Config without touching the network or the files. Each
+// error names the argument and what is wrong with its value.
+func (c *Config) Validate() error {
+	var errs []error
+	add := func(e *FieldError) { errs = append(errs, e) }
+
+	if c.AccessKeyID != "" && c.SecretAccessKey == "" {
+		add(fieldErrorf("secret_access_key", "must be set when access_key_id is set"))
+	}
+	if c.SecretAccessKey != "" && c.AccessKeyID == "" {
+		add(fieldErrorf("access_key_id", "must be set when secret_access_key is set"))
+	}
+	if c.SessionToken != "" && (c.AccessKeyID == "" || c.SecretAccessKey == "") {
+		add(fieldErrorf("session_token", "is only valid with access_key_id and secret_access_key"))
+	}
+	if c.AccessKeyID != "" && strings.TrimSpace(c.AccessKeyID) != c.AccessKeyID {
+		add(fieldErrorf("access_key_id", "has leading or trailing white space"))
+	}
+	if c.Region != "" && !scope.IsRegion(c.Region) {
+		add(badRegion("region", c.Region))
+	}
+	if c.STSRegion != "" && !scope.IsRegion(c.STSRegion) {
+		add(badRegion("sts_region", c.STSRegion))
+	}
+	if c.RoleARN != "" && !roleARNPattern.MatchString(c.RoleARN) {
+		add(fieldErrorf("role_arn", "%q is not an IAM role ARN (like arn:aws:iam::123456789012:role/NAME)", c.RoleARN))
+	}
+	if c.ExternalID != "" {
+		if c.RoleARN == "" {
+			add(fieldErrorf("external_id", "requires role_arn"))
+		} else if len(c.ExternalID) < 2 || len(c.ExternalID) > 1224 || !externalIDPattern.MatchString(c.ExternalID) {
+			add(fieldErrorf("external_id", "must be 2 to 1224 characters of letters, digits and +=,.@:/-"))
+		}
+	}
+	if c.SessionName != "" && !sessionNamePattern.MatchString(c.SessionName) {
+		add(fieldErrorf("session_name", "%q must be 2 to 64 characters of letters, digits and +=,.@-", c.SessionName))
+	}
+	if d := c.AssumeRoleDuration; d != 0 && (d < MinAssumeRoleDuration || d > MaxAssumeRoleDuration) {
+		add(fieldErrorf("assume_role_duration", "%s is outside the range STS allows (15m to 12h)", d))
+	}
+	if c.STSEndpoint != "" {
+		if u, err := url.Parse(c.STSEndpoint); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			add(fieldErrorf("sts_endpoint", "%q is not an http(s) URL", c.STSEndpoint))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (c *Config) assumeRoleDuration() time.Duration {
+	if c.AssumeRoleDuration == 0 {
+		return DefaultAssumeRoleDuration
+	}
+	return c.AssumeRoleDuration
+}
+
+func (c *Config) httpClient() *http.Client {
+	if c.HTTPClient != nil {
+		return c.HTTPClient
+	}
+	return &http.Client{Timeout: DefaultHTTPTimeout}
+}
+
+// FieldError reports a bad configuration value. Field is the argument's River
+// name, so the message points at what the user wrote. Problem never contains
+// a secret value.
+type FieldError struct {
+	Field   string
+	Problem string
+}
+
+func (e *FieldError) Error() string { return e.Field + ": " + e.Problem }
+
+func fieldErrorf(field, format string, args ...any) *FieldError {
+	return &FieldError{Field: field, Problem: fmt.Sprintf(format, args...)}
+}
+
+func badRegion(field, value string) *FieldError {
+	return fieldErrorf(field, "%q is not an AWS region name (like us-east-1)", value)
+}
