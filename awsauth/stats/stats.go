@@ -13,7 +13,7 @@ import (
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/scope"
 )
 
-// Stats counts what a Transport signs and what AWS answers. The zero value
+// Stats counts what a signing transport signs and what AWS answers. The zero value
 // is ready; a nil *Stats counts nothing. Hooks, when set, see each event
 // (for metrics); they must be cheap. Services and error codes are counted
 // under their labels (ServiceLabel, CodeLabel), so the counters stay
