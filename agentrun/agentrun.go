@@ -19,10 +19,10 @@ import (
 	"github.com/grafana/agent/pkg/flow/logging"
 	"github.com/grafana/agent/pkg/flow/tracing"
 	"github.com/grafana/agent/service"
-	"github.com/grafana/agent/service/cluster"
 	httpservice "github.com/grafana/agent/service/http"
 	"github.com/grafana/agent/service/labelstore"
 	otelservice "github.com/grafana/agent/service/otel"
+	"github.com/grafana/ckit/peer"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -47,6 +47,8 @@ type Options struct {
 	// EnablePProf serves /debug/pprof/ on the HTTP server, as upstream's
 	// --server.http.enable-pprof (default true there).
 	EnablePProf bool
+	// Cluster joins the agent to a cluster; the zero value runs it alone.
+	Cluster ClusterOptions
 }
 
 // PProfUsage is the help of the --server.http.enable-pprof flag.
@@ -96,13 +98,7 @@ func Start(ctx context.Context, o Options) (*Agent, error) {
 	}
 
 	var f *flow.Flow
-	clusterService, err := cluster.New(cluster.Options{
-		Log:              logger,
-		Metrics:          o.Registry,
-		Tracer:           tracer,
-		NodeName:         "aws-agent",
-		AdvertiseAddress: o.ListenAddr,
-	})
+	clusterService, err := newClusterService(o.Cluster, o.ListenAddr, logger, o.Registry, tracer)
 	if err != nil {
 		return nil, err
 	}
@@ -143,6 +139,12 @@ func Start(ctx context.Context, o Options) (*Agent, error) {
 		if _, err := load(f, o.Load); err != nil {
 			a.Stop()
 			return nil, err
+		}
+		// As upstream: a node joins as a viewer and takes its share of the
+		// work once its configuration has loaded.
+		if err := clusterService.ChangeState(ctx, peer.StateParticipant); err != nil {
+			a.Stop()
+			return nil, fmt.Errorf("joining the cluster as a participant: %w", err)
 		}
 	}
 	return a, nil

@@ -125,9 +125,21 @@ func assertAllScrapesArrived(t *testing.T, amp *receivers.AMP, n int64, within t
 // gatewayRefusals reads aws_auth_gateway_refused_total of a component from
 // /metrics, by reason.
 func gatewayRefusals(h *harness, component string) map[string]float64 {
+	return refusalsIn(h.get("/metrics"), component)
+}
+
+// refusalsAt reads the refusal counter of the agent at addr.
+func refusalsAt(t *testing.T, addr, component string) map[string]float64 {
+	t.Helper()
+	_, metrics := getPage(t, "http://"+addr+"/metrics")
+	return refusalsIn(metrics, component)
+}
+
+// refusalsIn parses aws_auth_gateway_refused_total out of /metrics text.
+func refusalsIn(metrics []byte, component string) map[string]float64 {
 	out := map[string]float64{}
 	prefix := `aws_auth_gateway_refused_total{component_id="` + component + `",reason="`
-	for _, line := range strings.Split(string(h.get("/metrics")), "\n") {
+	for _, line := range strings.Split(string(metrics), "\n") {
 		if rest, ok := strings.CutPrefix(line, prefix); ok {
 			reason, value, _ := strings.Cut(rest, `"} `)
 			out[reason], _ = strconv.ParseFloat(value, 64)

@@ -26,6 +26,8 @@ func runCommand(args []string) error {
 	logLevel := fs.String("log.level", "info", "log level: debug, info, warn, error")
 	uiDir := fs.String("ui.assets-dir", "", flowui.AssetsDirUsage)
 	pprof := fs.Bool("server.http.enable-pprof", true, agentrun.PProfUsage)
+	clusterOpts := agentrun.DefaultClusterOptions
+	clusterOpts.RegisterFlags(fs)
 	files, err := flagset.Parse(fs, args)
 	if err != nil {
 		return err
@@ -51,6 +53,7 @@ func runCommand(args []string) error {
 		LogLevel:    *logLevel,
 		UIAssets:    assets,
 		EnablePProf: *pprof,
+		Cluster:     clusterOpts,
 		Load: func() (*flow.Source, error) {
 			s, err := agentrun.SourceFromFile(path)
 			src = s
