@@ -13,6 +13,17 @@ require (
 	github.com/go-kit/log v0.2.1
 	github.com/grafana/agent v0.40.3
 	github.com/grafana/river v0.3.1-0.20240123144725-960753160cd1
+	sigs.k8s.io/kustomize/kyaml v0.15.0
+)
+
+require (
+	github.com/go-errors/errors v1.4.2 // indirect
+	github.com/google/shlex v0.0.0-20191202100458-e7afc7fbc510 // indirect
+	github.com/monochromegane/go-gitignore v0.0.0-20200626010858-205db1a8cc00 // indirect
+	github.com/xlab/treeprint v1.2.0 // indirect
+	go.starlark.net v0.0.0-20200901195727-6e684ef5eeee // indirect
+	gopkg.in/evanphx/json-patch.v5 v5.6.0 // indirect
+	sigs.k8s.io/kustomize/api v0.15.0
 )
 
 require (
@@ -607,7 +618,7 @@ require (
 	gopkg.in/yaml.v2 v2.4.0 // indirect
 	gopkg.in/yaml.v3 v3.0.1 // indirect
 	howett.net/plist v1.0.0 // indirect
-	k8s.io/api v0.28.3 // indirect
+	k8s.io/api v0.28.3
 	k8s.io/apiextensions-apiserver v0.28.0 // indirect
 	k8s.io/apimachinery v0.28.3 // indirect
 	k8s.io/client-go v0.28.3 // indirect
@@ -618,7 +629,7 @@ require (
 	sigs.k8s.io/controller-runtime v0.16.2 // indirect
 	sigs.k8s.io/json v0.0.0-20221116044647-bc3834ca7abd // indirect
 	sigs.k8s.io/structured-merge-diff/v4 v4.3.0 // indirect
-	sigs.k8s.io/yaml v1.3.0 // indirect
+	sigs.k8s.io/yaml v1.3.0
 )
 
 replace (
