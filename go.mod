@@ -11,9 +11,15 @@ require (
 	github.com/aws/aws-sdk-go-v2/feature/ec2/imds v1.20.9
 	github.com/aws/aws-sdk-go-v2/service/sts v1.52.0
 	github.com/go-kit/log v0.2.1
+	github.com/google/go-containerregistry v0.14.0
 	github.com/grafana/agent v0.40.3
 	github.com/grafana/river v0.3.1-0.20240123144725-960753160cd1
 	sigs.k8s.io/kustomize/kyaml v0.15.0
+)
+
+require (
+	github.com/containerd/stargz-snapshotter/estargz v0.14.3 // indirect
+	github.com/vbatts/tar-split v0.11.2 // indirect
 )
 
 require (

@@ -11,13 +11,20 @@ go mod download
 
 # The browser test (tests/ui_test.go) needs Debian's Chromium and the Flow
 # UI built from the agent module's sources with npm.
-if ! command -v chromium >/dev/null; then
+# The image test (tests/image_test.go) runs the image with Debian's podman
+# and runc (crun fails on these machines' cgroup layout).
+missing=()
+command -v chromium >/dev/null || missing+=(chromium)
+command -v podman >/dev/null || missing+=(podman)
+command -v runc >/dev/null || missing+=(runc)
+if [ ${#missing[@]} -gt 0 ]; then
 	sudo=""
 	[ "$(id -u)" = 0 ] || sudo=sudo
 	$sudo apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
+	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 chromium --version
+podman --version
 make ui
 
 # Vet, every package's tests under -race, then without it the fleet

@@ -38,6 +38,17 @@ func TestDemo(t *testing.T) {
 	if err != nil {
 		t.Fatalf("demo: %v\n%s", err, out)
 	}
+	checkDemoReport(t, out)
+	// Built without UI assets, it says how to get the UI.
+	if !strings.Contains(string(out), flowui.NoAssets) {
+		t.Fatalf("no word on the missing UI assets:\n%s", out)
+	}
+}
+
+// checkDemoReport reads `aws-agent demo`'s report: every signal accepted,
+// none rejected, all received, and the credentials' source.
+func checkDemoReport(t *testing.T, out []byte) {
+	t.Helper()
 	line := regexp.MustCompile(`(?m)^(metrics|logs \(Loki\)|traces|logs \(OTLP\)) .* accepted (\d+) +rejected (\d+) +\w+ (\d+)`)
 	last := map[string][]string{}
 	for _, m := range line.FindAllStringSubmatch(string(out), -1) {
@@ -57,9 +68,5 @@ func TestDemo(t *testing.T) {
 	}
 	if !strings.Contains(string(out), "credentials  healthy: credentials from static, then AssumeRole arn:aws:iam::444455556666:role/demo-telemetry-writer") {
 		t.Fatalf("no credentials line:\n%s", out)
-	}
-	// Built without UI assets, it says how to get the UI.
-	if !strings.Contains(string(out), flowui.NoAssets) {
-		t.Fatalf("no word on the missing UI assets:\n%s", out)
 	}
 }
