@@ -16,16 +16,16 @@ import (
 func TestRedact(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	static, err := New(Config{Credentials: chain.Config{Region: "us-east-1", AccessKeyID: baseKeyID, SecretAccessKey: baseSecret, SessionToken: "static-session-token-value"}}, Options{})
+	static, err := New(Config{Credentials: chain.Config{Region: "us-east-1", AccessKeyID: awsauthtest.UserKeyID, SecretAccessKey: awsauthtest.UserSecret, SessionToken: "static-session-token-value"}}, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, want := static.Redact("key "+baseKeyID+" secret "+baseSecret+" token static-session-token-value"), "key "+baseKeyID+" secret (secret) token (secret)"; got != want {
+	if got, want := static.Redact("key "+awsauthtest.UserKeyID+" secret "+awsauthtest.UserSecret+" token static-session-token-value"), "key "+awsauthtest.UserKeyID+" secret (secret) token (secret)"; got != want {
 		t.Errorf("static:\n got %s\nwant %s", got, want)
 	}
 
-	fake := newFakeAWS(t)
-	role, err := New(Config{Credentials: chain.Config{Region: "us-east-1", AccessKeyID: baseKeyID, SecretAccessKey: baseSecret, RoleARN: roleARN, STSEndpoint: fake.url}}, Options{})
+	fake := awsauthtest.StartSTS(t, awsauthtest.User)
+	role, err := New(Config{Credentials: chain.Config{Region: "us-east-1", AccessKeyID: awsauthtest.UserKeyID, SecretAccessKey: awsauthtest.UserSecret, RoleARN: awsauthtest.RoleARN, STSEndpoint: fake.URL}}, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -33,7 +33,7 @@ func TestRedact(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	text := strings.Join([]string{baseSecret, creds.SecretAccessKey, creds.SessionToken, creds.AccessKeyID}, " | ")
+	text := strings.Join([]string{awsauthtest.UserSecret, creds.SecretAccessKey, creds.SessionToken, creds.AccessKeyID}, " | ")
 	if got, want := role.Redact(text), "(secret) | (secret) | (secret) | "+creds.AccessKeyID; got != want {
 		t.Errorf("assumed role:\n got %s\nwant %s", got, want)
 	}

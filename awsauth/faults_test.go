@@ -104,7 +104,7 @@ const (
 func newFaultEnv(t *testing.T) *faultEnv {
 	isolateEnv(t)
 	e := &faultEnv{dir: t.TempDir(), signers: map[string]bool{}, delivered: map[string]bool{}}
-	e.keys = awsauthtest.NewKeyring(awsauthtest.Key{AccessKeyID: faultKeyID, SecretAccessKey: faultSecret, ARN: baseARN, Account: "111122223333", UserID: "AIDAFAULTUSER"})
+	e.keys = awsauthtest.NewKeyring(awsauthtest.Key{AccessKeyID: faultKeyID, SecretAccessKey: faultSecret, ARN: awsauthtest.UserARN, Account: "111122223333", UserID: "AIDAFAULTUSER"})
 	e.sts = &awsauthtest.STS{Keys: e.keys, TTL: 3 * time.Second}
 	e.stsURL = e.serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if e.stsDown.Load() {
@@ -170,8 +170,8 @@ func (e *faultEnv) write(t *testing.T, name, content string) string {
 // assumeRole assumes the role with the base keys; the endpoint then takes
 // the role's sessions only, so a request signed with the base keys fails.
 func assumeRole(_ *testing.T, e *faultEnv) Config {
-	e.ep.Verifier.Accept = awsauthtest.AssumedRole(roleARN)
-	return Config{Credentials: chain.Config{Region: "us-east-1", AccessKeyID: faultKeyID, SecretAccessKey: faultSecret, RoleARN: roleARN, STSEndpoint: e.stsURL}}
+	e.ep.Verifier.Accept = awsauthtest.AssumedRole(awsauthtest.RoleARN)
+	return Config{Credentials: chain.Config{Region: "us-east-1", AccessKeyID: faultKeyID, SecretAccessKey: faultSecret, RoleARN: awsauthtest.RoleARN, STSEndpoint: e.stsURL}}
 }
 
 const newKeyID, newSecret = "AKIAFAULTEXAMPLE0002", "faultRotatedSecretKeyEXAMPLE0123456789ab"
@@ -194,7 +194,7 @@ var faults = []fault{
 		},
 		heal:   func(_ *testing.T, e *faultEnv) { e.sts.Fail("AssumeRole", nil) },
 		hold:   4 * time.Second,
-		during: "(refresh failing, retrying: static, then sts:AssumeRole " + roleARN + ": sts:AssumeRole: Throttling: Rate exceeded)",
+		during: "(refresh failing, retrying: static, then sts:AssumeRole " + awsauthtest.RoleARN + ": sts:AssumeRole: Throttling: Rate exceeded)",
 		// Throttled longer than the 3 s credentials last: they run out.
 		unhealthy: true,
 	},
@@ -227,8 +227,8 @@ var faults = []fault{
 		name: "web identity token file rotated",
 		setup: func(t *testing.T, e *faultEnv) Config {
 			e.sts.AcceptWebIdentityTokens("oidc-token-1")
-			e.ep.Verifier.Accept = awsauthtest.AssumedRole(roleARN)
-			return Config{Credentials: chain.Config{Region: "us-east-1", WebIdentityTokenFile: e.write(t, "token", "oidc-token-1"), RoleARN: roleARN, STSEndpoint: e.stsURL}}
+			e.ep.Verifier.Accept = awsauthtest.AssumedRole(awsauthtest.RoleARN)
+			return Config{Credentials: chain.Config{Region: "us-east-1", WebIdentityTokenFile: e.write(t, "token", "oidc-token-1"), RoleARN: awsauthtest.RoleARN, STSEndpoint: e.stsURL}}
 		},
 		inject: func(t *testing.T, e *faultEnv) {
 			e.write(t, "token", "oidc-token-2")
@@ -248,7 +248,7 @@ var faults = []fault{
 	{
 		name: "shared credentials file rewritten",
 		setup: func(t *testing.T, e *faultEnv) Config {
-			e.keys.Add(awsauthtest.Key{AccessKeyID: newKeyID, SecretAccessKey: newSecret, ARN: baseARN})
+			e.keys.Add(awsauthtest.Key{AccessKeyID: newKeyID, SecretAccessKey: newSecret, ARN: awsauthtest.UserARN})
 			file := e.write(t, "credentials", fmt.Sprintf("[default]\naws_access_key_id = %s\naws_secret_access_key = %s\n", faultKeyID, faultSecret))
 			return Config{Credentials: chain.Config{Region: "us-east-1", SharedCredentialsFiles: []string{file}, SharedConfigFiles: []string{e.write(t, "config", "")}}}
 		},

@@ -32,8 +32,8 @@ func TestHealthTellsWhatIsWrong(t *testing.T) {
 	}
 
 	// Working: source, identity, expiry.
-	fake := newFakeAWS(t)
-	cfg := Config{Credentials: chain.Config{Region: "us-east-1", AccessKeyID: baseKeyID, SecretAccessKey: baseSecret, RoleARN: roleARN, STSEndpoint: fake.url}, VerifyIdentity: true}
+	fake := awsauthtest.StartSTS(t, awsauthtest.User)
+	cfg := Config{Credentials: chain.Config{Region: "us-east-1", AccessKeyID: awsauthtest.UserKeyID, SecretAccessKey: awsauthtest.UserSecret, RoleARN: awsauthtest.RoleARN, STSEndpoint: fake.URL}, VerifyIdentity: true}
 	a, err = New(cfg, Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -44,7 +44,7 @@ func TestHealthTellsWhatIsWrong(t *testing.T) {
 	}
 	h = a.Status().Health(time.Now())
 	wantARN := "arn:aws:sts::444455556666:assumed-role/telemetry-writer/"
-	if !h.Healthy || !strings.Contains(h.Message, "credentials from static, then AssumeRole "+roleARN+" as "+wantARN) || !strings.Contains(h.Message, "expire in 1") {
+	if !h.Healthy || !strings.Contains(h.Message, "credentials from static, then AssumeRole "+awsauthtest.RoleARN+" as "+wantARN) || !strings.Contains(h.Message, "expire in 1") {
 		t.Fatalf("healthy: %+v", h)
 	}
 	if s := a.Status(); s.Credentials.AccessKeyID != cache.MaskKeyID(creds.AccessKeyID) || s.Credentials.Identity.AccountID != "444455556666" {
@@ -52,7 +52,7 @@ func TestHealthTellsWhatIsWrong(t *testing.T) {
 	}
 
 	// AWS refuses a signed request: AccessDenied with the action and resource it named.
-	ep := &awsauthtest.Endpoint{Verifier: &awsauthtest.Verifier{Keys: fake.keys, Service: "aps", JSON: true},
+	ep := &awsauthtest.Endpoint{Verifier: &awsauthtest.Verifier{Keys: fake.Keys, Service: "aps", JSON: true},
 		Next: func(w http.ResponseWriter, _ *http.Request, _ []byte, c awsauthtest.Caller) {
 			w.Header().Set("X-Amzn-ErrorType", "AccessDeniedException")
 			w.WriteHeader(403)
@@ -72,12 +72,12 @@ func TestHealthTellsWhatIsWrong(t *testing.T) {
 	}
 
 	// STS starts refusing the role: unhealthy at once, naming the action, though the old credentials still work.
-	fake.sts.Fail("AssumeRole", &awsauthtest.Error{Status: 403, Code: "AccessDenied"})
+	fake.STS.Fail("AssumeRole", &awsauthtest.Error{Status: 403, Code: "AccessDenied"})
 	if _, err := a.cache.ForceRefresh(ctx, creds.AccessKeyID); err == nil {
 		t.Fatal("refresh succeeded against a refusing STS")
 	}
 	h = a.Status().Health(time.Now())
-	if h.Healthy || !strings.Contains(h.Message, "sts:AssumeRole: AccessDenied: User: "+baseARN+" is not authorized to perform: sts:AssumeRole on resource: "+roleARN) {
+	if h.Healthy || !strings.Contains(h.Message, "sts:AssumeRole: AccessDenied: User: "+awsauthtest.UserARN+" is not authorized to perform: sts:AssumeRole on resource: "+awsauthtest.RoleARN) {
 		t.Fatalf("sts access denied: %+v", h)
 	}
 }

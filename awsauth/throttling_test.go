@@ -26,7 +26,7 @@ func TestSTSThrottlingBacksOff(t *testing.T) {
 	}
 	t.Logf("%d AssumeRole calls while throttled", calls)
 
-	fake.sts.Fail("AssumeRole", nil)
+	fake.STS.Fail("AssumeRole", nil)
 	ctx := context.Background()
 	awsauthtest.Eventually(t, 5*time.Second, "recovery after throttling", func() bool {
 		creds, err := a.cache.Retrieve(ctx)
@@ -48,12 +48,12 @@ func TestThrottlingBoundCatchesNoBackoff(t *testing.T) {
 // throttle gets 12 s credentials, then has STS throttle every AssumeRole
 // until they are about to expire, reading the cache every 10 ms as requests
 // would, and counts the AssumeRole calls made meanwhile.
-func throttle(t *testing.T, backoffBase, backoffMax time.Duration) (calls int, a *Auth, fake *fakeAWS, first string) {
+func throttle(t *testing.T, backoffBase, backoffMax time.Duration) (calls int, a *Auth, fake *awsauthtest.STSServer, first string) {
 	t.Helper()
 	isolateEnv(t)
-	fake = newFakeAWS(t)
-	fake.sts.TTL = 12 * time.Second
-	a, err := New(Config{Credentials: chain.Config{Region: "us-east-1", AccessKeyID: baseKeyID, SecretAccessKey: baseSecret, RoleARN: roleARN, STSEndpoint: fake.url}, ExpiryWindow: 5 * time.Second}, Options{BackoffBase: backoffBase, BackoffMax: backoffMax})
+	fake = awsauthtest.StartSTS(t, awsauthtest.User)
+	fake.STS.TTL = 12 * time.Second
+	a, err := New(Config{Credentials: chain.Config{Region: "us-east-1", AccessKeyID: awsauthtest.UserKeyID, SecretAccessKey: awsauthtest.UserSecret, RoleARN: awsauthtest.RoleARN, STSEndpoint: fake.URL}, ExpiryWindow: 5 * time.Second}, Options{BackoffBase: backoffBase, BackoffMax: backoffMax})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,8 +65,8 @@ func throttle(t *testing.T, backoffBase, backoffMax time.Duration) (calls int, a
 		t.Fatal(err)
 	}
 
-	fake.sts.Fail("AssumeRole", &awsauthtest.Error{Status: 400, Code: "Throttling", Message: "Rate exceeded"})
-	before := len(fake.sts.CallsOf("AssumeRole"))
+	fake.STS.Fail("AssumeRole", &awsauthtest.Error{Status: 400, Code: "Throttling", Message: "Rate exceeded"})
+	before := len(fake.STS.CallsOf("AssumeRole"))
 	healthChecked := false
 	for end := creds.Expires.Add(-500 * time.Millisecond); time.Now().Before(end); time.Sleep(10 * time.Millisecond) {
 		got, err := a.cache.Retrieve(ctx)
@@ -84,5 +84,5 @@ func throttle(t *testing.T, backoffBase, backoffMax time.Duration) (calls int, a
 	if !healthChecked {
 		t.Fatal("no failed refresh before the credentials expired")
 	}
-	return len(fake.sts.CallsOf("AssumeRole")) - before, a, fake, creds.AccessKeyID
+	return len(fake.STS.CallsOf("AssumeRole")) - before, a, fake, creds.AccessKeyID
 }

@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strconv"
 	"strings"
 	"sync"
+	"testing"
 	"time"
 )
 
@@ -281,4 +283,19 @@ func esc(s string) string {
 	var b strings.Builder
 	_ = xml.EscapeText(&b, []byte(s))
 	return b.String()
+}
+
+// STSServer is an STS served on loopback for one test.
+type STSServer struct {
+	*STS
+	URL string
+}
+
+// StartSTS serves an STS that knows keys on loopback until the test ends.
+func StartSTS(t testing.TB, keys ...Key) *STSServer {
+	t.Helper()
+	s := &STS{Keys: NewKeyring(keys...)}
+	srv := httptest.NewServer(s)
+	t.Cleanup(srv.Close)
+	return &STSServer{STS: s, URL: srv.URL}
 }

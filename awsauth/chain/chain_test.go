@@ -16,29 +16,6 @@ import (
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/classify"
 )
 
-const (
-	baseKeyID  = "AKIAIOSFODNN7EXAMPLE"
-	baseSecret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
-	baseARN    = "arn:aws:iam::111122223333:user/agent"
-	roleARN    = "arn:aws:iam::444455556666:role/telemetry-writer"
-)
-
-// fakeAWS is an STS on loopback with one long-term user key.
-type fakeAWS struct {
-	keys *awsauthtest.Keyring
-	sts  *awsauthtest.STS
-	url  string
-}
-
-func newFakeAWS(t *testing.T) *fakeAWS {
-	t.Helper()
-	keys := awsauthtest.NewKeyring(awsauthtest.Key{AccessKeyID: baseKeyID, SecretAccessKey: baseSecret, ARN: baseARN, Account: "111122223333", UserID: "AIDAEXAMPLEUSERID"})
-	sts := &awsauthtest.STS{Keys: keys}
-	srv := httptest.NewServer(sts)
-	t.Cleanup(srv.Close)
-	return &fakeAWS{keys: keys, sts: sts, url: srv.URL}
-}
-
 func retrieve(t *testing.T, cfg Config) (string, error) {
 	t.Helper()
 	c, err := New(cfg)
@@ -51,16 +28,16 @@ func retrieve(t *testing.T, cfg Config) (string, error) {
 
 func TestStaticSource(t *testing.T) {
 	isolateEnv(t)
-	got, err := retrieve(t, Config{Region: "us-east-1", AccessKeyID: baseKeyID, SecretAccessKey: baseSecret})
-	if err != nil || got != "static|"+baseKeyID {
+	got, err := retrieve(t, Config{Region: "us-east-1", AccessKeyID: awsauthtest.UserKeyID, SecretAccessKey: awsauthtest.UserSecret})
+	if err != nil || got != "static|"+awsauthtest.UserKeyID {
 		t.Fatalf("%s %v", got, err)
 	}
 }
 
 func TestEnvironmentSource(t *testing.T) {
 	isolateEnv(t)
-	t.Setenv("AWS_ACCESS_KEY_ID", baseKeyID)
-	t.Setenv("AWS_SECRET_ACCESS_KEY", baseSecret)
+	t.Setenv("AWS_ACCESS_KEY_ID", awsauthtest.UserKeyID)
+	t.Setenv("AWS_SECRET_ACCESS_KEY", awsauthtest.UserSecret)
 	t.Setenv("AWS_SESSION_TOKEN", "env-token")
 	t.Setenv("AWS_REGION", "eu-west-1")
 	c, err := New(Config{})
@@ -75,12 +52,12 @@ func TestEnvironmentSource(t *testing.T) {
 
 func TestWebIdentitySource(t *testing.T) {
 	isolateEnv(t)
-	aws := newFakeAWS(t)
-	aws.sts.WebIdentityTokens = []string{"oidc-token-1"}
+	aws := awsauthtest.StartSTS(t, awsauthtest.User)
+	aws.STS.WebIdentityTokens = []string{"oidc-token-1"}
 	token := writeFile(t, "oidc-token-1\n")
 	t.Setenv("AWS_WEB_IDENTITY_TOKEN_FILE", token)
-	t.Setenv("AWS_ROLE_ARN", roleARN)
-	c, err := New(Config{Region: "us-east-1", STSEndpoint: aws.url, SessionName: "irsa-test"})
+	t.Setenv("AWS_ROLE_ARN", awsauthtest.RoleARN)
+	c, err := New(Config{Region: "us-east-1", STSEndpoint: aws.URL, SessionName: "irsa-test"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,13 +68,13 @@ func TestWebIdentitySource(t *testing.T) {
 	if creds.Source != SourceWebIdentity || !strings.HasPrefix(creds.AccessKeyID, "ASIA") {
 		t.Fatalf("source %q key %q", creds.Source, creds.AccessKeyID)
 	}
-	calls := aws.sts.CallsOf("AssumeRoleWithWebIdentity")
-	if len(calls) != 1 || calls[0].Params.Get("RoleArn") != roleARN || calls[0].Params.Get("RoleSessionName") != "irsa-test" ||
+	calls := aws.STS.CallsOf("AssumeRoleWithWebIdentity")
+	if len(calls) != 1 || calls[0].Params.Get("RoleArn") != awsauthtest.RoleARN || calls[0].Params.Get("RoleSessionName") != "irsa-test" ||
 		strings.TrimSpace(calls[0].Params.Get("WebIdentityToken")) != "oidc-token-1" {
 		t.Fatalf("calls %+v", calls)
 	}
 	// The token file is read again on every refresh: rotate it.
-	aws.sts.WebIdentityTokens = []string{"oidc-token-2"}
+	aws.STS.WebIdentityTokens = []string{"oidc-token-2"}
 	if err := os.WriteFile(token, []byte("oidc-token-2"), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -108,10 +85,10 @@ func TestWebIdentitySource(t *testing.T) {
 
 func TestRoleFromWebIdentityIsAssumedOnce(t *testing.T) {
 	isolateEnv(t)
-	aws := newFakeAWS(t)
-	aws.sts.WebIdentityTokens = []string{"oidc-token"}
+	aws := awsauthtest.StartSTS(t, awsauthtest.User)
+	aws.STS.WebIdentityTokens = []string{"oidc-token"}
 	token := writeFile(t, "oidc-token")
-	c, err := New(Config{Region: "us-east-1", STSEndpoint: aws.url, WebIdentityTokenFile: token, RoleARN: roleARN})
+	c, err := New(Config{Region: "us-east-1", STSEndpoint: aws.URL, WebIdentityTokenFile: token, RoleARN: awsauthtest.RoleARN})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,26 +96,26 @@ func TestRoleFromWebIdentityIsAssumedOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if creds.Source != SourceWebIdentity+" as "+roleARN {
+	if creds.Source != SourceWebIdentity+" as "+awsauthtest.RoleARN {
 		t.Fatalf("source %q", creds.Source)
 	}
-	web := aws.sts.CallsOf("AssumeRoleWithWebIdentity")
-	if len(web) != 1 || web[0].Params.Get("RoleArn") != roleARN || web[0].Params.Get("DurationSeconds") != "900" {
+	web := aws.STS.CallsOf("AssumeRoleWithWebIdentity")
+	if len(web) != 1 || web[0].Params.Get("RoleArn") != awsauthtest.RoleARN || web[0].Params.Get("DurationSeconds") != "900" {
 		t.Fatalf("web identity calls %+v", web)
 	}
-	if n := len(aws.sts.CallsOf("AssumeRole")); n != 0 {
+	if n := len(aws.STS.CallsOf("AssumeRole")); n != 0 {
 		t.Fatalf("AssumeRole called %d times on top", n)
 	}
 }
 
 func TestAssumeRoleWithEveryOption(t *testing.T) {
 	isolateEnv(t)
-	aws := newFakeAWS(t)
-	aws.sts.RequireExternalID(roleARN, "tenant-42")
+	aws := awsauthtest.StartSTS(t, awsauthtest.User)
+	aws.STS.RequireExternalID(awsauthtest.RoleARN, "tenant-42")
 	cfg := Config{
-		Region: "eu-west-1", AccessKeyID: baseKeyID, SecretAccessKey: baseSecret,
-		RoleARN: roleARN, ExternalID: "tenant-42", SessionName: "agent-7", AssumeRoleDuration: time.Hour,
-		STSRegion: "eu-central-1", STSEndpoint: aws.url,
+		Region: "eu-west-1", AccessKeyID: awsauthtest.UserKeyID, SecretAccessKey: awsauthtest.UserSecret,
+		RoleARN: awsauthtest.RoleARN, ExternalID: "tenant-42", SessionName: "agent-7", AssumeRoleDuration: time.Hour,
+		STSRegion: "eu-central-1", STSEndpoint: aws.URL,
 	}
 	c, err := New(cfg)
 	if err != nil {
@@ -148,24 +125,24 @@ func TestAssumeRoleWithEveryOption(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if creds.Source != "static, then AssumeRole "+roleARN || creds.SessionToken == "" || !creds.CanExpire {
+	if creds.Source != "static, then AssumeRole "+awsauthtest.RoleARN || creds.SessionToken == "" || !creds.CanExpire {
 		t.Fatalf("creds %q %v", creds.Source, creds.CanExpire)
 	}
 	if left := time.Until(creds.Expires); left < 59*time.Minute || left > time.Hour+time.Minute {
 		t.Fatalf("expires in %s, want 1h", left)
 	}
-	calls := aws.sts.CallsOf("AssumeRole")
+	calls := aws.STS.CallsOf("AssumeRole")
 	if len(calls) != 1 {
-		t.Fatalf("calls %+v", aws.sts.Calls())
+		t.Fatalf("calls %+v", aws.STS.Calls())
 	}
 	p := calls[0].Params
-	if p.Get("RoleArn") != roleARN || p.Get("ExternalId") != "tenant-42" || p.Get("RoleSessionName") != "agent-7" || p.Get("DurationSeconds") != "3600" || calls[0].Caller != baseARN {
+	if p.Get("RoleArn") != awsauthtest.RoleARN || p.Get("ExternalId") != "tenant-42" || p.Get("RoleSessionName") != "agent-7" || p.Get("DurationSeconds") != "3600" || calls[0].Caller != awsauthtest.UserARN {
 		t.Fatalf("params %v caller %s", p, calls[0].Caller)
 	}
 	if calls[0].Region != "eu-central-1" {
 		t.Fatalf("AssumeRole signed for %q, want sts_region eu-central-1", calls[0].Region)
 	}
-	key, ok := aws.keys.Lookup(creds.AccessKeyID)
+	key, ok := aws.Keys.Lookup(creds.AccessKeyID)
 	if !ok || !strings.Contains(key.ARN, "assumed-role/telemetry-writer/agent-7") {
 		t.Fatalf("issued key %+v", key)
 	}
@@ -180,22 +157,22 @@ func TestAssumeRoleWithEveryOption(t *testing.T) {
 	_, err = c.Retrieve(context.Background())
 	var se *SourceError
 	if !errors.As(err, &se) || classify.Of(err) != classify.AccessDenied ||
-		!strings.Contains(err.Error(), "sts:AssumeRole: AccessDenied: User: "+baseARN+" is not authorized to perform: sts:AssumeRole on resource: "+roleARN) {
+		!strings.Contains(err.Error(), "sts:AssumeRole: AccessDenied: User: "+awsauthtest.UserARN+" is not authorized to perform: sts:AssumeRole on resource: "+awsauthtest.RoleARN) {
 		t.Fatalf("err %v", err)
 	}
 }
 
 func TestProfileSources(t *testing.T) {
 	isolateEnv(t)
-	aws := newFakeAWS(t)
-	t.Setenv("AWS_ENDPOINT_URL_STS", aws.url)
-	credFile := writeFile(t, fmt.Sprintf("[default]\naws_access_key_id = %s\naws_secret_access_key = %s\n\n[other]\naws_access_key_id = AKIAOTHEREXAMPLE0001\naws_secret_access_key = other\n", baseKeyID, baseSecret))
+	aws := awsauthtest.StartSTS(t, awsauthtest.User)
+	t.Setenv("AWS_ENDPOINT_URL_STS", aws.URL)
+	credFile := writeFile(t, fmt.Sprintf("[default]\naws_access_key_id = %s\naws_secret_access_key = %s\n\n[other]\naws_access_key_id = AKIAOTHEREXAMPLE0001\naws_secret_access_key = other\n", awsauthtest.UserKeyID, awsauthtest.UserSecret))
 	process := `printf '{"Version":1,"AccessKeyId":"AKIAPROCESSEXAMPLE01","SecretAccessKey":"from-process"}'`
-	configFile := writeFile(t, fmt.Sprintf("[default]\nregion = ap-south-1\n\n[profile proc]\ncredential_process = %s\n\n[profile chained]\nrole_arn = %s\nsource_profile = default\nregion = us-east-1\n", process, roleARN))
+	configFile := writeFile(t, fmt.Sprintf("[default]\nregion = ap-south-1\n\n[profile proc]\ncredential_process = %s\n\n[profile chained]\nrole_arn = %s\nsource_profile = default\nregion = us-east-1\n", process, awsauthtest.RoleARN))
 	files := Config{SharedCredentialsFiles: []string{credFile}, SharedConfigFiles: []string{configFile}}
 
 	for _, c := range []struct{ profile, want string }{
-		{"", `profile "default"|` + baseKeyID},
+		{"", `profile "default"|` + awsauthtest.UserKeyID},
 		{"other", `profile "other"|AKIAOTHEREXAMPLE0001`},
 		{"proc", `profile "proc"|AKIAPROCESSEXAMPLE01`},
 	} {
@@ -217,7 +194,7 @@ func TestProfileSources(t *testing.T) {
 	cfg := files
 	cfg.Profile = "chained"
 	got, err := retrieve(t, cfg)
-	if err != nil || !strings.HasPrefix(got, `profile "chained"|ASIA`) || len(aws.sts.CallsOf("AssumeRole")) != 1 {
+	if err != nil || !strings.HasPrefix(got, `profile "chained"|ASIA`) || len(aws.STS.CallsOf("AssumeRole")) != 1 {
 		t.Fatalf("chained profile: %s %v", got, err)
 	}
 
@@ -355,12 +332,12 @@ func TestNetworkFailureReadsPlainly(t *testing.T) {
 	isolateEnv(t)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { awsauthtest.HangUp(w) }))
 	defer srv.Close()
-	_, err := retrieve(t, Config{Region: "us-east-1", AccessKeyID: baseKeyID, SecretAccessKey: baseSecret, RoleARN: roleARN, STSEndpoint: srv.URL})
+	_, err := retrieve(t, Config{Region: "us-east-1", AccessKeyID: awsauthtest.UserKeyID, SecretAccessKey: awsauthtest.UserSecret, RoleARN: awsauthtest.RoleARN, STSEndpoint: srv.URL})
 	if err == nil {
 		t.Fatal("no error from an STS that hangs up")
 	}
 	// EOF or connection reset, as the race between close and write goes.
-	want := "static, then sts:AssumeRole " + roleARN + ": sts:AssumeRole: request send failed: Post \"" + srv.URL + "/\": "
+	want := "static, then sts:AssumeRole " + awsauthtest.RoleARN + ": sts:AssumeRole: request send failed: Post \"" + srv.URL + "/\": "
 	if !strings.HasPrefix(err.Error(), want) || strings.Contains(err.Error(), "attempts") {
 		t.Fatalf("error:\n got %s\nwant %s(EOF or reset)", err, want)
 	}
