@@ -40,6 +40,10 @@ type Arguments struct {
 	STSEndpoint        string        `river:"sts_endpoint,attr,optional"`
 	UseFIPSEndpoint    bool          `river:"use_fips_endpoint,attr,optional"`
 
+	SessionTags       map[string]string `river:"session_tags,attr,optional"`
+	TransitiveTagKeys []string          `river:"transitive_tag_keys,attr,optional"`
+	SourceIdentity    string            `river:"source_identity,attr,optional"`
+
 	ExpiryWindow   time.Duration `river:"expiry_window,attr,optional"`
 	VerifyIdentity bool          `river:"verify_identity,attr,optional"`
 
@@ -109,6 +113,9 @@ func (a *Arguments) config() awsauth.Config {
 			STSRegion:            a.STSRegion,
 			STSEndpoint:          a.STSEndpoint,
 			UseFIPSEndpoint:      a.UseFIPSEndpoint,
+			SessionTags:          a.SessionTags,
+			TransitiveTagKeys:    a.TransitiveTagKeys,
+			SourceIdentity:       a.SourceIdentity,
 		},
 		Service:        a.Service,
 		ExpiryWindow:   a.ExpiryWindow,

@@ -19,6 +19,9 @@ func TestDefaultsAndConversion(t *testing.T) {
 		role_arn          = "arn:aws:iam::123456789012:role/writer"
 		external_id       = "tenant-42"
 		service           = "execute-api"
+		session_tags      = {team = "observability", "cost-center" = "4711"}
+		transitive_tag_keys = ["team"]
+		source_identity   = "agent-7"
 		gateway { allowed_hosts = ["loki.internal.example"] }
 	`), &a)
 	if err != nil {
@@ -35,11 +38,18 @@ func TestDefaultsAndConversion(t *testing.T) {
 	if cfg.Credentials.SecretAccessKey != "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY" || cfg.Credentials.ExternalID != "tenant-42" || cfg.Credentials.RoleARN != "arn:aws:iam::123456789012:role/writer" {
 		t.Fatalf("config %+v", cfg)
 	}
+	if c := cfg.Credentials; c.SessionTags["team"] != "observability" || c.SessionTags["cost-center"] != "4711" || len(c.SessionTags) != 2 ||
+		!slices.Equal(c.TransitiveTagKeys, []string{"team"}) || c.SourceIdentity != "agent-7" {
+		t.Fatalf("session tags %+v %v %q", c.SessionTags, c.TransitiveTagKeys, c.SourceIdentity)
+	}
 }
 
 func TestValidationNamesTheField(t *testing.T) {
 	for text, want := range map[string]string{
-		`external_id = "x-1"`:                                                           "external_id: requires role_arn",
+		`external_id = "x-1"`: "external_id: requires role_arn",
+		`role_arn = "arn:aws:iam::123456789012:role/w"
+		 session_tags = {team = "a"}
+		 transitive_tag_keys = ["env"]`: `transitive_tag_keys: "env" is not a key of session_tags`,
 		`gateway { allowed_hosts = ["https://x/y"] }`:                                   `gateway: allowed_hosts: "https://x/y" is not a host name`,
 		`gateway { allowed_hosts = ["loki.internal.example"] }`:                         "gateway: allowed_hosts: needs service",
 		`gateway { services = ["aps", "sts"] }`:                                         `gateway: services: "sts" is never signed by the gateway`,

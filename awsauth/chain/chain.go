@@ -175,6 +175,10 @@ func (c *Chain) assumeRole(ctx context.Context, env config.EnvConfig, base aws.C
 		if c.cfg.ExternalID != "" {
 			o.ExternalID = aws.String(c.cfg.ExternalID)
 		}
+		o.Tags, o.TransitiveTagKeys = c.cfg.sessionTags(), c.cfg.TransitiveTagKeys
+		if c.cfg.SourceIdentity != "" {
+			o.SourceIdentity = aws.String(c.cfg.SourceIdentity)
+		}
 	}).Retrieve(ctx)
 }
 

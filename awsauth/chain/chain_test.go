@@ -152,6 +152,7 @@ func TestAssumeRoleWithEveryOption(t *testing.T) {
 	}
 
 	// A wrong external id is AccessDenied, naming the action and the role.
+	// (Session tags are in TestAssumeRoleSendsSessionTags.)
 	cfg.ExternalID = "tenant-43"
 	c, _ = New(cfg)
 	_, err = c.Retrieve(context.Background())
@@ -340,5 +341,46 @@ func TestNetworkFailureReadsPlainly(t *testing.T) {
 	want := "static, then sts:AssumeRole " + awsauthtest.RoleARN + ": sts:AssumeRole: request send failed: Post \"" + srv.URL + "/\": "
 	if !strings.HasPrefix(err.Error(), want) || strings.Contains(err.Error(), "attempts") {
 		t.Fatalf("error:\n got %s\nwant %s(EOF or reset)", err, want)
+	}
+}
+
+// Session tags, transitive tag keys and the source identity reach STS in
+// its Query wire format, tags in key order; a web identity's own call does
+// not carry them.
+func TestAssumeRoleSendsSessionTags(t *testing.T) {
+	isolateEnv(t)
+	aws := awsauthtest.StartSTS(t, awsauthtest.User)
+	c, err := New(Config{
+		Region: "us-east-1", AccessKeyID: awsauthtest.UserKeyID, SecretAccessKey: awsauthtest.UserSecret,
+		RoleARN: awsauthtest.RoleARN, STSEndpoint: aws.URL,
+		SessionTags:       map[string]string{"team": "observability", "cost-center": "4711", "env": "prod eu"},
+		TransitiveTagKeys: []string{"team"},
+		SourceIdentity:    "agent@host-7",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Retrieve(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	calls := aws.STS.CallsOf("AssumeRole")
+	if len(calls) != 1 {
+		t.Fatalf("%d AssumeRole calls", len(calls))
+	}
+	p := calls[0].Params
+	want := map[string]string{
+		"Tags.member.1.Key": "cost-center", "Tags.member.1.Value": "4711",
+		"Tags.member.2.Key": "env", "Tags.member.2.Value": "prod eu",
+		"Tags.member.3.Key": "team", "Tags.member.3.Value": "observability",
+		"TransitiveTagKeys.member.1": "team",
+		"SourceIdentity":             "agent@host-7",
+	}
+	for k, v := range want {
+		if got := p.Get(k); got != v {
+			t.Errorf("%s = %q, want %q (params %v)", k, got, v, p)
+		}
+	}
+	if p.Has("Tags.member.4.Key") || p.Has("TransitiveTagKeys.member.2") {
+		t.Errorf("more tags sent than configured: %v", p)
 	}
 }

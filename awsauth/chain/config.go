@@ -6,8 +6,13 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"sort"
 	"strings"
 	"time"
+	"unicode/utf8"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	ststypes "github.com/aws/aws-sdk-go-v2/service/sts/types"
 
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/scope"
 )
@@ -48,6 +53,12 @@ type Config struct {
 	STSRegion          string
 	STSEndpoint        string
 	UseFIPSEndpoint    bool
+	// SessionTags, TransitiveTagKeys and SourceIdentity go with the
+	// AssumeRole call (not with a web identity's, whose token carries its
+	// own): IAM policies and CloudTrail see them.
+	SessionTags       map[string]string
+	TransitiveTagKeys []string
+	SourceIdentity    string
 
 	// HTTPClient carries the calls to STS, IMDS and the container endpoint.
 	// Nil means a client with DefaultHTTPTimeout over http.DefaultTransport.
@@ -56,9 +67,17 @@ type Config struct {
 
 var (
 	roleARNPattern = regexp.MustCompile(`^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$`)
-	// The STS RoleSessionName and ExternalId alphabets.
+	// The STS RoleSessionName, ExternalId, SourceIdentity and tag alphabets.
 	sessionNamePattern = regexp.MustCompile(`^[\w+=,.@-]{2,64}$`)
 	externalIDPattern  = regexp.MustCompile(`^[\w+=,.@:/-]+$`)
+	tagPattern         = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$`)
+)
+
+// STS's limits on session tags.
+const (
+	maxSessionTags = 50
+	maxTagKey      = 128
+	maxTagValue    = 256
 )
 
 // Validate checks the Config without touching the network or the files. Each
@@ -101,6 +120,9 @@ func (c *Config) Validate() error {
 	if d := c.AssumeRoleDuration; d != 0 && (d < MinAssumeRoleDuration || d > MaxAssumeRoleDuration) {
 		add(fieldErrorf("assume_role_duration", "%s is outside the range STS allows (15m to 12h)", d))
 	}
+	for _, e := range c.validateTags() {
+		add(e)
+	}
 	if c.STSEndpoint != "" {
 		if u, err := url.Parse(c.STSEndpoint); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 			add(fieldErrorf("sts_endpoint", "%q is not an http(s) URL", c.STSEndpoint))
@@ -135,6 +157,57 @@ func (e *FieldError) Error() string { return e.Field + ": " + e.Problem }
 
 func fieldErrorf(field, format string, args ...any) *FieldError {
 	return &FieldError{Field: field, Problem: fmt.Sprintf(format, args...)}
+}
+
+// sessionTags are the tags in key order, as STS takes them.
+func (c *Config) sessionTags() []ststypes.Tag {
+	tags := make([]ststypes.Tag, 0, len(c.SessionTags))
+	for k, v := range c.SessionTags {
+		tags = append(tags, ststypes.Tag{Key: aws.String(k), Value: aws.String(v)})
+	}
+	sort.Slice(tags, func(i, j int) bool { return *tags[i].Key < *tags[j].Key })
+	return tags
+}
+
+// validateTags checks the session tags, transitive keys and source
+// identity against STS's rules, which would otherwise fail every refresh.
+func (c *Config) validateTags() []*FieldError {
+	var errs []*FieldError
+	if (len(c.SessionTags) > 0 || len(c.TransitiveTagKeys) > 0 || c.SourceIdentity != "") && c.RoleARN == "" {
+		errs = append(errs, fieldErrorf("session_tags", "session_tags, transitive_tag_keys and source_identity go with sts:AssumeRole: they require role_arn"))
+	}
+	if n := len(c.SessionTags); n > maxSessionTags {
+		errs = append(errs, fieldErrorf("session_tags", "%d tags, STS allows at most %d", n, maxSessionTags))
+	}
+	keys := make([]string, 0, len(c.SessionTags))
+	for k := range c.SessionTags {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	lower := map[string]bool{}
+	for _, k := range keys {
+		v := c.SessionTags[k]
+		switch {
+		case k == "" || utf8.RuneCountInString(k) > maxTagKey || !tagPattern.MatchString(k):
+			errs = append(errs, fieldErrorf("session_tags", "key %q must be 1 to %d letters, digits, spaces and _.:/=+-@", k, maxTagKey))
+		case utf8.RuneCountInString(v) > maxTagValue || !tagPattern.MatchString(v):
+			errs = append(errs, fieldErrorf("session_tags", "the value of %q must be at most %d letters, digits, spaces and _.:/=+-@", k, maxTagValue))
+		case strings.HasPrefix(strings.ToLower(k), "aws:"):
+			errs = append(errs, fieldErrorf("session_tags", "key %q: the aws: prefix is reserved", k))
+		case lower[strings.ToLower(k)]:
+			errs = append(errs, fieldErrorf("session_tags", "keys %q differ only in case, which STS treats as the same key", k))
+		}
+		lower[strings.ToLower(k)] = true
+	}
+	for _, k := range c.TransitiveTagKeys {
+		if _, ok := c.SessionTags[k]; !ok {
+			errs = append(errs, fieldErrorf("transitive_tag_keys", "%q is not a key of session_tags", k))
+		}
+	}
+	if c.SourceIdentity != "" && !sessionNamePattern.MatchString(c.SourceIdentity) {
+		errs = append(errs, fieldErrorf("source_identity", "%q must be 2 to 64 characters of letters, digits and +=,.@-", c.SourceIdentity))
+	}
+	return errs
 }
 
 func badRegion(field, value string) *FieldError {

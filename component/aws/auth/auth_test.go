@@ -6,8 +6,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest"
 	"github.com/go-kit/log"
 	"github.com/grafana/agent/component"
+	rivertypes "github.com/grafana/river/rivertypes"
 	httpservice "github.com/grafana/agent/service/http"
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -119,6 +121,39 @@ func TestExportsKeepTheirIdentityAcrossUpdates(t *testing.T) {
 		}
 	}
 	if d := c.DebugInfo().(DebugInfo); d.AccessKeyID != "AKIA************MPLE" || d.CredentialSource == "" {
+		t.Fatalf("debug info %+v", d)
+	}
+}
+
+// The AssumeRole step's session tags, transitive keys and source identity
+// go to STS and show in the debug info, for the on-call comparing them
+// with a role's trust policy.
+func TestSessionTagsReachSTSAndDebugInfo(t *testing.T) {
+	awsauthtest.IsolateEnv(t)
+	sts := awsauthtest.StartSTS(t, awsauthtest.User)
+	args := staticArgs("us-east-1")
+	args.AccessKeyID, args.SecretAccessKey = awsauthtest.UserKeyID, rivertypes.Secret(awsauthtest.UserSecret)
+	args.RoleARN, args.STSEndpoint = awsauthtest.RoleARN, sts.URL
+	args.SessionTags = map[string]string{"team": "observability"}
+	args.TransitiveTagKeys, args.SourceIdentity = []string{"team"}, "agent-7"
+	var l exportsLog
+	c, err := New(testOptions(&l), args)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { _ = c.Run(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+	awsauthtest.Eventually(t, 5*time.Second, "credentials from the role", func() bool {
+		return c.CurrentHealth().Health == component.HealthTypeHealthy
+	})
+	calls := sts.CallsOf("AssumeRole")
+	if len(calls) == 0 || calls[0].Params.Get("Tags.member.1.Key") != "team" || calls[0].Params.Get("SourceIdentity") != "agent-7" {
+		t.Fatalf("AssumeRole calls %+v", calls)
+	}
+	d := c.DebugInfo().(DebugInfo)
+	if d.SessionTags["team"] != "observability" || len(d.TransitiveTagKeys) != 1 || d.SourceIdentity != "agent-7" {
 		t.Fatalf("debug info %+v", d)
 	}
 }

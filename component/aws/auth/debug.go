@@ -27,6 +27,11 @@ type DebugInfo struct {
 	LastRequestError string            `river:"last_request_error,attr,optional"`
 	NetworkErrors    uint64            `river:"network_errors,attr"`
 	GatewayURL       string            `river:"gateway_url,attr"`
+	// What the AssumeRole step sends besides the role, for IAM conditions
+	// and CloudTrail.
+	SessionTags       map[string]string `river:"session_tags,attr,optional"`
+	TransitiveTagKeys []string          `river:"transitive_tag_keys,attr,optional"`
+	SourceIdentity    string            `river:"source_identity,attr,optional"`
 }
 
 // DebugInfo implements component.DebugComponent.
@@ -35,23 +40,26 @@ func (c *Component) DebugInfo() interface{} {
 	s := inst.auth.Status()
 	cs, rs := s.Credentials, s.Requests
 	d := DebugInfo{
-		Region:           s.Region,
-		CredentialSource: cs.Source,
-		AccessKeyID:      cs.AccessKeyID,
-		Stale:            cs.Stale,
-		LastRefresh:      timeText(cs.LastRefresh),
-		NextRefresh:      timeText(cs.NextRefresh),
-		Refreshes:        cs.Refreshes,
-		RefreshFailures:  cs.FailedCount,
-		LastErrorClass:   string(cs.LastClass),
-		IdentityARN:      cs.Identity.ARN,
-		IdentityAccount:  cs.Identity.AccountID,
-		ClockOffset:      inst.auth.ClockOffset().Round(time.Second).String(),
-		SignedRequests:   rs.Signed,
-		Responses:        map[string]uint64{},
-		Retries:          rs.Retries,
-		NetworkErrors:    rs.NetErrors,
-		GatewayURL:       c.gatewayURL,
+		Region:            s.Region,
+		CredentialSource:  cs.Source,
+		AccessKeyID:       cs.AccessKeyID,
+		Stale:             cs.Stale,
+		LastRefresh:       timeText(cs.LastRefresh),
+		NextRefresh:       timeText(cs.NextRefresh),
+		Refreshes:         cs.Refreshes,
+		RefreshFailures:   cs.FailedCount,
+		LastErrorClass:    string(cs.LastClass),
+		IdentityARN:       cs.Identity.ARN,
+		IdentityAccount:   cs.Identity.AccountID,
+		ClockOffset:       inst.auth.ClockOffset().Round(time.Second).String(),
+		SignedRequests:    rs.Signed,
+		Responses:         map[string]uint64{},
+		Retries:           rs.Retries,
+		NetworkErrors:     rs.NetErrors,
+		GatewayURL:        c.gatewayURL,
+		SessionTags:       inst.args.SessionTags,
+		TransitiveTagKeys: inst.args.TransitiveTagKeys,
+		SourceIdentity:    inst.args.SourceIdentity,
 	}
 	switch {
 	case !cs.HasCredsEver:
