@@ -10,10 +10,10 @@
 //
 //	awsauth                Auth, Config, Options, Status, Health
 //	├── signing            Transport, Retry, Clock
-//	│   ├── sigv4          the SigV4 signer
 //	│   └── stats          what was signed and answered, bounded labels
 //	├── cache              current credentials, refresh ahead, backoff
-//	└── chain              the sources in the SDKs' order, AssumeRole
-//	    classify, scope    beneath all: error classes and labels; the
-//	                       service and region a host is signed for
+//	└── chain              the sources in the SDKs' order, Roles Anywhere, AssumeRole
+//	    sigv4              beneath both: the SigV4 signer (HMAC keys and X.509 certificates)
+//	    classify, scope    beneath all: error classes and labels; the service and
+//	                       region a host is signed for
 package awsauth

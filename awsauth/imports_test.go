@@ -33,7 +33,7 @@ func TestPackagesImportDownward(t *testing.T) {
 		"awsauth/signing":  {"classify", "scope", "sigv4", "stats"},
 		"awsauth/stats":    {"classify", "scope"},
 		"awsauth/cache":    {"classify"},
-		"awsauth/chain":    {"classify", "scope"},
+		"awsauth/chain":    {"classify", "scope", "sigv4"},
 		"awsauth/sigv4":    nil,
 		"awsauth/classify": nil,
 		"awsauth/scope":    nil,

@@ -105,6 +105,9 @@ func (c *Chain) resolveRegion(env config.EnvConfig) (string, error) {
 		}
 		return r, nil
 	}
+	if ra := c.cfg.RolesAnywhere; ra != nil && ra.anchorRegion() != "" {
+		return ra.anchorRegion(), nil
+	}
 	name, _ := c.profileName(env)
 	sc, err := c.loadProfile(context.Background(), env)
 	if err == nil && sc.Region != "" {
@@ -145,6 +148,9 @@ func (c *Chain) Retrieve(ctx context.Context) (aws.Credentials, error) {
 			return aws.Credentials{}, &SourceError{Source: s.name, Err: err, Skipped: attempts}
 		}
 		name := s.name
+		if s.name == SourceRolesAnywhere {
+			name = creds.Source // which certificate
+		}
 		if s.name == SourceProfile {
 			profile, _ := c.profileName(env)
 			name = fmt.Sprintf("profile %q", profile)

@@ -60,6 +60,11 @@ type Config struct {
 	TransitiveTagKeys []string
 	SourceIdentity    string
 
+	// RolesAnywhere, when set, is the only source: an X.509 certificate
+	// exchanged for credentials through IAM Roles Anywhere. RoleARN then
+	// chains an AssumeRole on top (another account's role, say).
+	RolesAnywhere *RolesAnywhere
+
 	// HTTPClient carries the calls to STS, IMDS and the container endpoint.
 	// Nil means a client with DefaultHTTPTimeout over http.DefaultTransport.
 	HTTPClient *http.Client
@@ -122,6 +127,14 @@ func (c *Config) Validate() error {
 	}
 	for _, e := range c.validateTags() {
 		add(e)
+	}
+	if ra := c.RolesAnywhere; ra != nil {
+		for _, e := range ra.validate() {
+			add(e)
+		}
+		if c.AccessKeyID != "" || c.Profile != "" || c.WebIdentityTokenFile != "" {
+			add(fieldErrorf("roles_anywhere", "is a credential source of its own: remove access_key_id, profile and web_identity_token_file"))
+		}
 	}
 	if c.STSEndpoint != "" {
 		if u, err := url.Parse(c.STSEndpoint); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {

@@ -46,6 +46,9 @@ type source struct {
 }
 
 func (c *Chain) sources() []source {
+	if c.cfg.RolesAnywhere != nil {
+		return []source{{SourceRolesAnywhere, c.rolesAnywhereSource}}
+	}
 	return []source{
 		{SourceStatic, c.staticSource},
 		{SourceEnvironment, c.environmentSource},

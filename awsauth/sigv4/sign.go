@@ -100,17 +100,43 @@ func sign(req *http.Request, creds aws.Credentials, p SigningParams, debug *Sign
 	s := scratchPool.Get().(*scratch)
 	defer scratchPool.Put(s)
 
-	var dateBuf [16]byte
-	amzDate := string(appendAmzDate(dateBuf[:0], p.Time.UTC()))
-	shortDate := amzDate[:8]
-	req.Host = CanonicalHost(req)
-	req.Header["X-Amz-Date"] = []string{amzDate}
-	delete(req.Header, "Authorization")
 	if creds.SessionToken != "" {
 		req.Header["X-Amz-Security-Token"] = []string{creds.SessionToken}
 	} else {
 		delete(req.Header, "X-Amz-Security-Token")
 	}
+	ts := s.toSign(req, p, algorithm)
+
+	// The signature, with the cached key's HMAC pads.
+	key := signingKeys.get(creds.SecretAccessKey, ts.shortDate, p.Region, p.Service)
+	s.h.Reset()
+	s.h.Write(key.ipad[:])
+	s.h.Write(s.sts)
+	inner := s.h.Sum(s.inner[:0])
+	s.h.Reset()
+	s.h.Write(key.opad[:])
+	s.h.Write(inner)
+	sig := s.h.Sum(s.sum[:0])
+	s.authorize(req, ts, algorithm, creds.AccessKeyID, sig, debug)
+}
+
+// stringToSign locates the parts of scratch's canonical request and
+// string to sign that the Authorization header repeats.
+type stringToSign struct {
+	shortDate              string
+	signedStart, signedEnd int // the signed headers, in s.buf
+	scopeStart, scopeEnd   int // the credential scope, in s.sts
+}
+
+// toSign sets Host and X-Amz-Date, drops a previous Authorization, and
+// builds the canonical request (s.buf) and the string to sign (s.sts).
+func (s *scratch) toSign(req *http.Request, p SigningParams, alg string) stringToSign {
+	var dateBuf [16]byte
+	amzDate := string(appendAmzDate(dateBuf[:0], p.Time.UTC()))
+	ts := stringToSign{shortDate: amzDate[:8]}
+	req.Host = CanonicalHost(req)
+	req.Header["X-Amz-Date"] = []string{amzDate}
+	delete(req.Header, "Authorization")
 	if p.ContentSHA256 {
 		req.Header["X-Amz-Content-Sha256"] = []string{p.PayloadHash}
 	}
@@ -153,14 +179,14 @@ func sign(req *http.Request, creds aws.Credentials, p SigningParams, debug *Sign
 		b = append(b, '\n')
 	}
 	b = append(b, '\n')
-	signedStart := len(b)
+	ts.signedStart = len(b)
 	for i, name := range names {
 		if i > 0 {
 			b = append(b, ';')
 		}
 		b = appendLower(b, name)
 	}
-	signedEnd := len(b)
+	ts.signedEnd = len(b)
 	b = append(b, '\n')
 	b = append(b, p.PayloadHash...)
 	s.buf, s.names = b, names
@@ -169,38 +195,35 @@ func sign(req *http.Request, creds aws.Credentials, p SigningParams, debug *Sign
 	s.h.Reset()
 	s.h.Write(b)
 	crHash := s.h.Sum(s.sum[:0])
-	t := append(s.sts[:0], algorithm+"\n"...)
+	t := append(s.sts[:0], alg...)
+	t = append(t, '\n')
 	t = append(t, amzDate...)
 	t = append(t, '\n')
-	scopeStart := len(t)
-	t = append(t, shortDate...)
+	ts.scopeStart = len(t)
+	t = append(t, ts.shortDate...)
 	t = append(t, '/')
 	t = append(t, p.Region...)
 	t = append(t, '/')
 	t = append(t, p.Service...)
 	t = append(t, "/aws4_request"...)
-	scopeEnd := len(t)
+	ts.scopeEnd = len(t)
 	t = append(t, '\n')
 	t = hex.AppendEncode(t, crHash)
 	s.sts = t
+	return ts
+}
 
-	// The signature, with the cached key's HMAC pads.
-	key := signingKeys.get(creds.SecretAccessKey, shortDate, p.Region, p.Service)
-	s.h.Reset()
-	s.h.Write(key.ipad[:])
-	s.h.Write(t)
-	inner := s.h.Sum(s.inner[:0])
-	s.h.Reset()
-	s.h.Write(key.opad[:])
-	s.h.Write(inner)
-	sig := s.h.Sum(s.sum[:0])
-
-	a := append(s.auth[:0], algorithm+" Credential="...)
-	a = append(a, creds.AccessKeyID...)
+// authorize sets the Authorization header: the algorithm, who signed
+// (an access key id, or a certificate's serial number) with the scope,
+// the signed headers and the signature.
+func (s *scratch) authorize(req *http.Request, ts stringToSign, alg, signer string, sig []byte, debug *Signature) {
+	a := append(s.auth[:0], alg...)
+	a = append(a, " Credential="...)
+	a = append(a, signer...)
 	a = append(a, '/')
-	a = append(a, t[scopeStart:scopeEnd]...)
+	a = append(a, s.sts[ts.scopeStart:ts.scopeEnd]...)
 	a = append(a, ", SignedHeaders="...)
-	a = append(a, b[signedStart:signedEnd]...)
+	a = append(a, s.buf[ts.signedStart:ts.signedEnd]...)
 	a = append(a, ", Signature="...)
 	sigStart := len(a)
 	a = hex.AppendEncode(a, sig)
@@ -210,9 +233,9 @@ func sign(req *http.Request, creds aws.Credentials, p SigningParams, debug *Sign
 
 	if debug != nil {
 		*debug = Signature{
-			CanonicalRequest: string(b),
-			StringToSign:     string(t),
-			SignedHeaders:    string(b[signedStart:signedEnd]),
+			CanonicalRequest: string(s.buf),
+			StringToSign:     string(s.sts),
+			SignedHeaders:    string(s.buf[ts.signedStart:ts.signedEnd]),
 			Signature:        authorization[sigStart:],
 			Authorization:    authorization,
 		}

@@ -1,0 +1,245 @@
+package awsauthtest
+
+import (
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/rsa"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+)
+
+// RolesAnywhere is a fake IAM Roles Anywhere CreateSession endpoint. It
+// verifies the X.509 signature as the user guide describes it ("The IAM
+// Roles Anywhere authentication signing process"), with the verifier's own
+// canonicalization and the standard library — never the signer — checks
+// the certificate's chain against the trust anchor, and issues session
+// credentials from Keys for the role.
+type RolesAnywhere struct {
+	Keys *Keyring
+	// TrustAnchor is the CA of the trust anchor TrustAnchorARN names.
+	TrustAnchor    *x509.Certificate
+	TrustAnchorARN string
+	ProfileARN     string
+	// Roles are the roles the profile may assume.
+	Roles []string
+	// Region the endpoint signs for; default us-east-1.
+	Region string
+	// Now, when set, is the endpoint's clock.
+	Now func() time.Time
+
+	mu    sync.Mutex
+	calls []RolesAnywhereCall
+}
+
+// RolesAnywhereCall is one CreateSession as received.
+type RolesAnywhereCall struct {
+	At         time.Time
+	Serial     string // of the signing certificate, decimal
+	Subject    string
+	RoleARN    string
+	Duration   int
+	Algorithm  string
+	ChainCerts int
+	// Err is the error code answered, empty for issued credentials.
+	Err string
+}
+
+// Calls returns the CreateSession calls so far.
+func (ra *RolesAnywhere) Calls() []RolesAnywhereCall {
+	ra.mu.Lock()
+	defer ra.mu.Unlock()
+	return append([]RolesAnywhereCall(nil), ra.calls...)
+}
+
+func (ra *RolesAnywhere) now() time.Time {
+	if ra.Now != nil {
+		return ra.Now()
+	}
+	return time.Now()
+}
+
+type raError struct {
+	status int
+	code   string
+	msg    string
+}
+
+func (ra *RolesAnywhere) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	call := RolesAnywhereCall{At: ra.now()}
+	body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	resp, e := ra.createSession(r, body, &call)
+	if e != nil {
+		call.Err = e.code
+	}
+	ra.mu.Lock()
+	ra.calls = append(ra.calls, call)
+	ra.mu.Unlock()
+	if e != nil {
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("X-Amzn-ErrorType", e.code)
+		w.WriteHeader(e.status)
+		_ = json.NewEncoder(w).Encode(map[string]string{"message": e.msg})
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusCreated)
+	_ = json.NewEncoder(w).Encode(resp)
+}
+
+func (ra *RolesAnywhere) createSession(r *http.Request, body []byte, call *RolesAnywhereCall) (any, *raError) {
+	denied := func(msg string) *raError { return &raError{http.StatusForbidden, "AccessDeniedException", msg} }
+	if r.Method != http.MethodPost || r.URL.Path != "/sessions" {
+		return nil, &raError{http.StatusNotFound, "ResourceNotFoundException", "no such resource"}
+	}
+	alg, fields, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+	if !ok || (alg != "AWS4-X509-RSA-SHA256" && alg != "AWS4-X509-ECDSA-SHA256") {
+		return nil, denied("Authorization: unknown algorithm")
+	}
+	call.Algorithm = alg
+	parts := map[string]string{}
+	for _, f := range strings.Split(fields, ",") {
+		if k, v, ok := strings.Cut(strings.TrimSpace(f), "="); ok {
+			parts[k] = v
+		}
+	}
+	scope := strings.Split(parts["Credential"], "/")
+	if len(scope) != 5 || scope[3] != "rolesanywhere" || scope[4] != "aws4_request" {
+		return nil, denied("Credential scope is not SERIAL/DATE/REGION/rolesanywhere/aws4_request")
+	}
+	region := ra.Region
+	if region == "" {
+		region = "us-east-1"
+	}
+	if scope[2] != region {
+		return nil, denied(fmt.Sprintf("Credential should be scoped to a valid region, not %q", scope[2]))
+	}
+
+	// The certificate and its chain, from the request itself.
+	der, err := base64.StdEncoding.DecodeString(r.Header.Get("X-Amz-X509"))
+	if err != nil {
+		return nil, denied("X-Amz-X509 is not base64 DER")
+	}
+	leaf, err := x509.ParseCertificate(der)
+	if err != nil {
+		return nil, denied("X-Amz-X509 is not a certificate")
+	}
+	call.Serial, call.Subject = leaf.SerialNumber.String(), leaf.Subject.String()
+	if scope[0] != leaf.SerialNumber.String() {
+		return nil, denied("the Credential's serial number is not the certificate's")
+	}
+	intermediates := x509.NewCertPool()
+	if chain := r.Header.Get("X-Amz-X509-Chain"); chain != "" {
+		for _, c := range strings.Split(chain, ",") {
+			der, err := base64.StdEncoding.DecodeString(strings.TrimSpace(c))
+			if err != nil {
+				return nil, denied("X-Amz-X509-Chain is not base64 DER")
+			}
+			cert, err := x509.ParseCertificate(der)
+			if err != nil {
+				return nil, denied("X-Amz-X509-Chain holds something that is not a certificate")
+			}
+			intermediates.AddCert(cert)
+			call.ChainCerts++
+		}
+	}
+	roots := x509.NewCertPool()
+	roots.AddCert(ra.TrustAnchor)
+	if _, err := leaf.Verify(x509.VerifyOptions{Roots: roots, Intermediates: intermediates, CurrentTime: ra.now(), KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}}); err != nil {
+		return nil, denied("Untrusted signing certificate: " + err.Error())
+	}
+
+	// The signature, over SigV4's canonical request.
+	signed := strings.Split(parts["SignedHeaders"], ";")
+	for _, h := range []string{"host", "x-amz-date", "x-amz-x509"} {
+		if !contains(signed, h) {
+			return nil, denied(h + " must be a signed header")
+		}
+	}
+	amzDate := r.Header.Get("X-Amz-Date")
+	at, err := time.Parse("20060102T150405Z", amzDate)
+	if err != nil || at.Format("20060102") != scope[1] {
+		return nil, denied("X-Amz-Date is missing or does not match the Credential's date")
+	}
+	if d := ra.now().Sub(at); d > 5*time.Minute || d < -5*time.Minute {
+		return nil, denied("Signature expired")
+	}
+	payload := sha256.Sum256(body)
+	canonical := (&Verifier{}).CanonicalRequest(r, signed, hex.EncodeToString(payload[:]))
+	crHash := sha256.Sum256([]byte(canonical))
+	stringToSign := alg + "\n" + amzDate + "\n" + strings.Join(scope[1:], "/") + "\n" + hex.EncodeToString(crHash[:])
+	digest := sha256.Sum256([]byte(stringToSign))
+	sig, err := hex.DecodeString(parts["Signature"])
+	if err != nil {
+		return nil, denied("Signature is not hex")
+	}
+	switch pub := leaf.PublicKey.(type) {
+	case *rsa.PublicKey:
+		if alg != "AWS4-X509-RSA-SHA256" || rsa.VerifyPKCS1v15(pub, crypto.SHA256, digest[:], sig) != nil {
+			return nil, denied("Signature validation failed")
+		}
+	case *ecdsa.PublicKey:
+		if alg != "AWS4-X509-ECDSA-SHA256" || !ecdsa.VerifyASN1(pub, digest[:], sig) {
+			return nil, denied("Signature validation failed")
+		}
+	default:
+		return nil, denied("unsupported key")
+	}
+
+	// What the request asks for.
+	var in struct {
+		DurationSeconds int    `json:"durationSeconds"`
+		ProfileArn      string `json:"profileArn"`
+		RoleArn         string `json:"roleArn"`
+		TrustAnchorArn  string `json:"trustAnchorArn"`
+		RoleSessionName string `json:"roleSessionName"`
+	}
+	if err := json.Unmarshal(body, &in); err != nil {
+		return nil, &raError{http.StatusBadRequest, "ValidationException", "the body is not JSON"}
+	}
+	call.RoleARN, call.Duration = in.RoleArn, in.DurationSeconds
+	if in.TrustAnchorArn != ra.TrustAnchorARN {
+		return nil, denied("Unknown trust anchor " + in.TrustAnchorArn)
+	}
+	if in.ProfileArn != ra.ProfileARN {
+		return nil, denied("Unknown profile " + in.ProfileArn)
+	}
+	if !contains(ra.Roles, in.RoleArn) {
+		return nil, denied("The profile does not allow role " + in.RoleArn)
+	}
+	if in.DurationSeconds < 900 || in.DurationSeconds > 43200 {
+		return nil, &raError{http.StatusBadRequest, "ValidationException", "durationSeconds must be between 900 and 43200"}
+	}
+
+	name := in.RoleArn[strings.LastIndex(in.RoleArn, "/")+1:]
+	account := strings.Split(in.RoleArn, ":")[4]
+	session := in.RoleSessionName
+	if session == "" {
+		session = leaf.SerialNumber.Text(16)
+	}
+	arn := fmt.Sprintf("arn:aws:sts::%s:assumed-role/%s/%s", account, name, session)
+	key := ra.Keys.Issue(arn, account, "AROA"+randomString(17, upperAlnum)+":"+session, time.Duration(in.DurationSeconds)*time.Second)
+	type credentials struct {
+		AccessKeyID     string `json:"accessKeyId"`
+		SecretAccessKey string `json:"secretAccessKey"`
+		SessionToken    string `json:"sessionToken"`
+		Expiration      string `json:"expiration"`
+	}
+	return map[string]any{
+		"subjectArn": "arn:aws:rolesanywhere:" + region + ":" + account + ":subject/" + randomString(8, upperAlnum),
+		"credentialSet": []map[string]any{{
+			"assumedRoleUser": map[string]string{"arn": arn},
+			"credentials":     credentials{key.AccessKeyID, key.SecretAccessKey, key.SessionToken, key.Expires.UTC().Format(time.RFC3339)},
+			"roleArn":         in.RoleArn,
+			"sourceIdentity":  "CN=" + leaf.Subject.CommonName,
+		}},
+	}, nil
+}

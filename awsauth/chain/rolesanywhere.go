@@ -1,0 +1,315 @@
+package chain
+
+import (
+	"bytes"
+	"context"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/rsa"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/hex"
+	"encoding/json"
+	"encoding/pem"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/classify"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/scope"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/sigv4"
+)
+
+// SourceRolesAnywhere names credentials from IAM Roles Anywhere.
+const SourceRolesAnywhere = "roles_anywhere"
+
+// DefaultRolesAnywhereDuration is how long Roles Anywhere sessions last
+// unless session_duration says otherwise (the service's own default).
+const DefaultRolesAnywhereDuration = time.Hour
+
+// RolesAnywhere turns an X.509 certificate into credentials through IAM
+// Roles Anywhere's CreateSession. When set, it is the only source: a
+// broken certificate setup never falls through to another.
+type RolesAnywhere struct {
+	TrustAnchorARN string
+	ProfileARN     string
+	RoleARN        string
+	// CertificateFile holds the PEM leaf, optionally followed by its
+	// chain; CertificateChainFile the chain, if kept apart. Both and the
+	// key are read on every refresh, so a rotated certificate is used
+	// without a restart.
+	CertificateFile      string
+	CertificateChainFile string
+	// PrivateKeyFile holds the PEM key: PKCS #8, PKCS #1 (RSA) or SEC1 (EC).
+	PrivateKeyFile string
+	// SessionDuration: 15m to 12h; default 1h.
+	SessionDuration time.Duration
+	// Region defaults to the Config's, else the trust anchor ARN's.
+	Region string
+	// Endpoint defaults to https://rolesanywhere.REGION.amazonaws.com.
+	Endpoint    string
+	SessionName string
+}
+
+var (
+	trustAnchorPattern = regexp.MustCompile(`^arn:aws[a-z-]*:rolesanywhere:([a-z0-9-]+):\d{12}:trust-anchor/[\w-]+$`)
+	profilePattern     = regexp.MustCompile(`^arn:aws[a-z-]*:rolesanywhere:[a-z0-9-]+:\d{12}:profile/[\w-]+$`)
+)
+
+// validate checks the block without reading its files.
+func (ra *RolesAnywhere) validate() []*FieldError {
+	var errs []*FieldError
+	add := func(field, format string, args ...any) {
+		errs = append(errs, fieldErrorf("roles_anywhere: "+field, format, args...))
+	}
+	if !trustAnchorPattern.MatchString(ra.TrustAnchorARN) {
+		add("trust_anchor_arn", "%q is not a Roles Anywhere trust anchor ARN (like arn:aws:rolesanywhere:us-east-1:123456789012:trust-anchor/ID)", ra.TrustAnchorARN)
+	}
+	if !profilePattern.MatchString(ra.ProfileARN) {
+		add("profile_arn", "%q is not a Roles Anywhere profile ARN (like arn:aws:rolesanywhere:us-east-1:123456789012:profile/ID)", ra.ProfileARN)
+	}
+	if !roleARNPattern.MatchString(ra.RoleARN) {
+		add("role_arn", "%q is not an IAM role ARN (like arn:aws:iam::123456789012:role/NAME)", ra.RoleARN)
+	}
+	if ra.CertificateFile == "" {
+		add("certificate_file", "must be set")
+	}
+	if ra.PrivateKeyFile == "" {
+		add("private_key_file", "must be set")
+	}
+	if d := ra.SessionDuration; d != 0 && (d < 15*time.Minute || d > 12*time.Hour) {
+		add("session_duration", "%s is outside the range Roles Anywhere allows (15m to 12h)", d)
+	}
+	if ra.Region != "" && !scope.IsRegion(ra.Region) {
+		add("region", "%q is not an AWS region name (like us-east-1)", ra.Region)
+	}
+	if ra.SessionName != "" && !sessionNamePattern.MatchString(ra.SessionName) {
+		add("session_name", "%q must be 2 to 64 characters of letters, digits and +=,.@-", ra.SessionName)
+	}
+	return errs
+}
+
+// anchorRegion is the region in the trust anchor's ARN.
+func (ra *RolesAnywhere) anchorRegion() string {
+	if m := trustAnchorPattern.FindStringSubmatch(ra.TrustAnchorARN); m != nil {
+		return m[1]
+	}
+	return ""
+}
+
+func (c *Chain) rolesAnywhereSource(context.Context, config.EnvConfig) (aws.CredentialsProvider, string, bool, error) {
+	return rolesAnywhereProvider{ra: c.cfg.RolesAnywhere, region: c.rolesAnywhereRegion(), client: c.cfg.httpClient()}, "", false, nil
+}
+
+func (c *Chain) rolesAnywhereRegion() string {
+	if r := c.cfg.RolesAnywhere.Region; r != "" {
+		return r
+	}
+	if c.cfg.Region != "" {
+		return c.cfg.Region
+	}
+	return c.cfg.RolesAnywhere.anchorRegion()
+}
+
+type rolesAnywhereProvider struct {
+	ra     *RolesAnywhere
+	region string
+	client *http.Client
+}
+
+// Retrieve reads the certificate and key, checks them, and calls
+// CreateSession signed with them.
+func (p rolesAnywhereProvider) Retrieve(ctx context.Context) (aws.Credentials, error) {
+	cert, err := p.ra.load(time.Now())
+	if err != nil {
+		return aws.Credentials{}, err
+	}
+	duration := p.ra.SessionDuration
+	if duration == 0 {
+		duration = DefaultRolesAnywhereDuration
+	}
+	body, err := json.Marshal(map[string]any{
+		"durationSeconds": int(duration / time.Second),
+		"profileArn":      p.ra.ProfileARN,
+		"roleArn":         p.ra.RoleARN,
+		"trustAnchorArn":  p.ra.TrustAnchorARN,
+		"roleSessionName": p.ra.SessionName,
+	})
+	if err != nil {
+		return aws.Credentials{}, err
+	}
+	endpoint := p.ra.Endpoint
+	if endpoint == "" {
+		endpoint = "https://rolesanywhere." + p.region + ".amazonaws.com"
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimSuffix(endpoint, "/")+"/sessions", bytes.NewReader(body))
+	if err != nil {
+		return aws.Credentials{}, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	sum := sha256.Sum256(body)
+	if _, err := sigv4.SignX509(req, cert, sigv4.SigningParams{Region: p.region, Service: "rolesanywhere", Time: time.Now(), PayloadHash: hex.EncodeToString(sum[:])}); err != nil {
+		return aws.Credentials{}, err
+	}
+	resp, err := p.client.Do(req)
+	if err != nil {
+		return aws.Credentials{}, fmt.Errorf("rolesanywhere:CreateSession: request send failed: %w", err)
+	}
+	defer resp.Body.Close()
+	answer, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if err != nil {
+		return aws.Credentials{}, fmt.Errorf("rolesanywhere:CreateSession: reading the answer: %w", err)
+	}
+	if resp.StatusCode >= 300 {
+		if e, ok := classify.ParseAPIError(resp.StatusCode, resp.Header, answer); ok {
+			return aws.Credentials{}, &createSessionError{e}
+		}
+		return aws.Credentials{}, fmt.Errorf("rolesanywhere:CreateSession: HTTP %d", resp.StatusCode)
+	}
+	var out struct {
+		CredentialSet []struct {
+			Credentials struct {
+				AccessKeyID     string `json:"accessKeyId"`
+				SecretAccessKey string `json:"secretAccessKey"`
+				SessionToken    string `json:"sessionToken"`
+				Expiration      string `json:"expiration"`
+			} `json:"credentials"`
+		} `json:"credentialSet"`
+	}
+	if err := json.Unmarshal(answer, &out); err != nil || len(out.CredentialSet) == 0 {
+		return aws.Credentials{}, fmt.Errorf("rolesanywhere:CreateSession: an answer without credentials")
+	}
+	c := out.CredentialSet[0].Credentials
+	expires, err := time.Parse(time.RFC3339, c.Expiration)
+	if err != nil || c.AccessKeyID == "" || c.SecretAccessKey == "" {
+		return aws.Credentials{}, fmt.Errorf("rolesanywhere:CreateSession: an answer without valid credentials")
+	}
+	// The source names the certificate, never the key: health and debug
+	// info show which certificate the agent runs on, and until when.
+	source := fmt.Sprintf("%s (certificate %s, serial %s, issuer %s, valid until %s)", SourceRolesAnywhere,
+		cert.Leaf.Subject, cert.Leaf.SerialNumber, cert.Leaf.Issuer, cert.Leaf.NotAfter.UTC().Format(time.RFC3339))
+	return aws.Credentials{AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey, SessionToken: c.SessionToken,
+		CanExpire: true, Expires: expires, Source: source}, nil
+}
+
+// createSessionError is AWS's answer to CreateSession, in its own words.
+type createSessionError struct{ *classify.APIError }
+
+func (e *createSessionError) Error() string {
+	return "rolesanywhere:CreateSession: " + e.Code + ": " + e.Message
+}
+func (e *createSessionError) Unwrap() error { return e.APIError }
+
+// load reads the certificate, its chain and the key, and checks that the
+// key is the certificate's and the certificate is valid at now: a
+// certificate out of its validity is reported before any call.
+func (ra *RolesAnywhere) load(now time.Time) (sigv4.Certificate, error) {
+	certs, err := readCertificates("certificate_file", ra.CertificateFile)
+	if err != nil {
+		return sigv4.Certificate{}, err
+	}
+	leaf, chain := certs[0], certs[1:]
+	if ra.CertificateChainFile != "" {
+		more, err := readCertificates("certificate_chain_file", ra.CertificateChainFile)
+		if err != nil {
+			return sigv4.Certificate{}, err
+		}
+		chain = append(chain, more...)
+	}
+	key, err := readPrivateKey(ra.PrivateKeyFile)
+	if err != nil {
+		return sigv4.Certificate{}, err
+	}
+	if !publicKeysEqual(key.Public(), leaf.PublicKey) {
+		return sigv4.Certificate{}, fieldErrorf("roles_anywhere: private_key_file", "the key is not the one of certificate %s (serial %s)", leaf.Subject, leaf.SerialNumber)
+	}
+	switch {
+	case now.Before(leaf.NotBefore):
+		return sigv4.Certificate{}, fieldErrorf("roles_anywhere: certificate_file", "certificate %s (serial %s) is not valid before %s", leaf.Subject, leaf.SerialNumber, leaf.NotBefore.UTC().Format(time.RFC3339))
+	case now.After(leaf.NotAfter):
+		return sigv4.Certificate{}, fieldErrorf("roles_anywhere: certificate_file", "certificate %s (serial %s) expired at %s", leaf.Subject, leaf.SerialNumber, leaf.NotAfter.UTC().Format(time.RFC3339))
+	}
+	return sigv4.Certificate{Leaf: leaf, Chain: chain, Key: key}, nil
+}
+
+func readCertificates(field, path string) ([]*x509.Certificate, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fieldErrorf("roles_anywhere: "+field, "%v", unwrapPathError(err))
+	}
+	var certs []*x509.Certificate
+	for {
+		var block *pem.Block
+		block, b = pem.Decode(b)
+		if block == nil {
+			break
+		}
+		if block.Type != "CERTIFICATE" {
+			continue
+		}
+		cert, err := x509.ParseCertificate(block.Bytes)
+		if err != nil {
+			return nil, fieldErrorf("roles_anywhere: "+field, "%s: %v", path, err)
+		}
+		certs = append(certs, cert)
+	}
+	if len(certs) == 0 {
+		return nil, fieldErrorf("roles_anywhere: "+field, "%s holds no PEM CERTIFICATE", path)
+	}
+	return certs, nil
+}
+
+// readPrivateKey reads a PEM key. Its errors never quote the file.
+func readPrivateKey(path string) (crypto.Signer, error) {
+	const field = "roles_anywhere: private_key_file"
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fieldErrorf(field, "%v", unwrapPathError(err))
+	}
+	block, _ := pem.Decode(b)
+	if block == nil {
+		return nil, fieldErrorf(field, "%s holds no PEM private key", path)
+	}
+	if strings.Contains(block.Type, "ENCRYPTED") || block.Headers["Proc-Type"] != "" {
+		return nil, fieldErrorf(field, "%s is encrypted, which aws.auth does not decrypt: store it unencrypted with permissions only the agent can read (openssl pkey -in KEY -out KEY.plain)", path)
+	}
+	var key any
+	switch block.Type {
+	case "RSA PRIVATE KEY":
+		key, err = x509.ParsePKCS1PrivateKey(block.Bytes)
+	case "EC PRIVATE KEY":
+		key, err = x509.ParseECPrivateKey(block.Bytes)
+	case "PRIVATE KEY":
+		key, err = x509.ParsePKCS8PrivateKey(block.Bytes)
+	default:
+		return nil, fieldErrorf(field, "%s holds a PEM %q, not a private key (PKCS #8, PKCS #1 or SEC1)", path, block.Type)
+	}
+	if err != nil {
+		return nil, fieldErrorf(field, "%s: not a valid %s", path, block.Type)
+	}
+	switch k := key.(type) {
+	case *rsa.PrivateKey:
+		if n := k.N.BitLen(); n < 2048 || n > 4096 {
+			return nil, fieldErrorf(field, "an RSA key of %d bits: Roles Anywhere takes 2048 to 4096", n)
+		}
+		return k, nil
+	case *ecdsa.PrivateKey:
+		if name := k.Curve.Params().Name; name != "P-256" && name != "P-384" {
+			return nil, fieldErrorf(field, "an EC key on %s: Roles Anywhere takes P-256 and P-384", name)
+		}
+		return k, nil
+	}
+	return nil, fieldErrorf(field, "a %T key: Roles Anywhere takes RSA and ECDSA keys", key)
+}
+
+func publicKeysEqual(a, b crypto.PublicKey) bool {
+	k, ok := a.(interface{ Equal(crypto.PublicKey) bool })
+	return ok && k.Equal(b)
+}
