@@ -47,6 +47,7 @@ type Arguments struct {
 	ExpiryWindow   time.Duration `river:"expiry_window,attr,optional"`
 	VerifyIdentity bool          `river:"verify_identity,attr,optional"`
 
+	RolesAnywhere    *RolesAnywhere   `river:"roles_anywhere,block,optional"`
 	HTTPClientConfig HTTPClientConfig `river:"http_client_config,block,optional"`
 	Gateway          Gateway          `river:"gateway,block,optional"`
 }
@@ -116,6 +117,7 @@ func (a *Arguments) config() awsauth.Config {
 			SessionTags:          a.SessionTags,
 			TransitiveTagKeys:    a.TransitiveTagKeys,
 			SourceIdentity:       a.SourceIdentity,
+			RolesAnywhere:        a.RolesAnywhere.config(),
 		},
 		Service:        a.Service,
 		ExpiryWindow:   a.ExpiryWindow,

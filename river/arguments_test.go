@@ -102,3 +102,33 @@ func TestGatewayListsReplaceTheDefaults(t *testing.T) {
 		t.Fatal("signs for sts")
 	}
 }
+
+// The roles_anywhere block converts into the engine's source, with its
+// default duration; its errors name the block and the argument.
+func TestRolesAnywhereBlock(t *testing.T) {
+	var a Arguments
+	err := river.Unmarshal([]byte(`
+		roles_anywhere {
+			trust_anchor_arn = "arn:aws:rolesanywhere:eu-west-1:111122223333:trust-anchor/ta-1"
+			profile_arn      = "arn:aws:rolesanywhere:eu-west-1:111122223333:profile/p-1"
+			role_arn         = "arn:aws:iam::111122223333:role/edge"
+			certificate_file = "/etc/pki/agent.crt"
+			private_key_file = "/etc/pki/agent.key"
+		}
+	`), &a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, _, err := a.Convert()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ra := cfg.Credentials.RolesAnywhere
+	if ra == nil || ra.CertificateFile != "/etc/pki/agent.crt" || ra.SessionDuration != time.Hour || ra.RoleARN != "arn:aws:iam::111122223333:role/edge" {
+		t.Fatalf("roles anywhere %+v", ra)
+	}
+	a.RolesAnywhere.ProfileARN = "profile/p-1"
+	if err := a.Validate(); err == nil || !strings.Contains(err.Error(), "roles_anywhere: profile_arn: \"profile/p-1\" is not a Roles Anywhere profile ARN") {
+		t.Fatalf("validation: %v", err)
+	}
+}

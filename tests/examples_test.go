@@ -1,6 +1,7 @@
 package tests
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -19,6 +20,7 @@ var exampleSources = map[string]struct {
 	source string // the health message's "credentials from SOURCE"
 	imds   bool
 	irsa   bool
+	ra     bool // IAM Roles Anywhere: the source names the certificate
 }{
 	"amp-irsa.river":             {source: "web_identity", irsa: true},
 	"cross-account.river":        {source: "imds, then AssumeRole arn:aws:iam::444455556666:role/central-telemetry-writer", imds: true},
@@ -27,6 +29,7 @@ var exampleSources = map[string]struct {
 	"multi-region.river":         {source: "imds", imds: true},
 	"otlp-xray-cloudwatch.river": {source: "imds", imds: true},
 	"static-keys.river":          {source: "static"},
+	"roles-anywhere.river":       {ra: true},
 }
 
 // Every example loads with the real controller, and each of its aws.auth
@@ -73,6 +76,12 @@ func TestExamplesLoad(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			if want.ra {
+				want.source = rolesAnywhereForExample(t, h)
+				// The certificate is where the example reads it, in a
+				// temporary directory instead of /etc/pki/aws-agent.
+				text = []byte(strings.ReplaceAll(string(text), "/etc/pki/aws-agent/", h.dir+"/"))
+			}
 			h.start(string(text))
 			labels := authBlock.FindAllStringSubmatch(string(text), -1)
 			if len(labels) == 0 {
@@ -91,4 +100,27 @@ func TestExamplesLoad(t *testing.T) {
 			}
 		})
 	}
+}
+
+// rolesAnywhereForExample serves a fake IAM Roles Anywhere for
+// roles-anywhere.river's trust anchor and profile, reached through
+// AWS_ENDPOINT_URL_ROLESANYWHERE, puts a certificate and key where the
+// example reads them (under h.dir), and returns the source the health
+// message must name.
+func rolesAnywhereForExample(t *testing.T, h *harness) string {
+	ca := awsauthtest.NewCA("Example Corp Root CA")
+	ra := &awsauthtest.RolesAnywhere{Keys: h.keys, TrustAnchor: ca.Cert, Region: "eu-west-1",
+		TrustAnchorARN: "arn:aws:rolesanywhere:eu-west-1:111122223333:trust-anchor/0a1b2c3d-edge",
+		ProfileARN:     "arn:aws:rolesanywhere:eu-west-1:111122223333:profile/4e5f6a7b-edge",
+		Roles:          []string{"arn:aws:iam::111122223333:role/edge-telemetry"}}
+	t.Setenv("AWS_ENDPOINT_URL_ROLESANYWHERE", h.serve(ra))
+	key := awsauthtest.NewKey(awsauthtest.ECDSAP256)
+	leaf := ca.Issue("edge-host-7", key, time.Now().Add(-time.Hour), time.Now().Add(30*24*time.Hour))
+	for name, body := range map[string][]byte{"agent.crt": awsauthtest.CertPEM(leaf), "agent.key": awsauthtest.KeyPEM(key, "PKCS8")} {
+		if err := os.WriteFile(filepath.Join(h.dir, name), body, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return fmt.Sprintf("roles_anywhere (certificate %s, serial %s, issuer %s, valid until %s)",
+		leaf.Subject, leaf.SerialNumber, leaf.Issuer, leaf.NotAfter.UTC().Format(time.RFC3339))
 }

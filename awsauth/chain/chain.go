@@ -249,10 +249,16 @@ func (c *Chain) stsEndpoint(ctx context.Context, env config.EnvConfig) string {
 	if c.cfg.STSEndpoint != "" {
 		return c.cfg.STSEndpoint
 	}
+	return serviceEndpoint(ctx, env, "STS")
+}
+
+// serviceEndpoint is AWS_ENDPOINT_URL_<SERVICE> or AWS_ENDPOINT_URL, unless
+// AWS_IGNORE_CONFIGURED_ENDPOINT_URLS is true, as the SDKs read them.
+func serviceEndpoint(ctx context.Context, env config.EnvConfig, sdkID string) string {
 	if ignore, _, _ := env.GetIgnoreConfiguredEndpoints(ctx); ignore {
 		return ""
 	}
-	if ep, ok, _ := env.GetServiceBaseEndpoint(ctx, "STS"); ok {
+	if ep, ok, _ := env.GetServiceBaseEndpoint(ctx, sdkID); ok {
 		return ep
 	}
 	return env.BaseEndpoint

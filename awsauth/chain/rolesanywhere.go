@@ -53,7 +53,8 @@ type RolesAnywhere struct {
 	SessionDuration time.Duration
 	// Region defaults to the Config's, else the trust anchor ARN's.
 	Region string
-	// Endpoint defaults to https://rolesanywhere.REGION.amazonaws.com.
+	// Endpoint defaults to AWS_ENDPOINT_URL_ROLESANYWHERE or AWS_ENDPOINT_URL
+	// (as the SDKs read them), else https://rolesanywhere.REGION.amazonaws.com.
 	Endpoint    string
 	SessionName string
 }
@@ -104,8 +105,16 @@ func (ra *RolesAnywhere) anchorRegion() string {
 	return ""
 }
 
-func (c *Chain) rolesAnywhereSource(context.Context, config.EnvConfig) (aws.CredentialsProvider, string, bool, error) {
-	return rolesAnywhereProvider{ra: c.cfg.RolesAnywhere, region: c.rolesAnywhereRegion(), client: c.cfg.httpClient()}, "", false, nil
+func (c *Chain) rolesAnywhereSource(ctx context.Context, env config.EnvConfig) (aws.CredentialsProvider, string, bool, error) {
+	region := c.rolesAnywhereRegion()
+	endpoint := c.cfg.RolesAnywhere.Endpoint
+	if endpoint == "" {
+		endpoint = serviceEndpoint(ctx, env, "RolesAnywhere")
+	}
+	if endpoint == "" {
+		endpoint = "https://rolesanywhere." + region + ".amazonaws.com"
+	}
+	return rolesAnywhereProvider{ra: c.cfg.RolesAnywhere, region: region, endpoint: endpoint, client: c.cfg.httpClient()}, "", false, nil
 }
 
 func (c *Chain) rolesAnywhereRegion() string {
@@ -119,9 +128,9 @@ func (c *Chain) rolesAnywhereRegion() string {
 }
 
 type rolesAnywhereProvider struct {
-	ra     *RolesAnywhere
-	region string
-	client *http.Client
+	ra               *RolesAnywhere
+	region, endpoint string
+	client           *http.Client
 }
 
 // Retrieve reads the certificate and key, checks them, and calls
@@ -145,11 +154,7 @@ func (p rolesAnywhereProvider) Retrieve(ctx context.Context) (aws.Credentials, e
 	if err != nil {
 		return aws.Credentials{}, err
 	}
-	endpoint := p.ra.Endpoint
-	if endpoint == "" {
-		endpoint = "https://rolesanywhere." + p.region + ".amazonaws.com"
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimSuffix(endpoint, "/")+"/sessions", bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimSuffix(p.endpoint, "/")+"/sessions", bytes.NewReader(body))
 	if err != nil {
 		return aws.Credentials{}, err
 	}
