@@ -117,11 +117,13 @@ type Status struct {
 	Region      string
 	Credentials cache.Status
 	Requests    stats.Snapshot
+	// Certificate is Roles Anywhere's certificate, when that is the source.
+	Certificate *chain.CertificateInfo
 }
 
 // Status returns a snapshot.
 func (a *Auth) Status() Status {
-	return Status{Region: a.chain.Region(), Credentials: a.cache.Status(), Requests: a.stats.Snapshot()}
+	return Status{Region: a.chain.Region(), Credentials: a.cache.Status(), Requests: a.stats.Snapshot(), Certificate: a.chain.Certificate()}
 }
 
 // Run keeps the credentials fresh until ctx ends.

@@ -103,3 +103,19 @@ func newServer(t *testing.T, h http.Handler) string {
 	t.Cleanup(srv.Close)
 	return srv.URL
 }
+
+// A Roles Anywhere certificate within seven days of its end is named in
+// health, healthy still: renewing it is the on-call's job before it runs out.
+func TestHealthWarnsOfAnExpiringCertificate(t *testing.T) {
+	now := time.Now()
+	s := Status{Credentials: cache.Status{Valid: true, Source: "roles_anywhere (certificate CN=edge-7)", CanExpire: true, Expires: now.Add(time.Hour)},
+		Certificate: &chain.CertificateInfo{Subject: "CN=edge-7", Serial: "4711", NotAfter: now.Add(72 * time.Hour)}}
+	h := s.Health(now)
+	if !h.Healthy || !strings.Contains(h.Message, "the certificate CN=edge-7 (serial 4711) expires in 72h0m0s: renew it") {
+		t.Fatalf("%+v", h)
+	}
+	s.Certificate.NotAfter = now.Add(30 * 24 * time.Hour)
+	if h := s.Health(now); !h.Healthy || strings.Contains(h.Message, "certificate CN=edge-7 (serial") {
+		t.Fatalf("a certificate a month from its end is not news: %+v", h)
+	}
+}

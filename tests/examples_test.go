@@ -97,6 +97,12 @@ func TestExamplesLoad(t *testing.T) {
 				if !strings.HasPrefix(last.Message, "credentials from "+want.source+" as ") {
 					t.Fatalf("%s: %s, want credentials from %s", id, last.Message, want.source)
 				}
+				if want.ra {
+					d := debugInfo(t, "http://"+h.agent.Addr+"/api/v0/web/components/"+id)
+					if d["certificate_subject"] != "CN=edge-host-7,O=Example Corp" || d["certificate_serial"] == "" || d["certificate_issuer"] != "CN=Example Corp Root CA" || d["certificate_not_after"] == "" {
+						t.Fatalf("%s: debug info %v, want the certificate", id, d)
+					}
+				}
 			}
 		})
 	}

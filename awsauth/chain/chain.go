@@ -6,6 +6,7 @@ import (
 	"os"
 	"regexp"
 	"strings"
+	"sync/atomic"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
@@ -23,6 +24,7 @@ import (
 type Chain struct {
 	cfg    Config
 	region string
+	cert   atomic.Pointer[CertificateInfo] // Roles Anywhere's, as last read
 }
 
 // Attempt records one source the chain looked at and why it was not used.

@@ -17,6 +17,7 @@ import (
 	"os"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -114,7 +115,7 @@ func (c *Chain) rolesAnywhereSource(ctx context.Context, env config.EnvConfig) (
 	if endpoint == "" {
 		endpoint = "https://rolesanywhere." + region + ".amazonaws.com"
 	}
-	return rolesAnywhereProvider{ra: c.cfg.RolesAnywhere, region: region, endpoint: endpoint, client: c.cfg.httpClient()}, "", false, nil
+	return rolesAnywhereProvider{ra: c.cfg.RolesAnywhere, region: region, endpoint: endpoint, client: c.cfg.httpClient(), seen: &c.cert}, "", false, nil
 }
 
 func (c *Chain) rolesAnywhereRegion() string {
@@ -131,7 +132,19 @@ type rolesAnywhereProvider struct {
 	ra               *RolesAnywhere
 	region, endpoint string
 	client           *http.Client
+	seen             *atomic.Pointer[CertificateInfo]
 }
+
+// CertificateInfo is what health and debug info show of the certificate
+// in use: never the key.
+type CertificateInfo struct {
+	Subject, Serial, Issuer string
+	NotAfter                time.Time
+}
+
+// Certificate is the certificate the last Roles Anywhere refresh read,
+// nil before one or without Roles Anywhere.
+func (c *Chain) Certificate() *CertificateInfo { return c.cert.Load() }
 
 // Retrieve reads the certificate and key, checks them, and calls
 // CreateSession signed with them.
@@ -140,6 +153,7 @@ func (p rolesAnywhereProvider) Retrieve(ctx context.Context) (aws.Credentials, e
 	if err != nil {
 		return aws.Credentials{}, err
 	}
+	p.seen.Store(&CertificateInfo{Subject: cert.Leaf.Subject.String(), Serial: cert.Leaf.SerialNumber.String(), Issuer: cert.Leaf.Issuer.String(), NotAfter: cert.Leaf.NotAfter})
 	duration := p.ra.SessionDuration
 	if duration == 0 {
 		duration = DefaultRolesAnywhereDuration
@@ -273,11 +287,17 @@ func readCertificates(field, path string) ([]*x509.Certificate, error) {
 
 // readPrivateKey reads a PEM key. Its errors never quote the file.
 func readPrivateKey(path string) (crypto.Signer, error) {
-	const field = "roles_anywhere: private_key_file"
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fieldErrorf(field, "%v", unwrapPathError(err))
+		return nil, fieldErrorf("roles_anywhere: private_key_file", "%v", unwrapPathError(err))
 	}
+	return parsePrivateKey(path, b)
+}
+
+// parsePrivateKey parses a PEM key read from path. Its errors name the
+// path and the PEM type, never the contents.
+func parsePrivateKey(path string, b []byte) (crypto.Signer, error) {
+	const field = "roles_anywhere: private_key_file"
 	block, _ := pem.Decode(b)
 	if block == nil {
 		return nil, fieldErrorf(field, "%s holds no PEM private key", path)
@@ -286,6 +306,7 @@ func readPrivateKey(path string) (crypto.Signer, error) {
 		return nil, fieldErrorf(field, "%s is encrypted, which aws.auth does not decrypt: store it unencrypted with permissions only the agent can read (openssl pkey -in KEY -out KEY.plain)", path)
 	}
 	var key any
+	var err error
 	switch block.Type {
 	case "RSA PRIVATE KEY":
 		key, err = x509.ParsePKCS1PrivateKey(block.Bytes)

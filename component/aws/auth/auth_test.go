@@ -9,8 +9,8 @@ import (
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest"
 	"github.com/go-kit/log"
 	"github.com/grafana/agent/component"
-	rivertypes "github.com/grafana/river/rivertypes"
 	httpservice "github.com/grafana/agent/service/http"
+	rivertypes "github.com/grafana/river/rivertypes"
 	"github.com/prometheus/client_golang/prometheus"
 )
 

@@ -32,6 +32,11 @@ type DebugInfo struct {
 	SessionTags       map[string]string `river:"session_tags,attr,optional"`
 	TransitiveTagKeys []string          `river:"transitive_tag_keys,attr,optional"`
 	SourceIdentity    string            `river:"source_identity,attr,optional"`
+	// Roles Anywhere's certificate, never its key.
+	CertificateSubject  string `river:"certificate_subject,attr,optional"`
+	CertificateSerial   string `river:"certificate_serial,attr,optional"`
+	CertificateIssuer   string `river:"certificate_issuer,attr,optional"`
+	CertificateNotAfter string `river:"certificate_not_after,attr,optional"`
 }
 
 // DebugInfo implements component.DebugComponent.
@@ -60,6 +65,10 @@ func (c *Component) DebugInfo() interface{} {
 		SessionTags:       inst.args.SessionTags,
 		TransitiveTagKeys: inst.args.TransitiveTagKeys,
 		SourceIdentity:    inst.args.SourceIdentity,
+	}
+	if cert := s.Certificate; cert != nil {
+		d.CertificateSubject, d.CertificateSerial, d.CertificateIssuer = cert.Subject, cert.Serial, cert.Issuer
+		d.CertificateNotAfter = timeText(cert.NotAfter)
 	}
 	switch {
 	case !cs.HasCredsEver:
