@@ -86,6 +86,16 @@ aws.auth "unknown_key" {
 	sts_endpoint      = "${STS}"
 }
 
+aws.auth "certificate" {
+	roles_anywhere {
+		trust_anchor_arn = "arn:aws:rolesanywhere:eu-west-1:111122223333:trust-anchor/0a1b2c3d-edge"
+		profile_arn      = "arn:aws:rolesanywhere:eu-west-1:111122223333:profile/4e5f6a7b-edge"
+		role_arn         = "arn:aws:iam::111122223333:role/edge-telemetry"
+		certificate_file = %[8]q
+		private_key_file = %[9]q
+	}
+}
+
 otelcol.receiver.otlp "in" {
 	http { endpoint = %[6]q }
 	output { traces = [otelcol.exporter.otlphttp.xray.input] }
@@ -97,7 +107,23 @@ otelcol.exporter.otlphttp "xray" {
 		auth     = aws.auth.good.handler
 	}
 }
-`, baseKeyID, baseSecret, roleARN, externalID, sessionToken, recv, xrayURL)
+`, baseKeyID, baseSecret, roleARN, externalID, sessionToken, recv, xrayURL, filepath.Join(h.dir, "agent.crt"), filepath.Join(h.dir, "agent.key"))
+	// Roles Anywhere's private key: every line of it is a secret.
+	rolesAnywhereForExample(t, h)
+	t.Setenv("AWS_ENDPOINT_URL_STS", h.stsURL) // its identity check, in the agent and in check
+	keyPEM, err := os.ReadFile(filepath.Join(h.dir, "agent.key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keyLines []string
+	for _, l := range strings.Split(string(keyPEM), "\n") {
+		if len(l) >= 16 && !strings.HasPrefix(l, "-----") {
+			keyLines = append(keyLines, l)
+		}
+	}
+	if len(keyLines) == 0 {
+		t.Fatal("no key lines to look for")
+	}
 	h.start(config)
 
 	traces := ptrace.NewTraces()
@@ -105,8 +131,9 @@ otelcol.exporter.otlphttp "xray" {
 	body, _ := ptraceotlp.NewExportRequestFromTraces(traces).MarshalProto()
 	post(t, "http://"+recv+"/v1/traces", body)
 	eventually(t, 15*time.Second, "the span arrives", func() bool { return len(xray.Spans()) == 1 })
-	eventually(t, 15*time.Second, "both failures are reported", func() bool {
-		return h.health("aws.auth.denied").Health == component.HealthTypeUnhealthy &&
+	eventually(t, 15*time.Second, "both failures are reported, and the certificate's credentials", func() bool {
+		return h.health("aws.auth.certificate").Health == component.HealthTypeHealthy &&
+			h.health("aws.auth.denied").Health == component.HealthTypeUnhealthy &&
 			strings.Contains(h.health("aws.auth.denied").Message, "AccessDenied") &&
 			strings.Contains(h.health("aws.auth.unknown_key").Message, "InvalidClientTokenId")
 	})
@@ -115,14 +142,14 @@ otelcol.exporter.otlphttp "xray" {
 	// session keys from the same STS, and those must not show either.
 	check := func(where string, text []byte) {
 		t.Helper()
-		for _, s := range append(h.secrets(), "unknownSecretKeyValueEXAMPLE0123456789ab", sessionToken) {
+		for _, s := range append(append(h.secrets(), "unknownSecretKeyValueEXAMPLE0123456789ab", sessionToken), keyLines...) {
 			if bytes.Contains(text, []byte(s)) {
 				t.Fatalf("a secret (%s...) appears in %s", s[:6], where)
 			}
 		}
 	}
 	check("the UI API component list", h.get("/api/v0/web/components"))
-	for _, id := range []string{"aws.auth.good", "aws.auth.denied", "aws.auth.unknown_key", "otelcol.exporter.otlphttp.xray"} {
+	for _, id := range []string{"aws.auth.good", "aws.auth.denied", "aws.auth.unknown_key", "aws.auth.certificate", "otelcol.exporter.otlphttp.xray"} {
 		check("the UI API detail of "+id, h.get("/api/v0/web/components/"+id))
 	}
 	check("/metrics", h.get("/metrics"))
@@ -141,7 +168,8 @@ otelcol.exporter.otlphttp "xray" {
 	if len(h.secrets()) <= issued {
 		t.Fatalf("aws-agent check got no session keys of its own from the STS: the scan would not cover them")
 	}
-	if !bytes.Contains(out, []byte("OK")) || !bytes.Contains(out, []byte("AccessDenied")) || !bytes.Contains(out, []byte("InvalidClientTokenId")) {
+	if !bytes.Contains(out, []byte("OK")) || !bytes.Contains(out, []byte("AccessDenied")) || !bytes.Contains(out, []byte("InvalidClientTokenId")) ||
+		!bytes.Contains(out, []byte("roles_anywhere (certificate CN=edge-host-7")) {
 		t.Fatalf("check output:\n%s", out)
 	}
 	check("aws-agent check", out)
