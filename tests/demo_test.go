@@ -38,7 +38,7 @@ func TestDemo(t *testing.T) {
 	if err != nil {
 		t.Fatalf("demo: %v\n%s", err, out)
 	}
-	checkDemoReport(t, out)
+	checkDemoReport(t, out, "credentials  healthy: credentials from static, then AssumeRole arn:aws:iam::444455556666:role/demo-telemetry-writer")
 	// Built without UI assets, it says how to get the UI.
 	if !strings.Contains(string(out), flowui.NoAssets) {
 		t.Fatalf("no word on the missing UI assets:\n%s", out)
@@ -47,7 +47,7 @@ func TestDemo(t *testing.T) {
 
 // checkDemoReport reads `aws-agent demo`'s report: every signal accepted,
 // none rejected, all received, and the credentials' source.
-func checkDemoReport(t *testing.T, out []byte) {
+func checkDemoReport(t *testing.T, out []byte, credentials string) {
 	t.Helper()
 	line := regexp.MustCompile(`(?m)^(metrics|logs \(Loki\)|traces|logs \(OTLP\)) .* accepted (\d+) +rejected (\d+) +\w+ (\d+)`)
 	last := map[string][]string{}
@@ -66,7 +66,22 @@ func checkDemoReport(t *testing.T, out []byte) {
 			t.Errorf("%s: accepted %d rejected %d received %d", signal, accepted, rejected, received)
 		}
 	}
-	if !strings.Contains(string(out), "credentials  healthy: credentials from static, then AssumeRole arn:aws:iam::444455556666:role/demo-telemetry-writer") {
-		t.Fatalf("no credentials line:\n%s", out)
+	if !strings.Contains(string(out), credentials) {
+		t.Fatalf("no line %q:\n%s", credentials, out)
 	}
+}
+
+// `aws-agent demo --source roles-anywhere` runs the same demo on a
+// certificate made at start, through a fake IAM Roles Anywhere: every
+// signal arrives, and health names the certificate.
+func TestDemoWithRolesAnywhere(t *testing.T) {
+	isolateEnv(t)
+	bin := sharedAgent(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, bin, "demo", "--source", "roles-anywhere", "--duration", "20s", "--server.http.listen-addr", freeAddr(t)).CombinedOutput()
+	if err != nil {
+		t.Fatalf("demo: %v\n%s", err, out)
+	}
+	checkDemoReport(t, out, "credentials  healthy: credentials from roles_anywhere (certificate CN=demo-edge-host,O=Example Corp, serial ")
 }

@@ -109,5 +109,5 @@ func TestImageRunsTheDemo(t *testing.T) {
 	if err := run.Wait(); err != nil {
 		t.Fatalf("the demo in the container: %v\n%s", err, report.Bytes())
 	}
-	checkDemoReport(t, report.Bytes())
+	checkDemoReport(t, report.Bytes(), "credentials  healthy: credentials from static, then AssumeRole arn:aws:iam::444455556666:role/demo-telemetry-writer")
 }

@@ -44,6 +44,7 @@ func Run(args []string, stdout, stderr io.Writer) error {
 	ttl := fs.Duration("credentials-ttl", time.Minute, "lifetime of the credentials the fake STS issues, to watch refreshes")
 	uiDir := fs.String("ui.assets-dir", "", flowui.AssetsDirUsage)
 	pprof := fs.Bool("server.http.enable-pprof", true, agentrun.PProfUsage)
+	source := fs.String("source", "static", "where the demo's credentials come from: static (keys, then AssumeRole) or roles-anywhere (an X.509 certificate made at start)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -92,7 +93,19 @@ func Run(args []string, stdout, stderr io.Writer) error {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	src, err := flow.ParseSource("examples/demo.river", examples.Demo)
+	config := examples.Demo
+	switch *source {
+	case "static":
+	case "roles-anywhere":
+		var stopRA func()
+		if config, stopRA, err = rolesAnywhere(aws, dir, config); err != nil {
+			return err
+		}
+		defer stopRA()
+	default:
+		return fmt.Errorf("--source: want static or roles-anywhere, got %q", *source)
+	}
+	src, err := flow.ParseSource("examples/demo.river", config)
 	if err != nil {
 		return err
 	}

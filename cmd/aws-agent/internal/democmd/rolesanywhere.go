@@ -1,0 +1,63 @@
+package democmd
+
+import (
+	"fmt"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest/receivers"
+)
+
+// The Roles Anywhere trust anchor, profile and role the demo's fake
+// answers for.
+const (
+	demoTrustAnchorARN = "arn:aws:rolesanywhere:us-east-1:444455556666:trust-anchor/demo-anchor"
+	demoProfileARN     = "arn:aws:rolesanywhere:us-east-1:444455556666:profile/demo-profile"
+	demoEdgeRoleARN    = "arn:aws:iam::444455556666:role/demo-edge-telemetry"
+)
+
+// rolesAnywhere starts a fake IAM Roles Anywhere beside aws, makes a CA and
+// a certificate for the agent in dir, and rewrites the demo configuration's
+// credentials to come from that certificate: --source roles-anywhere.
+func rolesAnywhere(aws *receivers.FakeAWS, dir string, demo []byte) (config []byte, stop func(), err error) {
+	ca := awsauthtest.NewCA("Demo Corp Root CA")
+	ra := &awsauthtest.RolesAnywhere{Keys: aws.Keys, TrustAnchor: ca.Cert, TrustAnchorARN: demoTrustAnchorARN,
+		ProfileARN: demoProfileARN, Roles: []string{demoEdgeRoleARN}, Region: "us-east-1"}
+	srv := httptest.NewServer(ra)
+	key := awsauthtest.NewKey(awsauthtest.ECDSAP256)
+	leaf := ca.Issue("demo-edge-host", key, time.Now().Add(-time.Hour), time.Now().Add(30*24*time.Hour))
+	certFile, keyFile := filepath.Join(dir, "agent.crt"), filepath.Join(dir, "agent.key")
+	if err := os.WriteFile(certFile, awsauthtest.CertPEM(leaf), 0o600); err != nil {
+		srv.Close()
+		return nil, nil, err
+	}
+	if err := os.WriteFile(keyFile, awsauthtest.KeyPEM(key, "PKCS8"), 0o600); err != nil {
+		srv.Close()
+		return nil, nil, err
+	}
+	// The demo's own credentials, a static key and a role, give way to
+	// the certificate; the rest of the configuration stays as it is.
+	const static = `	access_key_id     = env("DEMO_ACCESS_KEY_ID")
+	secret_access_key = env("DEMO_SECRET_ACCESS_KEY")
+	role_arn          = "arn:aws:iam::444455556666:role/demo-telemetry-writer"
+	external_id       = "demo-external-id"
+`
+	if !strings.Contains(string(demo), static) {
+		srv.Close()
+		return nil, nil, fmt.Errorf("the demo configuration no longer holds the credentials --source roles-anywhere replaces")
+	}
+	block := fmt.Sprintf(`	roles_anywhere {
+		trust_anchor_arn = %q
+		profile_arn      = %q
+		role_arn         = %q
+		certificate_file = %q
+		private_key_file = %q
+		endpoint         = %q
+	}
+`, demoTrustAnchorARN, demoProfileARN, demoEdgeRoleARN, certFile, keyFile, srv.URL)
+	return []byte(strings.Replace(string(demo), static, block, 1)), srv.Close, nil
+}
