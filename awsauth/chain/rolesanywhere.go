@@ -55,7 +55,8 @@ type RolesAnywhere struct {
 	// Region defaults to the Config's, else the trust anchor ARN's.
 	Region string
 	// Endpoint defaults to AWS_ENDPOINT_URL_ROLESANYWHERE or AWS_ENDPOINT_URL
-	// (as the SDKs read them), else https://rolesanywhere.REGION.amazonaws.com.
+	// (as the SDKs read them), else https://rolesanywhere.REGION.amazonaws.com
+	// (rolesanywhere-fips with use_fips_endpoint).
 	Endpoint    string
 	SessionName string
 }
@@ -113,7 +114,11 @@ func (c *Chain) rolesAnywhereSource(ctx context.Context, env config.EnvConfig) (
 		endpoint = serviceEndpoint(ctx, env, "RolesAnywhere")
 	}
 	if endpoint == "" {
-		endpoint = "https://rolesanywhere." + region + ".amazonaws.com"
+		host := "rolesanywhere."
+		if c.cfg.UseFIPSEndpoint {
+			host = "rolesanywhere-fips."
+		}
+		endpoint = "https://" + host + region + ".amazonaws.com"
 	}
 	return rolesAnywhereProvider{ra: c.cfg.RolesAnywhere, region: region, endpoint: endpoint, client: c.cfg.httpClient(), seen: &c.cert}, "", false, nil
 }

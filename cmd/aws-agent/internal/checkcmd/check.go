@@ -116,6 +116,11 @@ func check(id string, block *ast.BlockStmt, out io.Writer) bool {
 		return fail("%s", diagnose(err))
 	}
 	fmt.Fprintf(out, "  source:     %s\n", creds.Source)
+	if cert := ch.Certificate(); cert != nil {
+		if left := time.Until(cert.NotAfter); left < 7*24*time.Hour {
+			fmt.Fprintf(out, "  WARNING:    the certificate expires in %s: renew it, Roles Anywhere refuses an expired one\n", left.Round(time.Minute))
+		}
+	}
 	fmt.Fprintf(out, "  access key: %s\n", cache.MaskKeyID(creds.AccessKeyID))
 	if creds.CanExpire {
 		fmt.Fprintf(out, "  expires:    %s (in %s)\n", creds.Expires.UTC().Format(time.RFC3339), time.Until(creds.Expires).Round(time.Second))

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest"
 )
@@ -97,5 +98,50 @@ func TestCheckFailuresAreDiagnosed(t *testing.T) {
 	}
 	if _, err := runCheck(t, config(stsURL, ""), "--component", "aws.auth.other"); err == nil || !strings.Contains(err.Error(), "no aws.auth.other in") {
 		t.Fatalf("%v", err)
+	}
+}
+
+// With Roles Anywhere, check names the certificate and warns when it has
+// less than seven days left.
+func TestCheckWarnsOfAnExpiringCertificate(t *testing.T) {
+	sts, stsURL := setup(t)
+	ca := awsauthtest.NewCA("Example Corp Root CA")
+	ra := &awsauthtest.RolesAnywhere{Keys: sts.Keys, TrustAnchor: ca.Cert, Region: "us-east-1", Roles: []string{"arn:aws:iam::111122223333:role/edge"},
+		TrustAnchorARN: "arn:aws:rolesanywhere:us-east-1:111122223333:trust-anchor/ta", ProfileARN: "arn:aws:rolesanywhere:us-east-1:111122223333:profile/p"}
+	raSrv := httptest.NewServer(ra)
+	defer raSrv.Close()
+	t.Setenv("AWS_ENDPOINT_URL_STS", stsURL)
+	dir := t.TempDir()
+	for days, want := range map[int]bool{3: true, 30: false} {
+		key := awsauthtest.NewKey(awsauthtest.ECDSAP256)
+		leaf := ca.Issue("edge-7", key, time.Now().Add(-time.Hour), time.Now().Add(time.Duration(days)*24*time.Hour))
+		certFile, keyFile := filepath.Join(dir, "agent.crt"), filepath.Join(dir, "agent.key")
+		if err := os.WriteFile(certFile, awsauthtest.CertPEM(leaf), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(keyFile, awsauthtest.KeyPEM(key, "PKCS8"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		out, err := runCheck(t, fmt.Sprintf(`
+aws.auth "edge" {
+	roles_anywhere {
+		trust_anchor_arn = %q
+		profile_arn      = %q
+		role_arn         = "arn:aws:iam::111122223333:role/edge"
+		certificate_file = %q
+		private_key_file = %q
+		endpoint         = %q
+	}
+}
+`, ra.TrustAnchorARN, ra.ProfileARN, certFile, keyFile, raSrv.URL))
+		if err != nil {
+			t.Fatalf("%v\n%s", err, out)
+		}
+		if !strings.Contains(out, "source:     roles_anywhere (certificate CN=edge-7") || !strings.Contains(out, "OK") {
+			t.Errorf("%d days: output\n%s", days, out)
+		}
+		if got := strings.Contains(out, "WARNING:    the certificate expires in"); got != want {
+			t.Errorf("%d days left: warning %v, want %v:\n%s", days, got, want, out)
+		}
 	}
 }
