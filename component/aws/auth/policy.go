@@ -24,7 +24,7 @@ func (c *Component) admit(inst *instance, r *http.Request) (*url.URL, *refusal) 
 	// GET); remote_write and loki.write never do.
 	if name := browserHeader(r.Header); name != "" {
 		return nil, &refusal{http.StatusForbidden, "browser", fmt.Sprintf(
-			"refusing a request with a %s header: browsers may not use the gateway", name)}
+			"refusing a request with a %q header: browsers may not use the gateway", name)}
 	}
 	// A page that rebound its own name to 127.0.0.1 still sends that name.
 	if loopback && !c.ownHost(r.Host) {
@@ -33,7 +33,7 @@ func (c *Component) admit(inst *instance, r *http.Request) (*url.URL, *refusal) 
 	}
 	if !gw.Allows(r.Method) {
 		return nil, &refusal{http.StatusMethodNotAllowed, "method_not_allowed", fmt.Sprintf(
-			"method %s is not among gateway { methods } (%s): add it there to forward it", r.Method, strings.Join(gw.Methods, ", "))}
+			"method %q is not among gateway { methods } (%s): add it there to forward it", r.Method, strings.Join(gw.Methods, ", "))}
 	}
 	target, ref := c.targetURL(r.RequestURI, gw.AllowedHosts)
 	if ref != nil {
