@@ -10,6 +10,7 @@ import (
 
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/cache"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/chain"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/rolesanywhere"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/signing"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/stats"
 )
@@ -118,7 +119,7 @@ type Status struct {
 	Credentials cache.Status
 	Requests    stats.Snapshot
 	// Certificate is Roles Anywhere's certificate, when that is the source.
-	Certificate *chain.CertificateInfo
+	Certificate *rolesanywhere.CertificateInfo
 }
 
 // Status returns a snapshot.

@@ -12,8 +12,9 @@
 //	├── signing            Transport, Retry, Clock
 //	│   └── stats          what was signed and answered, bounded labels
 //	├── cache              current credentials, refresh ahead, backoff
-//	└── chain              the sources in the SDKs' order, Roles Anywhere, AssumeRole
-//	    sigv4              beneath both: the SigV4 signer (HMAC keys and X.509 certificates)
+//	└── chain              the sources in the SDKs' order, AssumeRole
+//	    └── rolesanywhere  an X.509 certificate exchanged through IAM Roles Anywhere
+//	    sigv4              beneath signing and rolesanywhere: the SigV4 signer (HMAC and X.509)
 //	    classify, scope    beneath all: error classes and labels; the service and
 //	                       region a host is signed for
 package awsauth

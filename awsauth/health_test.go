@@ -13,6 +13,7 @@ import (
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/cache"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/chain"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/classify"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/rolesanywhere"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/stats"
 )
 
@@ -109,7 +110,7 @@ func newServer(t *testing.T, h http.Handler) string {
 func TestHealthWarnsOfAnExpiringCertificate(t *testing.T) {
 	now := time.Now()
 	s := Status{Credentials: cache.Status{Valid: true, Source: "roles_anywhere (certificate CN=edge-7)", CanExpire: true, Expires: now.Add(time.Hour)},
-		Certificate: &chain.CertificateInfo{Subject: "CN=edge-7", Serial: "4711", NotAfter: now.Add(72 * time.Hour)}}
+		Certificate: &rolesanywhere.CertificateInfo{Subject: "CN=edge-7", Serial: "4711", NotAfter: now.Add(72 * time.Hour)}}
 	h := s.Health(now)
 	if !h.Healthy || !strings.Contains(h.Message, "the certificate CN=edge-7 (serial 4711) expires in 72h0m0s: renew it") {
 		t.Fatalf("%+v", h)

@@ -29,14 +29,15 @@ func TestNoAgentOrRiverImports(t *testing.T) {
 func TestPackagesImportDownward(t *testing.T) {
 	const mod = "github.com/flow-aws-auth/flow-aws-auth/"
 	allowed := map[string][]string{
-		"awsauth":          {"cache", "chain", "classify", "signing", "stats"},
-		"awsauth/signing":  {"classify", "scope", "sigv4", "stats"},
-		"awsauth/stats":    {"classify", "scope"},
-		"awsauth/cache":    {"classify"},
-		"awsauth/chain":    {"classify", "scope", "sigv4"},
-		"awsauth/sigv4":    nil,
-		"awsauth/classify": nil,
-		"awsauth/scope":    nil,
+		"awsauth":               {"cache", "chain", "classify", "rolesanywhere", "signing", "stats"},
+		"awsauth/signing":       {"classify", "scope", "sigv4", "stats"},
+		"awsauth/stats":         {"classify", "scope"},
+		"awsauth/cache":         {"classify"},
+		"awsauth/chain":         {"classify", "rolesanywhere", "scope"},
+		"awsauth/rolesanywhere": {"classify", "scope", "sigv4"},
+		"awsauth/sigv4":         nil,
+		"awsauth/classify":      nil,
+		"awsauth/scope":         nil,
 	}
 	out, err := exec.Command("go", "list", "-f", "{{.ImportPath}}{{range .Imports}} {{.}}{{end}}", "./...").CombinedOutput()
 	if err != nil {

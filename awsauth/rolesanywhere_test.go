@@ -13,6 +13,7 @@ import (
 
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/chain"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/rolesanywhere"
 )
 
 // A certificate rotated on disk while requests flow, as cert-manager
@@ -58,7 +59,7 @@ func TestRolesAnywhereRotationUnderLoad(t *testing.T) {
 		return leaf.SerialNumber.String()
 	}
 	first := write("edge-7")
-	a, err := New(Config{Credentials: chain.Config{Region: "us-east-1", RolesAnywhere: &chain.RolesAnywhere{
+	a, err := New(Config{Credentials: chain.Config{Region: "us-east-1", RolesAnywhere: &rolesanywhere.Config{
 		TrustAnchorARN: ra.TrustAnchorARN, ProfileARN: ra.ProfileARN, RoleARN: role,
 		CertificateFile: certFile, PrivateKeyFile: keyFile, Endpoint: raSrv.URL,
 	}}}, Options{BackoffBase: 50 * time.Millisecond, BackoffMax: 200 * time.Millisecond})

@@ -1,9 +1,8 @@
 package river
 
 import (
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/rolesanywhere"
 	"time"
-
-	"github.com/flow-aws-auth/flow-aws-auth/awsauth/chain"
 )
 
 // RolesAnywhere is the roles_anywhere block: credentials from an X.509
@@ -24,14 +23,14 @@ type RolesAnywhere struct {
 
 // SetToDefault implements river.Defaulter.
 func (r *RolesAnywhere) SetToDefault() {
-	*r = RolesAnywhere{SessionDuration: chain.DefaultRolesAnywhereDuration}
+	*r = RolesAnywhere{SessionDuration: rolesanywhere.DefaultDuration}
 }
 
-func (r *RolesAnywhere) config() *chain.RolesAnywhere {
+func (r *RolesAnywhere) config() *rolesanywhere.Config {
 	if r == nil {
 		return nil
 	}
-	return &chain.RolesAnywhere{
+	return &rolesanywhere.Config{
 		TrustAnchorARN: r.TrustAnchorARN, ProfileARN: r.ProfileARN, RoleARN: r.RoleARN,
 		CertificateFile: r.CertificateFile, CertificateChainFile: r.CertificateChainFile, PrivateKeyFile: r.PrivateKeyFile,
 		SessionDuration: r.SessionDuration, Region: r.Region, Endpoint: r.Endpoint, SessionName: r.SessionName,

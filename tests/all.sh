@@ -35,7 +35,7 @@ go vet ./... && go vet -tags uiassets ./flowui/ && go test -race -count=1 -timeo
 # (the seed corpora run in the tests above too). A count, not -fuzztime 10s:
 # Go 1.26's fuzz coordinator can report its own deadline as a failure
 # ("context deadline exceeded", no crasher; golang/go#75804, fixed in 1.27).
-for target in "FuzzSignVerify ./awsauth/sigv4/ 20000x" "FuzzParseAPIError ./awsauth/classify/ 50000x" "FuzzGatewayTarget ./component/aws/auth/ 10000x" "FuzzGatewayAdmission ./component/aws/auth/ 10000x" "FuzzArguments ./river/ 10000x" "FuzzParsePrivateKey ./awsauth/chain/ 20000x"; do
+for target in "FuzzSignVerify ./awsauth/sigv4/ 20000x" "FuzzParseAPIError ./awsauth/classify/ 50000x" "FuzzGatewayTarget ./component/aws/auth/ 10000x" "FuzzGatewayAdmission ./component/aws/auth/ 10000x" "FuzzArguments ./river/ 10000x" "FuzzParsePrivateKey ./awsauth/rolesanywhere/ 20000x"; do
 	set -- $target
 	go test -run '^$' -fuzz "^$1\$" -fuzztime "$3" "$2"
 done

@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/classify"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/rolesanywhere"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/scope"
 )
 
@@ -24,7 +25,7 @@ import (
 type Chain struct {
 	cfg    Config
 	region string
-	cert   atomic.Pointer[CertificateInfo] // Roles Anywhere's, as last read
+	cert   atomic.Pointer[rolesanywhere.CertificateInfo] // Roles Anywhere's, as last used
 }
 
 // Attempt records one source the chain looked at and why it was not used.
@@ -94,6 +95,10 @@ func New(cfg Config) (*Chain, error) {
 	return c, nil
 }
 
+// Certificate is the certificate Roles Anywhere's last refresh read: nil
+// before one, or without Roles Anywhere.
+func (c *Chain) Certificate() *rolesanywhere.CertificateInfo { return c.cert.Load() }
+
 // Region is the default signing region.
 func (c *Chain) Region() string { return c.region }
 
@@ -107,8 +112,8 @@ func (c *Chain) resolveRegion(env config.EnvConfig) (string, error) {
 		}
 		return r, nil
 	}
-	if ra := c.cfg.RolesAnywhere; ra != nil && ra.anchorRegion() != "" {
-		return ra.anchorRegion(), nil
+	if ra := c.cfg.RolesAnywhere; ra != nil && ra.AnchorRegion() != "" {
+		return ra.AnchorRegion(), nil
 	}
 	name, _ := c.profileName(env)
 	sc, err := c.loadProfile(context.Background(), env)
@@ -150,8 +155,9 @@ func (c *Chain) Retrieve(ctx context.Context) (aws.Credentials, error) {
 			return aws.Credentials{}, &SourceError{Source: s.name, Err: err, Skipped: attempts}
 		}
 		name := s.name
-		if s.name == SourceRolesAnywhere {
+		if rp, ok := p.(*rolesanywhere.Provider); ok {
 			name = creds.Source // which certificate
+			c.cert.Store(rp.Certificate())
 		}
 		if s.name == SourceProfile {
 			profile, _ := c.profileName(env)

@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	ststypes "github.com/aws/aws-sdk-go-v2/service/sts/types"
 
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/rolesanywhere"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/scope"
 )
 
@@ -63,7 +64,7 @@ type Config struct {
 	// RolesAnywhere, when set, is the only source: an X.509 certificate
 	// exchanged for credentials through IAM Roles Anywhere. RoleARN then
 	// chains an AssumeRole on top (another account's role, say).
-	RolesAnywhere *RolesAnywhere
+	RolesAnywhere *rolesanywhere.Config
 
 	// HTTPClient carries the calls to STS, IMDS and the container endpoint.
 	// Nil means a client with DefaultHTTPTimeout over http.DefaultTransport.
@@ -129,9 +130,7 @@ func (c *Config) Validate() error {
 		add(e)
 	}
 	if ra := c.RolesAnywhere; ra != nil {
-		for _, e := range ra.validate() {
-			add(e)
-		}
+		errs = append(errs, ra.Validate()...)
 		if c.AccessKeyID != "" || c.Profile != "" || c.WebIdentityTokenFile != "" {
 			add(fieldErrorf("roles_anywhere", "is a credential source of its own: remove access_key_id, profile and web_identity_token_file"))
 		}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/classify"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/rolesanywhere"
 )
 
 const (
@@ -56,7 +57,7 @@ func (e *raEnv) write(t *testing.T, name string, certPEM, keyPEM []byte) (certFi
 }
 
 func (e *raEnv) config(certFile, keyFile string) Config {
-	return Config{RolesAnywhere: &RolesAnywhere{
+	return Config{RolesAnywhere: &rolesanywhere.Config{
 		TrustAnchorARN: trustAnchorARN, ProfileARN: profileARN, RoleARN: edgeRoleARN,
 		CertificateFile: certFile, PrivateKeyFile: keyFile, Endpoint: e.url,
 	}}
@@ -237,7 +238,7 @@ func TestRolesAnywhereThenAssumeRole(t *testing.T) {
 // The block's arguments are checked before anything is read.
 func TestRolesAnywhereArgumentsGetClearErrors(t *testing.T) {
 	isolateEnv(t)
-	ok := RolesAnywhere{TrustAnchorARN: trustAnchorARN, ProfileARN: profileARN, RoleARN: edgeRoleARN, CertificateFile: "/c", PrivateKeyFile: "/k"}
+	ok := rolesanywhere.Config{TrustAnchorARN: trustAnchorARN, ProfileARN: profileARN, RoleARN: edgeRoleARN, CertificateFile: "/c", PrivateKeyFile: "/k"}
 	for _, c := range []struct {
 		edit func(*Config)
 		want string
@@ -255,22 +256,4 @@ func TestRolesAnywhereArgumentsGetClearErrors(t *testing.T) {
 			t.Errorf("error %v, want %q", err, c.want)
 		}
 	}
-}
-
-// Whatever a key file holds, parsing it neither panics nor quotes it.
-func FuzzParsePrivateKey(f *testing.F) {
-	f.Add(awsauthtest.KeyPEM(awsauthtest.NewKey(awsauthtest.ECDSAP256), "SEC1"))
-	f.Add(awsauthtest.KeyPEM(awsauthtest.NewKey(awsauthtest.ECDSAP256), "PKCS8"))
-	f.Add([]byte("-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\n\nAAAA\n-----END RSA PRIVATE KEY-----\n"))
-	f.Add([]byte("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"))
-	f.Add([]byte("not pem at all"))
-	f.Fuzz(func(t *testing.T, b []byte) {
-		key, err := parsePrivateKey("/k", b)
-		if (key == nil) == (err == nil) {
-			t.Fatalf("key %v and error %v", key, err)
-		}
-		if err != nil && len(b) >= 32 && strings.Contains(err.Error(), string(b)) {
-			t.Fatalf("the error quotes the file: %v", err)
-		}
-	})
 }

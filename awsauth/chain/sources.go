@@ -17,6 +17,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials/endpointcreds"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
+
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/rolesanywhere"
 )
 
 // Source names, as they appear in status, health and errors.
@@ -47,7 +49,7 @@ type source struct {
 
 func (c *Chain) sources() []source {
 	if c.cfg.RolesAnywhere != nil {
-		return []source{{SourceRolesAnywhere, c.rolesAnywhereSource}}
+		return []source{{rolesanywhere.Source, c.rolesAnywhereSource}}
 	}
 	return []source{
 		{SourceStatic, c.staticSource},
@@ -296,4 +298,31 @@ func unwrapPathError(err error) error {
 		return fmt.Errorf("%s: %w", pe.Path, pe.Err)
 	}
 	return err
+}
+
+// rolesAnywhereSource is IAM Roles Anywhere, the only source when
+// configured. Its region is its own, else the Config's, else the trust
+// anchor's; its endpoint its own, else AWS_ENDPOINT_URL_ROLESANYWHERE or
+// AWS_ENDPOINT_URL, else the regional one (FIPS with use_fips_endpoint).
+func (c *Chain) rolesAnywhereSource(ctx context.Context, env config.EnvConfig) (aws.CredentialsProvider, string, bool, error) {
+	ra := c.cfg.RolesAnywhere
+	region := ra.Region
+	if region == "" {
+		region = c.cfg.Region
+	}
+	if region == "" {
+		region = ra.AnchorRegion()
+	}
+	endpoint := ra.Endpoint
+	if endpoint == "" {
+		endpoint = serviceEndpoint(ctx, env, "RolesAnywhere")
+	}
+	if endpoint == "" {
+		host := "rolesanywhere."
+		if c.cfg.UseFIPSEndpoint {
+			host = "rolesanywhere-fips."
+		}
+		endpoint = "https://" + host + region + ".amazonaws.com"
+	}
+	return rolesanywhere.New(ra, region, endpoint, c.cfg.httpClient()), "", false, nil
 }

@@ -1,4 +1,4 @@
-package chain
+package rolesanywhere
 
 import (
 	"bytes"
@@ -11,6 +11,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"encoding/pem"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -21,24 +22,22 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
 
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/classify"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/scope"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/sigv4"
 )
 
-// SourceRolesAnywhere names credentials from IAM Roles Anywhere.
-const SourceRolesAnywhere = "roles_anywhere"
+// Source names credentials from IAM Roles Anywhere.
+const Source = "roles_anywhere"
 
-// DefaultRolesAnywhereDuration is how long Roles Anywhere sessions last
+// DefaultDuration is how long Roles Anywhere sessions last
 // unless session_duration says otherwise (the service's own default).
-const DefaultRolesAnywhereDuration = time.Hour
+const DefaultDuration = time.Hour
 
-// RolesAnywhere turns an X.509 certificate into credentials through IAM
-// Roles Anywhere's CreateSession. When set, it is the only source: a
-// broken certificate setup never falls through to another.
-type RolesAnywhere struct {
+// Config says which certificate to exchange, for which role, through
+// which trust anchor and profile.
+type Config struct {
 	TrustAnchorARN string
 	ProfileARN     string
 	RoleARN        string
@@ -66,11 +65,12 @@ var (
 	profilePattern     = regexp.MustCompile(`^arn:aws[a-z-]*:rolesanywhere:[a-z0-9-]+:\d{12}:profile/[\w-]+$`)
 )
 
-// validate checks the block without reading its files.
-func (ra *RolesAnywhere) validate() []*FieldError {
-	var errs []*FieldError
+// Validate checks the block without reading its files. Each error names
+// the argument (roles_anywhere: NAME) and what is wrong with its value.
+func (ra *Config) Validate() []error {
+	var errs []error
 	add := func(field, format string, args ...any) {
-		errs = append(errs, fieldErrorf("roles_anywhere: "+field, format, args...))
+		errs = append(errs, fieldErrorf(field, format, args...))
 	}
 	if !trustAnchorPattern.MatchString(ra.TrustAnchorARN) {
 		add("trust_anchor_arn", "%q is not a Roles Anywhere trust anchor ARN (like arn:aws:rolesanywhere:us-east-1:123456789012:trust-anchor/ID)", ra.TrustAnchorARN)
@@ -99,45 +99,27 @@ func (ra *RolesAnywhere) validate() []*FieldError {
 	return errs
 }
 
-// anchorRegion is the region in the trust anchor's ARN.
-func (ra *RolesAnywhere) anchorRegion() string {
+// AnchorRegion is the region in the trust anchor's ARN.
+func (ra *Config) AnchorRegion() string {
 	if m := trustAnchorPattern.FindStringSubmatch(ra.TrustAnchorARN); m != nil {
 		return m[1]
 	}
 	return ""
 }
 
-func (c *Chain) rolesAnywhereSource(ctx context.Context, env config.EnvConfig) (aws.CredentialsProvider, string, bool, error) {
-	region := c.rolesAnywhereRegion()
-	endpoint := c.cfg.RolesAnywhere.Endpoint
-	if endpoint == "" {
-		endpoint = serviceEndpoint(ctx, env, "RolesAnywhere")
-	}
-	if endpoint == "" {
-		host := "rolesanywhere."
-		if c.cfg.UseFIPSEndpoint {
-			host = "rolesanywhere-fips."
-		}
-		endpoint = "https://" + host + region + ".amazonaws.com"
-	}
-	return rolesAnywhereProvider{ra: c.cfg.RolesAnywhere, region: region, endpoint: endpoint, client: c.cfg.httpClient(), seen: &c.cert}, "", false, nil
-}
-
-func (c *Chain) rolesAnywhereRegion() string {
-	if r := c.cfg.RolesAnywhere.Region; r != "" {
-		return r
-	}
-	if c.cfg.Region != "" {
-		return c.cfg.Region
-	}
-	return c.cfg.RolesAnywhere.anchorRegion()
-}
-
-type rolesAnywhereProvider struct {
-	ra               *RolesAnywhere
+// Provider is an aws.CredentialsProvider that calls CreateSession with
+// the certificate on every Retrieve; wrap it in a cache.Cache.
+type Provider struct {
+	ra               *Config
 	region, endpoint string
 	client           *http.Client
-	seen             *atomic.Pointer[CertificateInfo]
+	seen             atomic.Pointer[CertificateInfo]
+}
+
+// New returns a Provider for cfg that signs for region and calls endpoint
+// (https://rolesanywhere.REGION.amazonaws.com, or another) with client.
+func New(cfg *Config, region, endpoint string, client *http.Client) *Provider {
+	return &Provider{ra: cfg, region: region, endpoint: endpoint, client: client}
 }
 
 // CertificateInfo is what health and debug info show of the certificate
@@ -147,13 +129,12 @@ type CertificateInfo struct {
 	NotAfter                time.Time
 }
 
-// Certificate is the certificate the last Roles Anywhere refresh read,
-// nil before one or without Roles Anywhere.
-func (c *Chain) Certificate() *CertificateInfo { return c.cert.Load() }
+// Certificate is the certificate the last Retrieve read, nil before one.
+func (p *Provider) Certificate() *CertificateInfo { return p.seen.Load() }
 
 // Retrieve reads the certificate and key, checks them, and calls
 // CreateSession signed with them.
-func (p rolesAnywhereProvider) Retrieve(ctx context.Context) (aws.Credentials, error) {
+func (p *Provider) Retrieve(ctx context.Context) (aws.Credentials, error) {
 	cert, err := p.ra.load(time.Now())
 	if err != nil {
 		return aws.Credentials{}, err
@@ -161,7 +142,7 @@ func (p rolesAnywhereProvider) Retrieve(ctx context.Context) (aws.Credentials, e
 	p.seen.Store(&CertificateInfo{Subject: cert.Leaf.Subject.String(), Serial: cert.Leaf.SerialNumber.String(), Issuer: cert.Leaf.Issuer.String(), NotAfter: cert.Leaf.NotAfter})
 	duration := p.ra.SessionDuration
 	if duration == 0 {
-		duration = DefaultRolesAnywhereDuration
+		duration = DefaultDuration
 	}
 	body, err := json.Marshal(map[string]any{
 		"durationSeconds": int(duration / time.Second),
@@ -217,7 +198,7 @@ func (p rolesAnywhereProvider) Retrieve(ctx context.Context) (aws.Credentials, e
 	}
 	// The source names the certificate, never the key: health and debug
 	// info show which certificate the agent runs on, and until when.
-	source := fmt.Sprintf("%s (certificate %s, serial %s, issuer %s, valid until %s)", SourceRolesAnywhere,
+	source := fmt.Sprintf("%s (certificate %s, serial %s, issuer %s, valid until %s)", Source,
 		cert.Leaf.Subject, cert.Leaf.SerialNumber, cert.Leaf.Issuer, cert.Leaf.NotAfter.UTC().Format(time.RFC3339))
 	return aws.Credentials{AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey, SessionToken: c.SessionToken,
 		CanExpire: true, Expires: expires, Source: source}, nil
@@ -234,7 +215,7 @@ func (e *createSessionError) Unwrap() error { return e.APIError }
 // load reads the certificate, its chain and the key, and checks that the
 // key is the certificate's and the certificate is valid at now: a
 // certificate out of its validity is reported before any call.
-func (ra *RolesAnywhere) load(now time.Time) (sigv4.Certificate, error) {
+func (ra *Config) load(now time.Time) (sigv4.Certificate, error) {
 	certs, err := readCertificates("certificate_file", ra.CertificateFile)
 	if err != nil {
 		return sigv4.Certificate{}, err
@@ -252,13 +233,13 @@ func (ra *RolesAnywhere) load(now time.Time) (sigv4.Certificate, error) {
 		return sigv4.Certificate{}, err
 	}
 	if !publicKeysEqual(key.Public(), leaf.PublicKey) {
-		return sigv4.Certificate{}, fieldErrorf("roles_anywhere: private_key_file", "the key is not the one of certificate %s (serial %s)", leaf.Subject, leaf.SerialNumber)
+		return sigv4.Certificate{}, fieldErrorf("private_key_file", "the key is not the one of certificate %s (serial %s)", leaf.Subject, leaf.SerialNumber)
 	}
 	switch {
 	case now.Before(leaf.NotBefore):
-		return sigv4.Certificate{}, fieldErrorf("roles_anywhere: certificate_file", "certificate %s (serial %s) is not valid before %s", leaf.Subject, leaf.SerialNumber, leaf.NotBefore.UTC().Format(time.RFC3339))
+		return sigv4.Certificate{}, fieldErrorf("certificate_file", "certificate %s (serial %s) is not valid before %s", leaf.Subject, leaf.SerialNumber, leaf.NotBefore.UTC().Format(time.RFC3339))
 	case now.After(leaf.NotAfter):
-		return sigv4.Certificate{}, fieldErrorf("roles_anywhere: certificate_file", "certificate %s (serial %s) expired at %s", leaf.Subject, leaf.SerialNumber, leaf.NotAfter.UTC().Format(time.RFC3339))
+		return sigv4.Certificate{}, fieldErrorf("certificate_file", "certificate %s (serial %s) expired at %s", leaf.Subject, leaf.SerialNumber, leaf.NotAfter.UTC().Format(time.RFC3339))
 	}
 	return sigv4.Certificate{Leaf: leaf, Chain: chain, Key: key}, nil
 }
@@ -266,7 +247,7 @@ func (ra *RolesAnywhere) load(now time.Time) (sigv4.Certificate, error) {
 func readCertificates(field, path string) ([]*x509.Certificate, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fieldErrorf("roles_anywhere: "+field, "%v", unwrapPathError(err))
+		return nil, fieldErrorf(field, "%v", unwrapPathError(err))
 	}
 	var certs []*x509.Certificate
 	for {
@@ -280,12 +261,12 @@ func readCertificates(field, path string) ([]*x509.Certificate, error) {
 		}
 		cert, err := x509.ParseCertificate(block.Bytes)
 		if err != nil {
-			return nil, fieldErrorf("roles_anywhere: "+field, "%s: %v", path, err)
+			return nil, fieldErrorf(field, "%s: %v", path, err)
 		}
 		certs = append(certs, cert)
 	}
 	if len(certs) == 0 {
-		return nil, fieldErrorf("roles_anywhere: "+field, "%s holds no PEM CERTIFICATE", path)
+		return nil, fieldErrorf(field, "%s holds no PEM CERTIFICATE", path)
 	}
 	return certs, nil
 }
@@ -294,7 +275,7 @@ func readCertificates(field, path string) ([]*x509.Certificate, error) {
 func readPrivateKey(path string) (crypto.Signer, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fieldErrorf("roles_anywhere: private_key_file", "%v", unwrapPathError(err))
+		return nil, fieldErrorf("private_key_file", "%v", unwrapPathError(err))
 	}
 	return parsePrivateKey(path, b)
 }
@@ -302,7 +283,7 @@ func readPrivateKey(path string) (crypto.Signer, error) {
 // parsePrivateKey parses a PEM key read from path. Its errors name the
 // path and the PEM type, never the contents.
 func parsePrivateKey(path string, b []byte) (crypto.Signer, error) {
-	const field = "roles_anywhere: private_key_file"
+	const field = "private_key_file"
 	block, _ := pem.Decode(b)
 	if block == nil {
 		return nil, fieldErrorf(field, "%s holds no PEM private key", path)
@@ -344,3 +325,21 @@ func publicKeysEqual(a, b crypto.PublicKey) bool {
 	k, ok := a.(interface{ Equal(crypto.PublicKey) bool })
 	return ok && k.Equal(b)
 }
+
+// fieldErrorf names the argument in the block: "roles_anywhere: NAME: …".
+func fieldErrorf(field, format string, args ...any) error {
+	return fmt.Errorf("roles_anywhere: %s: %s", field, fmt.Sprintf(format, args...))
+}
+
+func unwrapPathError(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return fmt.Errorf("%s: %w", pe.Path, pe.Err)
+	}
+	return err
+}
+
+var (
+	roleARNPattern     = regexp.MustCompile(`^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$`)
+	sessionNamePattern = regexp.MustCompile(`^[\w+=,.@-]{2,64}$`)
+)
