@@ -28,8 +28,14 @@ podman --version
 make ui
 
 # Vet, every package's tests under -race, then without it the fleet
-# simulation and the memory test:
-go vet ./... && go vet -tags uiassets ./flowui/ && go test -race -count=1 -timeout 60m ./... && go test -count=1 -timeout 20m ./tests/herd/ && go test -count=1 -run TestMemoryStaysFlatUnderLoad ./component/aws/auth/
+# simulations and the memory test. One command a line: under set -e a
+# failure inside an && list does not stop the script, it only skips the
+# rest of the list.
+go vet ./...
+go vet -tags uiassets ./flowui/
+go test -race -count=1 -timeout 60m ./...
+go test -count=1 -timeout 20m ./tests/herd/
+go test -count=1 -run TestMemoryStaysFlatUnderLoad ./component/aws/auth/
 
 # Fuzzing, a fixed number of executions per target, about ten seconds each
 # (the seed corpora run in the tests above too). A count, not -fuzztime 10s:

@@ -2,6 +2,8 @@ package auth
 
 import (
 	"time"
+
+	"github.com/grafana/river/encoding/riverjson"
 )
 
 // DebugInfo is what the Flow UI shows of aws.auth. It holds no secret: the
@@ -37,6 +39,19 @@ type DebugInfo struct {
 	CertificateSerial   string `river:"certificate_serial,attr,optional"`
 	CertificateIssuer   string `river:"certificate_issuer,attr,optional"`
 	CertificateNotAfter string `river:"certificate_not_after,attr,optional"`
+}
+
+// River caches each struct type's tags in a map without a lock
+// (grafana/river internal/value/tag_cache.go): the first encoding of a type
+// while the controller evaluates races with the controller's reads of it —
+// the UI API encodes DebugInfo first, in an HTTP handler. Encoding the
+// component's types once, before any goroutine can, fills the cache.
+func init() {
+	var a Arguments
+	a.SetToDefault()
+	for _, v := range []any{DebugInfo{}, a, Exports{}} {
+		_, _ = riverjson.MarshalBody(v)
+	}
 }
 
 // DebugInfo implements component.DebugComponent.
