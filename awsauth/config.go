@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/chain"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/field"
 )
 
 // Config says where credentials come from and how requests are signed.
@@ -29,7 +30,7 @@ type Config struct {
 func (c *Config) Validate() error {
 	err := c.Credentials.Validate()
 	if c.ExpiryWindow < 0 {
-		err = errors.Join(err, &chain.FieldError{Field: "expiry_window", Problem: "must not be negative"})
+		err = errors.Join(err, field.Errorf("expiry_window", "must not be negative"))
 	}
 	return err
 }

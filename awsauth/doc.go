@@ -12,9 +12,12 @@
 //	├── signing            Transport, Retry, Clock
 //	│   └── stats          what was signed and answered, bounded labels
 //	├── cache              current credentials, refresh ahead, backoff
-//	└── chain              the sources in the SDKs' order, AssumeRole
+//	└── chain              the sources in the SDKs' order, why each was passed over
+//	    ├── source         one source's inputs and SDK provider each; STS, AssumeRole
 //	    └── rolesanywhere  an X.509 certificate exchanged through IAM Roles Anywhere
 //	    sigv4              beneath signing and rolesanywhere: the SigV4 signer (HMAC and X.509)
+//	    field              beneath chain, source and rolesanywhere: errors that name
+//	                       the argument; the shapes of role ARNs and session names
 //	    classify, scope    beneath all: error classes and labels; the service and
 //	                       region a host is signed for
 package awsauth

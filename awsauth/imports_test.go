@@ -29,12 +29,14 @@ func TestNoAgentOrRiverImports(t *testing.T) {
 func TestPackagesImportDownward(t *testing.T) {
 	const mod = "github.com/flow-aws-auth/flow-aws-auth/"
 	allowed := map[string][]string{
-		"awsauth":               {"cache", "chain", "classify", "rolesanywhere", "signing", "stats"},
+		"awsauth":               {"cache", "chain", "classify", "field", "rolesanywhere", "signing", "stats"},
 		"awsauth/signing":       {"classify", "scope", "sigv4", "stats"},
 		"awsauth/stats":         {"classify", "scope"},
 		"awsauth/cache":         {"classify"},
-		"awsauth/chain":         {"classify", "rolesanywhere", "scope"},
-		"awsauth/rolesanywhere": {"classify", "scope", "sigv4"},
+		"awsauth/chain":         {"classify", "field", "rolesanywhere", "scope", "source"},
+		"awsauth/source":        {"field"},
+		"awsauth/rolesanywhere": {"classify", "field", "scope", "sigv4"},
+		"awsauth/field":         nil,
 		"awsauth/sigv4":         nil,
 		"awsauth/classify":      nil,
 		"awsauth/scope":         nil,

@@ -5,8 +5,6 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -24,8 +22,8 @@ func TestRolesAnywhereRotationUnderLoad(t *testing.T) {
 	keys := awsauthtest.NewKeyring()
 	ca := awsauthtest.NewCA("Example Corp Root CA")
 	const role = "arn:aws:iam::111122223333:role/edge-telemetry"
-	ra := &awsauthtest.RolesAnywhere{Keys: keys, TrustAnchor: ca.Cert, Region: "us-east-1", Roles: []string{role},
-		TrustAnchorARN: "arn:aws:rolesanywhere:us-east-1:111122223333:trust-anchor/ta", ProfileARN: "arn:aws:rolesanywhere:us-east-1:111122223333:profile/p"}
+	ra := awsauthtest.NewRolesAnywhere(keys, ca, "arn:aws:rolesanywhere:us-east-1:111122223333:trust-anchor/ta",
+		"arn:aws:rolesanywhere:us-east-1:111122223333:profile/p", role)
 	raSrv := httptest.NewServer(ra)
 	defer raSrv.Close()
 
@@ -44,18 +42,15 @@ func TestRolesAnywhereRotationUnderLoad(t *testing.T) {
 	defer epSrv.Close()
 
 	dir := t.TempDir()
-	certFile, keyFile := filepath.Join(dir, "agent.crt"), filepath.Join(dir, "agent.key")
+	var certFile, keyFile string
 	write := func(cn string) string {
-		key := awsauthtest.NewKey(awsauthtest.ECDSAP256)
-		leaf := ca.Issue(cn, key, time.Now().Add(-time.Hour), time.Now().Add(24*time.Hour))
 		// The key first, then the certificate: a refresh between the two
 		// writes finds them apart and fails, and the cache keeps serving.
-		if err := os.WriteFile(keyFile, awsauthtest.KeyPEM(key, "PKCS8"), 0o600); err != nil {
+		leaf, c, k, err := ca.WriteLeaf(dir, cn, time.Now().Add(24*time.Hour))
+		if err != nil {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile(certFile, awsauthtest.CertPEM(leaf), 0o600); err != nil {
-			t.Fatal(err)
-		}
+		certFile, keyFile = c, k
 		return leaf.SerialNumber.String()
 	}
 	first := write("edge-7")

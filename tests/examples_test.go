@@ -115,17 +115,12 @@ func TestExamplesLoad(t *testing.T) {
 // message must name.
 func rolesAnywhereForExample(t *testing.T, h *harness) string {
 	ca := awsauthtest.NewCA("Example Corp Root CA")
-	ra := &awsauthtest.RolesAnywhere{Keys: h.keys, TrustAnchor: ca.Cert, Region: "eu-west-1",
-		TrustAnchorARN: "arn:aws:rolesanywhere:eu-west-1:111122223333:trust-anchor/0a1b2c3d-edge",
-		ProfileARN:     "arn:aws:rolesanywhere:eu-west-1:111122223333:profile/4e5f6a7b-edge",
-		Roles:          []string{"arn:aws:iam::111122223333:role/edge-telemetry"}}
+	ra := awsauthtest.NewRolesAnywhere(h.keys, ca, "arn:aws:rolesanywhere:eu-west-1:111122223333:trust-anchor/0a1b2c3d-edge",
+		"arn:aws:rolesanywhere:eu-west-1:111122223333:profile/4e5f6a7b-edge", "arn:aws:iam::111122223333:role/edge-telemetry")
 	t.Setenv("AWS_ENDPOINT_URL_ROLESANYWHERE", h.serve(ra))
-	key := awsauthtest.NewKey(awsauthtest.ECDSAP256)
-	leaf := ca.Issue("edge-host-7", key, time.Now().Add(-time.Hour), time.Now().Add(30*24*time.Hour))
-	for name, body := range map[string][]byte{"agent.crt": awsauthtest.CertPEM(leaf), "agent.key": awsauthtest.KeyPEM(key, "PKCS8")} {
-		if err := os.WriteFile(filepath.Join(h.dir, name), body, 0o600); err != nil {
-			t.Fatal(err)
-		}
+	leaf, _, _, err := ca.WriteLeaf(h.dir, "edge-host-7", time.Now().Add(30*24*time.Hour))
+	if err != nil {
+		t.Fatal(err)
 	}
 	return fmt.Sprintf("roles_anywhere (certificate %s, serial %s, issuer %s, valid until %s)",
 		leaf.Subject, leaf.SerialNumber, leaf.Issuer, leaf.NotAfter.UTC().Format(time.RFC3339))

@@ -10,6 +10,8 @@ import (
 	"crypto/x509/pkix"
 	"encoding/pem"
 	"math/big"
+	"os"
+	"path/filepath"
 	"sync/atomic"
 	"time"
 )
@@ -130,4 +132,21 @@ func KeyPEM(key crypto.Signer, form string) []byte {
 		block = &pem.Block{Type: "PRIVATE KEY", Bytes: der}
 	}
 	return pem.EncodeToMemory(block)
+}
+
+// WriteLeaf issues a certificate for cn, valid from an hour ago until
+// notAfter, on a new P-256 key, and writes the key (PKCS #8) and then the
+// certificate, PEM, to dir/agent.key and dir/agent.crt: key first, as a
+// rotation writes them, so a refresh between the two finds them apart.
+func (ca *CA) WriteLeaf(dir, cn string, notAfter time.Time) (leaf *x509.Certificate, certFile, keyFile string, err error) {
+	key := NewKey(ECDSAP256)
+	leaf = ca.Issue(cn, key, time.Now().Add(-time.Hour), notAfter)
+	certFile, keyFile = filepath.Join(dir, "agent.crt"), filepath.Join(dir, "agent.key")
+	if err := os.WriteFile(keyFile, KeyPEM(key, "PKCS8"), 0o600); err != nil {
+		return nil, "", "", err
+	}
+	if err := os.WriteFile(certFile, CertPEM(leaf), 0o600); err != nil {
+		return nil, "", "", err
+	}
+	return leaf, certFile, keyFile, nil
 }

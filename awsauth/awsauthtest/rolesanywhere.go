@@ -40,6 +40,17 @@ type RolesAnywhere struct {
 	calls []RolesAnywhereCall
 }
 
+// NewRolesAnywhere is a fake whose trust anchor trustAnchorARN holds ca,
+// whose profile profileARN lets role be assumed, and which signs for the
+// trust anchor's region.
+func NewRolesAnywhere(keys *Keyring, ca *CA, trustAnchorARN, profileARN, role string) *RolesAnywhere {
+	region := "us-east-1"
+	if parts := strings.Split(trustAnchorARN, ":"); len(parts) > 3 {
+		region = parts[3]
+	}
+	return &RolesAnywhere{Keys: keys, TrustAnchor: ca.Cert, TrustAnchorARN: trustAnchorARN, ProfileARN: profileARN, Roles: []string{role}, Region: region}
+}
+
 // RolesAnywhereCall is one CreateSession as received.
 type RolesAnywhereCall struct {
 	At         time.Time

@@ -4,19 +4,19 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"regexp"
 	"strings"
 	"sync/atomic"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/classify"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/field"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/rolesanywhere"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/scope"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/source"
 )
 
 // Chain is an aws.CredentialsProvider that walks the credential sources in
@@ -79,11 +79,11 @@ func New(cfg Config) (*Chain, error) {
 	c := &Chain{cfg: cfg}
 	if f := cfg.WebIdentityTokenFile; f != "" {
 		if _, err := os.Stat(f); err != nil {
-			return nil, fieldErrorf("web_identity_token_file", "cannot read the token file: %v", unwrapPathError(err))
+			return nil, field.Errorf("web_identity_token_file", "cannot read the token file: %v", field.Path(err))
 		}
 	}
-	if _, explicit := c.profileName(env); explicit {
-		if _, err := c.loadProfile(context.Background(), env); err != nil {
+	if p := c.profile(env); p.Chosen != "" {
+		if _, _, err := p.Load(context.Background()); err != nil {
 			return nil, err
 		}
 	}
@@ -108,21 +108,19 @@ func (c *Chain) resolveRegion(env config.EnvConfig) (string, error) {
 	}
 	if r := env.Region; r != "" {
 		if !scope.IsRegion(r) {
-			return "", badRegion("AWS_REGION or AWS_DEFAULT_REGION", r)
+			return "", field.BadRegion("AWS_REGION or AWS_DEFAULT_REGION", r)
 		}
 		return r, nil
 	}
 	if ra := c.cfg.RolesAnywhere; ra != nil && ra.AnchorRegion() != "" {
 		return ra.AnchorRegion(), nil
 	}
-	name, _ := c.profileName(env)
-	sc, err := c.loadProfile(context.Background(), env)
+	p := c.profile(env)
+	sc, _, err := p.Load(context.Background())
 	if err == nil && sc.Region != "" {
 		return sc.Region, nil
 	}
-	credFiles, configFiles := c.sharedFiles(env)
-	return "", fieldErrorf("region", "not set: looked at the region argument, AWS_REGION, AWS_DEFAULT_REGION and profile %q in %s",
-		name, strings.Join(append(append([]string{}, credFiles...), configFiles...), ", "))
+	return "", field.Errorf("region", "not set: looked at the region argument, AWS_REGION, AWS_DEFAULT_REGION and profile %q in %s", p.Name, p.Files())
 }
 
 // Retrieve implements aws.CredentialsProvider. Credentials.Source names the
@@ -132,7 +130,7 @@ func (c *Chain) Retrieve(ctx context.Context) (aws.Credentials, error) {
 	// below look at besides the Config.
 	env, err := config.NewEnvConfig()
 	if err != nil {
-		return aws.Credentials{}, &SourceError{Source: SourceEnvironment, Err: err}
+		return aws.Credentials{}, &SourceError{Source: source.Environment, Err: err}
 	}
 	var attempts []Attempt
 	for _, s := range c.sources() {
@@ -146,7 +144,7 @@ func (c *Chain) Retrieve(ctx context.Context) (aws.Credentials, error) {
 		}
 		creds, err := p.Retrieve(ctx)
 		if err != nil {
-			if s.name == SourceIMDS {
+			if s.name == source.IMDS {
 				// IMDS is the fallback of last resort: off EC2 its failure
 				// means that nothing was configured.
 				attempts = append(attempts, Attempt{Source: s.name, Reason: classify.Describe(err)})
@@ -159,15 +157,17 @@ func (c *Chain) Retrieve(ctx context.Context) (aws.Credentials, error) {
 			name = creds.Source // which certificate
 			c.cert.Store(rp.Certificate())
 		}
-		if s.name == SourceProfile {
-			profile, _ := c.profileName(env)
-			name = fmt.Sprintf("profile %q", profile)
+		if s.name == source.Profile {
+			name = fmt.Sprintf("profile %q", c.profile(env).Name)
 		}
 		if usedRole {
 			name += " as " + c.cfg.RoleARN
 		}
 		if c.cfg.RoleARN != "" && !usedRole {
-			if creds, err = c.assumeRole(ctx, env, creds); err != nil {
+			role := source.AssumeRole{RoleARN: c.cfg.RoleARN, SessionName: c.sessionName(), ExternalID: c.cfg.ExternalID,
+				SourceIdentity: c.cfg.SourceIdentity, Duration: c.cfg.assumeRoleDuration(),
+				Tags: c.cfg.SessionTags, TransitiveTagKeys: c.cfg.TransitiveTagKeys}
+			if creds, err = role.Retrieve(ctx, c.sts(), env, creds); err != nil {
 				return aws.Credentials{}, &SourceError{Source: name + ", then sts:AssumeRole " + c.cfg.RoleARN, Err: err, Skipped: attempts}
 			}
 			name += ", then AssumeRole " + c.cfg.RoleARN
@@ -176,24 +176,6 @@ func (c *Chain) Retrieve(ctx context.Context) (aws.Credentials, error) {
 		return creds, nil
 	}
 	return aws.Credentials{}, &NoCredentialsError{Attempts: attempts}
-}
-
-func (c *Chain) assumeRole(ctx context.Context, env config.EnvConfig, base aws.Credentials) (aws.Credentials, error) {
-	client, err := c.stsClient(ctx, env, credentials.StaticCredentialsProvider{Value: base})
-	if err != nil {
-		return aws.Credentials{}, err
-	}
-	return stscreds.NewAssumeRoleProvider(client, c.cfg.RoleARN, func(o *stscreds.AssumeRoleOptions) {
-		o.RoleSessionName = c.sessionName()
-		o.Duration = c.cfg.assumeRoleDuration()
-		if c.cfg.ExternalID != "" {
-			o.ExternalID = aws.String(c.cfg.ExternalID)
-		}
-		o.Tags, o.TransitiveTagKeys = c.cfg.sessionTags(), c.cfg.TransitiveTagKeys
-		if c.cfg.SourceIdentity != "" {
-			o.SourceIdentity = aws.String(c.cfg.SourceIdentity)
-		}
-	}).Retrieve(ctx)
 }
 
 // Identity is what sts:GetCallerIdentity says about a set of credentials.
@@ -209,7 +191,7 @@ func (c *Chain) Identify(ctx context.Context, creds aws.Credentials) (Identity, 
 	if err != nil {
 		return Identity{}, err
 	}
-	client, err := c.stsClient(ctx, env, credentials.StaticCredentialsProvider{Value: creds})
+	client, err := c.sts().Client(ctx, env, credentials.StaticCredentialsProvider{Value: creds})
 	if err != nil {
 		return Identity{}, err
 	}
@@ -220,59 +202,15 @@ func (c *Chain) Identify(ctx context.Context, creds aws.Credentials) (Identity, 
 	return Identity{ARN: aws.ToString(out.Arn), AccountID: aws.ToString(out.Account), UserID: aws.ToString(out.UserId)}, nil
 }
 
-func (c *Chain) stsRegionOrEmpty() string {
-	if c.cfg.STSRegion != "" {
-		return c.cfg.STSRegion
+// sts says where the chain's calls to STS go: sts_region, else the
+// default region; sts_endpoint; use_fips_endpoint.
+func (c *Chain) sts() source.STS {
+	s := source.STS{Region: c.cfg.STSRegion, Endpoint: c.cfg.STSEndpoint, UseFIPSEndpoint: c.cfg.UseFIPSEndpoint, HTTPClient: c.cfg.httpClient()}
+	if s.Region == "" {
+		s.Region = c.region
 	}
-	return c.region
+	return s
 }
-
-// stsClient builds an STS client for sts_region, sts_endpoint (or
-// AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL) and use_fips_endpoint.
-func (c *Chain) stsClient(ctx context.Context, env config.EnvConfig, creds aws.CredentialsProvider) (*sts.Client, error) {
-	o := sts.Options{
-		Region:      c.stsRegionOrEmpty(),
-		Credentials: creds,
-		HTTPClient:  c.cfg.httpClient(),
-		// The Cache retries failed refreshes with backoff and reports each
-		// failure; SDK retries under it would triple the calls a throttled
-		// fleet makes to STS.
-		RetryMaxAttempts: 1,
-	}
-	if o.Region == "" {
-		return nil, fieldErrorf("sts_region", "STS needs a region: set region or sts_region")
-	}
-	if ep := c.stsEndpoint(ctx, env); ep != "" {
-		o.BaseEndpoint = aws.String(ep)
-	}
-	if c.cfg.UseFIPSEndpoint {
-		o.EndpointOptions.UseFIPSEndpoint = aws.FIPSEndpointStateEnabled
-	}
-	return sts.New(o), nil
-}
-
-// stsEndpoint is sts_endpoint, else AWS_ENDPOINT_URL_STS or AWS_ENDPOINT_URL
-// unless AWS_IGNORE_CONFIGURED_ENDPOINT_URLS is true.
-func (c *Chain) stsEndpoint(ctx context.Context, env config.EnvConfig) string {
-	if c.cfg.STSEndpoint != "" {
-		return c.cfg.STSEndpoint
-	}
-	return serviceEndpoint(ctx, env, "STS")
-}
-
-// serviceEndpoint is AWS_ENDPOINT_URL_<SERVICE> or AWS_ENDPOINT_URL, unless
-// AWS_IGNORE_CONFIGURED_ENDPOINT_URLS is true, as the SDKs read them.
-func serviceEndpoint(ctx context.Context, env config.EnvConfig, sdkID string) string {
-	if ignore, _, _ := env.GetIgnoreConfiguredEndpoints(ctx); ignore {
-		return ""
-	}
-	if ep, ok, _ := env.GetServiceBaseEndpoint(ctx, sdkID); ok {
-		return ep
-	}
-	return env.BaseEndpoint
-}
-
-var sessionNameInvalid = regexp.MustCompile(`[^\w+=,.@-]`)
 
 // sessionName is session_name, or one derived from the host name so that
 // CloudTrail shows which agent assumed the role.
@@ -281,9 +219,5 @@ func (c *Chain) sessionName() string {
 		return c.cfg.SessionName
 	}
 	host, _ := os.Hostname()
-	name := sessionNameInvalid.ReplaceAllString("flow-aws-auth-"+host, "-")
-	if len(name) > 64 {
-		name = name[:64]
-	}
-	return name
+	return field.SessionName("flow-aws-auth-" + host)
 }

@@ -2,7 +2,6 @@ package chain
 
 import (
 	"errors"
-	"fmt"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -11,9 +10,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	ststypes "github.com/aws/aws-sdk-go-v2/service/sts/types"
-
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/field"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/rolesanywhere"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/scope"
 )
@@ -71,12 +68,10 @@ type Config struct {
 	HTTPClient *http.Client
 }
 
+// The STS ExternalId and tag alphabets.
 var (
-	roleARNPattern = regexp.MustCompile(`^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$`)
-	// The STS RoleSessionName, ExternalId, SourceIdentity and tag alphabets.
-	sessionNamePattern = regexp.MustCompile(`^[\w+=,.@-]{2,64}$`)
-	externalIDPattern  = regexp.MustCompile(`^[\w+=,.@:/-]+$`)
-	tagPattern         = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$`)
+	externalIDPattern = regexp.MustCompile(`^[\w+=,.@:/-]+$`)
+	tagPattern        = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$`)
 )
 
 // STS's limits on session tags.
@@ -90,41 +85,41 @@ const (
 // error names the argument and what is wrong with its value.
 func (c *Config) Validate() error {
 	var errs []error
-	add := func(e *FieldError) { errs = append(errs, e) }
+	add := func(e *field.Error) { errs = append(errs, e) }
 
 	if c.AccessKeyID != "" && c.SecretAccessKey == "" {
-		add(fieldErrorf("secret_access_key", "must be set when access_key_id is set"))
+		add(field.Errorf("secret_access_key", "must be set when access_key_id is set"))
 	}
 	if c.SecretAccessKey != "" && c.AccessKeyID == "" {
-		add(fieldErrorf("access_key_id", "must be set when secret_access_key is set"))
+		add(field.Errorf("access_key_id", "must be set when secret_access_key is set"))
 	}
 	if c.SessionToken != "" && (c.AccessKeyID == "" || c.SecretAccessKey == "") {
-		add(fieldErrorf("session_token", "is only valid with access_key_id and secret_access_key"))
+		add(field.Errorf("session_token", "is only valid with access_key_id and secret_access_key"))
 	}
 	if c.AccessKeyID != "" && strings.TrimSpace(c.AccessKeyID) != c.AccessKeyID {
-		add(fieldErrorf("access_key_id", "has leading or trailing white space"))
+		add(field.Errorf("access_key_id", "has leading or trailing white space"))
 	}
 	if c.Region != "" && !scope.IsRegion(c.Region) {
-		add(badRegion("region", c.Region))
+		add(field.BadRegion("region", c.Region))
 	}
 	if c.STSRegion != "" && !scope.IsRegion(c.STSRegion) {
-		add(badRegion("sts_region", c.STSRegion))
+		add(field.BadRegion("sts_region", c.STSRegion))
 	}
-	if c.RoleARN != "" && !roleARNPattern.MatchString(c.RoleARN) {
-		add(fieldErrorf("role_arn", "%q is not an IAM role ARN (like arn:aws:iam::123456789012:role/NAME)", c.RoleARN))
+	if c.RoleARN != "" && !field.IsRoleARN(c.RoleARN) {
+		add(field.BadRoleARN("role_arn", c.RoleARN))
 	}
 	if c.ExternalID != "" {
 		if c.RoleARN == "" {
-			add(fieldErrorf("external_id", "requires role_arn"))
+			add(field.Errorf("external_id", "requires role_arn"))
 		} else if len(c.ExternalID) < 2 || len(c.ExternalID) > 1224 || !externalIDPattern.MatchString(c.ExternalID) {
-			add(fieldErrorf("external_id", "must be 2 to 1224 characters of letters, digits and +=,.@:/-"))
+			add(field.Errorf("external_id", "must be 2 to 1224 characters of letters, digits and +=,.@:/-"))
 		}
 	}
-	if c.SessionName != "" && !sessionNamePattern.MatchString(c.SessionName) {
-		add(fieldErrorf("session_name", "%q must be 2 to 64 characters of letters, digits and +=,.@-", c.SessionName))
+	if c.SessionName != "" && !field.IsSessionName(c.SessionName) {
+		add(field.BadSessionName("session_name", c.SessionName))
 	}
 	if d := c.AssumeRoleDuration; d != 0 && (d < MinAssumeRoleDuration || d > MaxAssumeRoleDuration) {
-		add(fieldErrorf("assume_role_duration", "%s is outside the range STS allows (15m to 12h)", d))
+		add(field.Errorf("assume_role_duration", "%s is outside the range STS allows (15m to 12h)", d))
 	}
 	for _, e := range c.validateTags() {
 		add(e)
@@ -132,12 +127,12 @@ func (c *Config) Validate() error {
 	if ra := c.RolesAnywhere; ra != nil {
 		errs = append(errs, ra.Validate()...)
 		if c.AccessKeyID != "" || c.Profile != "" || c.WebIdentityTokenFile != "" {
-			add(fieldErrorf("roles_anywhere", "is a credential source of its own: remove access_key_id, profile and web_identity_token_file"))
+			add(field.Errorf("roles_anywhere", "is a credential source of its own: remove access_key_id, profile and web_identity_token_file"))
 		}
 	}
 	if c.STSEndpoint != "" {
 		if u, err := url.Parse(c.STSEndpoint); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-			add(fieldErrorf("sts_endpoint", "%q is not an http(s) URL", c.STSEndpoint))
+			add(field.Errorf("sts_endpoint", "%q is not an http(s) URL", c.STSEndpoint))
 		}
 	}
 	return errors.Join(errs...)
@@ -157,39 +152,15 @@ func (c *Config) httpClient() *http.Client {
 	return &http.Client{Timeout: DefaultHTTPTimeout}
 }
 
-// FieldError reports a bad configuration value. Field is the argument's River
-// name, so the message points at what the user wrote. Problem never contains
-// a secret value.
-type FieldError struct {
-	Field   string
-	Problem string
-}
-
-func (e *FieldError) Error() string { return e.Field + ": " + e.Problem }
-
-func fieldErrorf(field, format string, args ...any) *FieldError {
-	return &FieldError{Field: field, Problem: fmt.Sprintf(format, args...)}
-}
-
-// sessionTags are the tags in key order, as STS takes them.
-func (c *Config) sessionTags() []ststypes.Tag {
-	tags := make([]ststypes.Tag, 0, len(c.SessionTags))
-	for k, v := range c.SessionTags {
-		tags = append(tags, ststypes.Tag{Key: aws.String(k), Value: aws.String(v)})
-	}
-	sort.Slice(tags, func(i, j int) bool { return *tags[i].Key < *tags[j].Key })
-	return tags
-}
-
 // validateTags checks the session tags, transitive keys and source
 // identity against STS's rules, which would otherwise fail every refresh.
-func (c *Config) validateTags() []*FieldError {
-	var errs []*FieldError
+func (c *Config) validateTags() []*field.Error {
+	var errs []*field.Error
 	if (len(c.SessionTags) > 0 || len(c.TransitiveTagKeys) > 0 || c.SourceIdentity != "") && c.RoleARN == "" {
-		errs = append(errs, fieldErrorf("session_tags", "session_tags, transitive_tag_keys and source_identity go with sts:AssumeRole: they require role_arn"))
+		errs = append(errs, field.Errorf("session_tags", "session_tags, transitive_tag_keys and source_identity go with sts:AssumeRole: they require role_arn"))
 	}
 	if n := len(c.SessionTags); n > maxSessionTags {
-		errs = append(errs, fieldErrorf("session_tags", "%d tags, STS allows at most %d", n, maxSessionTags))
+		errs = append(errs, field.Errorf("session_tags", "%d tags, STS allows at most %d", n, maxSessionTags))
 	}
 	keys := make([]string, 0, len(c.SessionTags))
 	for k := range c.SessionTags {
@@ -201,27 +172,23 @@ func (c *Config) validateTags() []*FieldError {
 		v := c.SessionTags[k]
 		switch {
 		case k == "" || utf8.RuneCountInString(k) > maxTagKey || !tagPattern.MatchString(k):
-			errs = append(errs, fieldErrorf("session_tags", "key %q must be 1 to %d letters, digits, spaces and _.:/=+-@", k, maxTagKey))
+			errs = append(errs, field.Errorf("session_tags", "key %q must be 1 to %d letters, digits, spaces and _.:/=+-@", k, maxTagKey))
 		case utf8.RuneCountInString(v) > maxTagValue || !tagPattern.MatchString(v):
-			errs = append(errs, fieldErrorf("session_tags", "the value of %q must be at most %d letters, digits, spaces and _.:/=+-@", k, maxTagValue))
+			errs = append(errs, field.Errorf("session_tags", "the value of %q must be at most %d letters, digits, spaces and _.:/=+-@", k, maxTagValue))
 		case strings.HasPrefix(strings.ToLower(k), "aws:"):
-			errs = append(errs, fieldErrorf("session_tags", "key %q: the aws: prefix is reserved", k))
+			errs = append(errs, field.Errorf("session_tags", "key %q: the aws: prefix is reserved", k))
 		case lower[strings.ToLower(k)]:
-			errs = append(errs, fieldErrorf("session_tags", "keys %q differ only in case, which STS treats as the same key", k))
+			errs = append(errs, field.Errorf("session_tags", "keys %q differ only in case, which STS treats as the same key", k))
 		}
 		lower[strings.ToLower(k)] = true
 	}
 	for _, k := range c.TransitiveTagKeys {
 		if _, ok := c.SessionTags[k]; !ok {
-			errs = append(errs, fieldErrorf("transitive_tag_keys", "%q is not a key of session_tags", k))
+			errs = append(errs, field.Errorf("transitive_tag_keys", "%q is not a key of session_tags", k))
 		}
 	}
-	if c.SourceIdentity != "" && !sessionNamePattern.MatchString(c.SourceIdentity) {
-		errs = append(errs, fieldErrorf("source_identity", "%q must be 2 to 64 characters of letters, digits and +=,.@-", c.SourceIdentity))
+	if c.SourceIdentity != "" && !field.IsSessionName(c.SourceIdentity) {
+		errs = append(errs, field.BadSessionName("source_identity", c.SourceIdentity))
 	}
 	return errs
-}
-
-func badRegion(field, value string) *FieldError {
-	return fieldErrorf(field, "%q is not an AWS region name (like us-east-1)", value)
 }

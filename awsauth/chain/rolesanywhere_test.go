@@ -36,7 +36,7 @@ func newRAEnv(t *testing.T) *raEnv {
 	t.Helper()
 	isolateEnv(t)
 	e := &raEnv{ca: awsauthtest.NewCA("Example Corp Root CA"), sts: awsauthtest.StartSTS(t, awsauthtest.User), dir: t.TempDir()}
-	e.ra = &awsauthtest.RolesAnywhere{Keys: e.sts.Keys, TrustAnchor: e.ca.Cert, TrustAnchorARN: trustAnchorARN, ProfileARN: profileARN, Roles: []string{edgeRoleARN}, Region: "eu-west-1"}
+	e.ra = awsauthtest.NewRolesAnywhere(e.sts.Keys, e.ca, trustAnchorARN, profileARN, edgeRoleARN)
 	srv := httptest.NewServer(e.ra)
 	t.Cleanup(srv.Close)
 	e.url = srv.URL

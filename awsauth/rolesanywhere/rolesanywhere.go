@@ -11,7 +11,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"encoding/pem"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -24,6 +23,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/classify"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/field"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/scope"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/sigv4"
 )
@@ -69,8 +69,8 @@ var (
 // the argument (roles_anywhere: NAME) and what is wrong with its value.
 func (ra *Config) Validate() []error {
 	var errs []error
-	add := func(field, format string, args ...any) {
-		errs = append(errs, fieldErrorf(field, format, args...))
+	add := func(name, format string, args ...any) {
+		errs = append(errs, fieldErrorf(name, format, args...))
 	}
 	if !trustAnchorPattern.MatchString(ra.TrustAnchorARN) {
 		add("trust_anchor_arn", "%q is not a Roles Anywhere trust anchor ARN (like arn:aws:rolesanywhere:us-east-1:123456789012:trust-anchor/ID)", ra.TrustAnchorARN)
@@ -78,8 +78,8 @@ func (ra *Config) Validate() []error {
 	if !profilePattern.MatchString(ra.ProfileARN) {
 		add("profile_arn", "%q is not a Roles Anywhere profile ARN (like arn:aws:rolesanywhere:us-east-1:123456789012:profile/ID)", ra.ProfileARN)
 	}
-	if !roleARNPattern.MatchString(ra.RoleARN) {
-		add("role_arn", "%q is not an IAM role ARN (like arn:aws:iam::123456789012:role/NAME)", ra.RoleARN)
+	if !field.IsRoleARN(ra.RoleARN) {
+		errs = append(errs, field.BadRoleARN("role_arn", ra.RoleARN).In(riverBlock))
 	}
 	if ra.CertificateFile == "" {
 		add("certificate_file", "must be set")
@@ -91,10 +91,10 @@ func (ra *Config) Validate() []error {
 		add("session_duration", "%s is outside the range Roles Anywhere allows (15m to 12h)", d)
 	}
 	if ra.Region != "" && !scope.IsRegion(ra.Region) {
-		add("region", "%q is not an AWS region name (like us-east-1)", ra.Region)
+		errs = append(errs, field.BadRegion("region", ra.Region).In(riverBlock))
 	}
-	if ra.SessionName != "" && !sessionNamePattern.MatchString(ra.SessionName) {
-		add("session_name", "%q must be 2 to 64 characters of letters, digits and +=,.@-", ra.SessionName)
+	if ra.SessionName != "" && !field.IsSessionName(ra.SessionName) {
+		errs = append(errs, field.BadSessionName("session_name", ra.SessionName).In(riverBlock))
 	}
 	return errs
 }
@@ -116,10 +116,39 @@ type Provider struct {
 	seen             atomic.Pointer[CertificateInfo]
 }
 
-// New returns a Provider for cfg that signs for region and calls endpoint
-// (https://rolesanywhere.REGION.amazonaws.com, or another) with client.
-func New(cfg *Config, region, endpoint string, client *http.Client) *Provider {
-	return &Provider{ra: cfg, region: region, endpoint: endpoint, client: client}
+// Options are what a Provider takes from outside its block.
+type Options struct {
+	// Region is used when the block names none; without either, the
+	// trust anchor's region is.
+	Region string
+	// Endpoint is used when the block names none (the chain passes
+	// AWS_ENDPOINT_URL_ROLESANYWHERE or AWS_ENDPOINT_URL); without either,
+	// the regional endpoint is.
+	Endpoint        string
+	UseFIPSEndpoint bool
+	HTTPClient      *http.Client
+}
+
+// New returns a Provider for cfg.
+func New(cfg *Config, o Options) *Provider {
+	p := &Provider{ra: cfg, region: cfg.Region, endpoint: cfg.Endpoint, client: o.HTTPClient}
+	if p.region == "" {
+		p.region = o.Region
+	}
+	if p.region == "" {
+		p.region = cfg.AnchorRegion()
+	}
+	if p.endpoint == "" {
+		p.endpoint = o.Endpoint
+	}
+	if p.endpoint == "" {
+		host := "rolesanywhere."
+		if o.UseFIPSEndpoint {
+			host = "rolesanywhere-fips."
+		}
+		p.endpoint = "https://" + host + p.region + ".amazonaws.com"
+	}
+	return p
 }
 
 // CertificateInfo is what health and debug info show of the certificate
@@ -244,10 +273,10 @@ func (ra *Config) load(now time.Time) (sigv4.Certificate, error) {
 	return sigv4.Certificate{Leaf: leaf, Chain: chain, Key: key}, nil
 }
 
-func readCertificates(field, path string) ([]*x509.Certificate, error) {
+func readCertificates(arg, path string) ([]*x509.Certificate, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fieldErrorf(field, "%v", unwrapPathError(err))
+		return nil, fieldErrorf(arg, "%v", field.Path(err))
 	}
 	var certs []*x509.Certificate
 	for {
@@ -261,12 +290,12 @@ func readCertificates(field, path string) ([]*x509.Certificate, error) {
 		}
 		cert, err := x509.ParseCertificate(block.Bytes)
 		if err != nil {
-			return nil, fieldErrorf(field, "%s: %v", path, err)
+			return nil, fieldErrorf(arg, "%s: %v", path, err)
 		}
 		certs = append(certs, cert)
 	}
 	if len(certs) == 0 {
-		return nil, fieldErrorf(field, "%s holds no PEM CERTIFICATE", path)
+		return nil, fieldErrorf(arg, "%s holds no PEM CERTIFICATE", path)
 	}
 	return certs, nil
 }
@@ -275,7 +304,7 @@ func readCertificates(field, path string) ([]*x509.Certificate, error) {
 func readPrivateKey(path string) (crypto.Signer, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fieldErrorf("private_key_file", "%v", unwrapPathError(err))
+		return nil, fieldErrorf("private_key_file", "%v", field.Path(err))
 	}
 	return parsePrivateKey(path, b)
 }
@@ -283,13 +312,13 @@ func readPrivateKey(path string) (crypto.Signer, error) {
 // parsePrivateKey parses a PEM key read from path. Its errors name the
 // path and the PEM type, never the contents.
 func parsePrivateKey(path string, b []byte) (crypto.Signer, error) {
-	const field = "private_key_file"
+	const arg = "private_key_file"
 	block, _ := pem.Decode(b)
 	if block == nil {
-		return nil, fieldErrorf(field, "%s holds no PEM private key", path)
+		return nil, fieldErrorf(arg, "%s holds no PEM private key", path)
 	}
 	if strings.Contains(block.Type, "ENCRYPTED") || block.Headers["Proc-Type"] != "" {
-		return nil, fieldErrorf(field, "%s is encrypted, which aws.auth does not decrypt: store it unencrypted with permissions only the agent can read (openssl pkey -in KEY -out KEY.plain)", path)
+		return nil, fieldErrorf(arg, "%s is encrypted, which aws.auth does not decrypt: store it unencrypted with permissions only the agent can read (openssl pkey -in KEY -out KEY.plain)", path)
 	}
 	var key any
 	var err error
@@ -301,24 +330,24 @@ func parsePrivateKey(path string, b []byte) (crypto.Signer, error) {
 	case "PRIVATE KEY":
 		key, err = x509.ParsePKCS8PrivateKey(block.Bytes)
 	default:
-		return nil, fieldErrorf(field, "%s holds a PEM %q, not a private key (PKCS #8, PKCS #1 or SEC1)", path, block.Type)
+		return nil, fieldErrorf(arg, "%s holds a PEM %q, not a private key (PKCS #8, PKCS #1 or SEC1)", path, block.Type)
 	}
 	if err != nil {
-		return nil, fieldErrorf(field, "%s: not a valid %s", path, block.Type)
+		return nil, fieldErrorf(arg, "%s: not a valid %s", path, block.Type)
 	}
 	switch k := key.(type) {
 	case *rsa.PrivateKey:
 		if n := k.N.BitLen(); n < 2048 || n > 4096 {
-			return nil, fieldErrorf(field, "an RSA key of %d bits: Roles Anywhere takes 2048 to 4096", n)
+			return nil, fieldErrorf(arg, "an RSA key of %d bits: Roles Anywhere takes 2048 to 4096", n)
 		}
 		return k, nil
 	case *ecdsa.PrivateKey:
 		if name := k.Curve.Params().Name; name != "P-256" && name != "P-384" {
-			return nil, fieldErrorf(field, "an EC key on %s: Roles Anywhere takes P-256 and P-384", name)
+			return nil, fieldErrorf(arg, "an EC key on %s: Roles Anywhere takes P-256 and P-384", name)
 		}
 		return k, nil
 	}
-	return nil, fieldErrorf(field, "a %T key: Roles Anywhere takes RSA and ECDSA keys", key)
+	return nil, fieldErrorf(arg, "a %T key: Roles Anywhere takes RSA and ECDSA keys", key)
 }
 
 func publicKeysEqual(a, b crypto.PublicKey) bool {
@@ -326,20 +355,10 @@ func publicKeysEqual(a, b crypto.PublicKey) bool {
 	return ok && k.Equal(b)
 }
 
+// block is the River block the arguments are in.
+const riverBlock = "roles_anywhere"
+
 // fieldErrorf names the argument in the block: "roles_anywhere: NAME: …".
-func fieldErrorf(field, format string, args ...any) error {
-	return fmt.Errorf("roles_anywhere: %s: %s", field, fmt.Sprintf(format, args...))
+func fieldErrorf(name, format string, args ...any) error {
+	return field.Errorf(name, format, args...).In(riverBlock)
 }
-
-func unwrapPathError(err error) error {
-	var pe *os.PathError
-	if errors.As(err, &pe) {
-		return fmt.Errorf("%s: %w", pe.Path, pe.Err)
-	}
-	return err
-}
-
-var (
-	roleARNPattern     = regexp.MustCompile(`^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$`)
-	sessionNamePattern = regexp.MustCompile(`^[\w+=,.@-]{2,64}$`)
-)

@@ -36,13 +36,9 @@ func (rt *Retry) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err != nil {
 		return nil, err
 	}
-	resp, err := rt.Next.RoundTrip(req)
-	if err != nil || resp.StatusCode < 400 || req.GetBody == nil || !scope.AWSOperated(sigv4.CanonicalHost(req)) {
+	resp, apiErr, err := rt.Next.roundTrip(req)
+	if err != nil || apiErr == nil || req.GetBody == nil || !scope.AWSOperated(sigv4.CanonicalHost(req)) {
 		return resp, err
-	}
-	apiErr := inspect(resp)
-	if apiErr == nil {
-		return resp, nil
 	}
 	switch apiErr.Class() {
 	case classify.Expired, classify.InvalidToken:

@@ -47,6 +47,13 @@ type Transport struct {
 
 // RoundTrip implements http.RoundTripper.
 func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, _, err := t.roundTrip(req)
+	return resp, err
+}
+
+// roundTrip is RoundTrip, and also returns the AWS error an answer of 400
+// or more carries, parsed once for the counters and for Retry.
+func (t *Transport) roundTrip(req *http.Request) (*http.Response, *classify.APIError, error) {
 	// A RoundTripper closes the body, on error too; once Base has it, Base does.
 	ownBody := req.Body != nil
 	defer func() {
@@ -57,18 +64,18 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 
 	service, region, err := scope.For(sigv4.CanonicalHost(req), t.Scope.Service, t.Scope.Region)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	p, err := newPayload(req)
 	if err != nil {
-		return nil, fmt.Errorf("reading the request body to sign it: %w", err)
+		return nil, nil, fmt.Errorf("reading the request body to sign it: %w", err)
 	}
 	if p.buffered {
 		ownBody = false // newPayload closed it
 	}
 	creds, err := t.Source.Retrieve(req.Context())
 	if err != nil {
-		return nil, &CredentialsError{Host: hostOnly(req), Err: err}
+		return nil, nil, &CredentialsError{Host: hostOnly(req), Err: err}
 	}
 	ownBody = false
 
@@ -96,7 +103,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp, err := base.RoundTrip(r)
 	if err != nil {
 		t.Stats.Failed(service, r.Host, err)
-		return nil, err
+		return nil, nil, err
 	}
 	// The request as signed, for Retry: which key AWS refused.
 	resp.Request = r
@@ -105,7 +112,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		apiErr = inspect(resp)
 	}
 	t.Stats.Response(service, r.Host, resp.StatusCode, apiErr)
-	return resp, nil
+	return resp, apiErr, nil
 }
 
 // shallowClone copies req and its header map; the body is shared.

@@ -106,20 +106,15 @@ func TestCheckFailuresAreDiagnosed(t *testing.T) {
 func TestCheckWarnsOfAnExpiringCertificate(t *testing.T) {
 	sts, stsURL := setup(t)
 	ca := awsauthtest.NewCA("Example Corp Root CA")
-	ra := &awsauthtest.RolesAnywhere{Keys: sts.Keys, TrustAnchor: ca.Cert, Region: "us-east-1", Roles: []string{"arn:aws:iam::111122223333:role/edge"},
-		TrustAnchorARN: "arn:aws:rolesanywhere:us-east-1:111122223333:trust-anchor/ta", ProfileARN: "arn:aws:rolesanywhere:us-east-1:111122223333:profile/p"}
+	ra := awsauthtest.NewRolesAnywhere(sts.Keys, ca, "arn:aws:rolesanywhere:us-east-1:111122223333:trust-anchor/ta",
+		"arn:aws:rolesanywhere:us-east-1:111122223333:profile/p", "arn:aws:iam::111122223333:role/edge")
 	raSrv := httptest.NewServer(ra)
 	defer raSrv.Close()
 	t.Setenv("AWS_ENDPOINT_URL_STS", stsURL)
 	dir := t.TempDir()
 	for days, want := range map[int]bool{3: true, 30: false} {
-		key := awsauthtest.NewKey(awsauthtest.ECDSAP256)
-		leaf := ca.Issue("edge-7", key, time.Now().Add(-time.Hour), time.Now().Add(time.Duration(days)*24*time.Hour))
-		certFile, keyFile := filepath.Join(dir, "agent.crt"), filepath.Join(dir, "agent.key")
-		if err := os.WriteFile(certFile, awsauthtest.CertPEM(leaf), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(keyFile, awsauthtest.KeyPEM(key, "PKCS8"), 0o600); err != nil {
+		_, certFile, keyFile, err := ca.WriteLeaf(dir, "edge-7", time.Now().Add(time.Duration(days)*24*time.Hour))
+		if err != nil {
 			t.Fatal(err)
 		}
 		out, err := runCheck(t, fmt.Sprintf(`

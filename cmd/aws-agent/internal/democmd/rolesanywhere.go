@@ -3,8 +3,6 @@ package democmd
 import (
 	"fmt"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -25,20 +23,11 @@ const (
 // credentials to come from that certificate: --source roles-anywhere.
 func rolesAnywhere(aws *receivers.FakeAWS, dir string, demo []byte) (config []byte, stop func(), err error) {
 	ca := awsauthtest.NewCA("Demo Corp Root CA")
-	ra := &awsauthtest.RolesAnywhere{Keys: aws.Keys, TrustAnchor: ca.Cert, TrustAnchorARN: demoTrustAnchorARN,
-		ProfileARN: demoProfileARN, Roles: []string{demoEdgeRoleARN}, Region: "us-east-1"}
-	srv := httptest.NewServer(ra)
-	key := awsauthtest.NewKey(awsauthtest.ECDSAP256)
-	leaf := ca.Issue("demo-edge-host", key, time.Now().Add(-time.Hour), time.Now().Add(30*24*time.Hour))
-	certFile, keyFile := filepath.Join(dir, "agent.crt"), filepath.Join(dir, "agent.key")
-	if err := os.WriteFile(certFile, awsauthtest.CertPEM(leaf), 0o600); err != nil {
-		srv.Close()
+	_, certFile, keyFile, err := ca.WriteLeaf(dir, "demo-edge-host", time.Now().Add(30*24*time.Hour))
+	if err != nil {
 		return nil, nil, err
 	}
-	if err := os.WriteFile(keyFile, awsauthtest.KeyPEM(key, "PKCS8"), 0o600); err != nil {
-		srv.Close()
-		return nil, nil, err
-	}
+	srv := httptest.NewServer(awsauthtest.NewRolesAnywhere(aws.Keys, ca, demoTrustAnchorARN, demoProfileARN, demoEdgeRoleARN))
 	// The demo's own credentials, a static key and a role, give way to
 	// the certificate; the rest of the configuration stays as it is.
 	const static = `	access_key_id     = env("DEMO_ACCESS_KEY_ID")

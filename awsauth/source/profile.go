@@ -1,0 +1,116 @@
+package source
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/aws-sdk-go-v2/config"
+
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/field"
+)
+
+// SharedProfile is a profile in the shared credentials and config files.
+type SharedProfile struct {
+	Name string
+	// Chosen names what chose Name, "profile" or "AWS_PROFILE"; empty
+	// for the "default" nobody chose, whose absence is no error.
+	Chosen                        string
+	CredentialsFiles, ConfigFiles []string
+	// CABundle is AWS_CA_BUNDLE.
+	CABundle string
+}
+
+// NewSharedProfile is the profile name (else AWS_PROFILE, else "default")
+// in the files given (else AWS_SHARED_CREDENTIALS_FILE and
+// AWS_CONFIG_FILE, else the SDK's default files).
+func NewSharedProfile(env config.EnvConfig, name string, credFiles, configFiles []string) SharedProfile {
+	p := SharedProfile{Name: name, Chosen: "profile", CredentialsFiles: credFiles, ConfigFiles: configFiles, CABundle: env.CustomCABundle}
+	if p.Name == "" {
+		p.Name, p.Chosen = env.SharedConfigProfile, "AWS_PROFILE"
+	}
+	if p.Name == "" {
+		p.Name, p.Chosen = "default", ""
+	}
+	if len(p.CredentialsFiles) == 0 {
+		p.CredentialsFiles = []string{orDefault(env.SharedCredentialsFile, config.DefaultSharedCredentialsFilename())}
+	}
+	if len(p.ConfigFiles) == 0 {
+		p.ConfigFiles = []string{orDefault(env.SharedConfigFile, config.DefaultSharedConfigFilename())}
+	}
+	return p
+}
+
+func orDefault(v, def string) string {
+	if v != "" {
+		return v
+	}
+	return def
+}
+
+// Files lists the files the profile is looked up in, for messages.
+func (p SharedProfile) Files() string {
+	return strings.Join(append(append([]string{}, p.CredentialsFiles...), p.ConfigFiles...), ", ")
+}
+
+// Load reads the profile from the files, anew on every call: that is how
+// rewritten keys are picked up. A missing default profile is not an
+// error: absent says so instead.
+func (p SharedProfile) Load(ctx context.Context) (sc config.SharedConfig, absent string, err error) {
+	sc, err = config.LoadSharedConfigProfile(ctx, p.Name, func(o *config.LoadSharedConfigOptions) {
+		o.CredentialsFiles, o.ConfigFiles = p.CredentialsFiles, p.ConfigFiles
+	})
+	var notExist config.SharedConfigProfileNotExistError
+	if errors.As(err, &notExist) {
+		missing := fmt.Sprintf("no profile %q in %s", p.Name, p.Files())
+		if p.Chosen != "" {
+			return sc, "", field.Errorf(p.Chosen, "%s", missing)
+		}
+		return sc, missing, nil
+	}
+	return sc, "", err
+}
+
+// Provider is the SDK's provider for the profile: static keys,
+// credential_process, SSO, source_profile/role_arn and credential_source,
+// resolved as the SDK resolves them, with STS in stsRegion. Their calls go
+// through client, unless a CA bundle (AWS_CA_BUNDLE, or the profile's
+// ca_bundle) is set: the SDK adds a bundle only to a client of its own
+// making, so then they go through one, bounded by client's timeout.
+func (p SharedProfile) Provider(ctx context.Context, client *http.Client, stsRegion string) (aws.CredentialsProvider, string, error) {
+	sc, absent, err := p.Load(ctx)
+	if err != nil || absent != "" {
+		return nil, absent, err
+	}
+	if !holdsCredentials(sc) {
+		return nil, fmt.Sprintf("profile %q holds no credentials", sc.Profile), nil
+	}
+	opts := []func(*config.LoadOptions) error{
+		config.WithSharedConfigProfile(sc.Profile),
+		config.WithSharedCredentialsFiles(p.CredentialsFiles),
+		config.WithSharedConfigFiles(p.ConfigFiles),
+	}
+	if p.CABundle != "" || sc.CustomCABundle != "" {
+		opts = append(opts, config.WithHTTPClient(awshttp.NewBuildableClient().WithTimeout(client.Timeout)))
+	} else {
+		opts = append(opts, config.WithHTTPClient(client))
+	}
+	if stsRegion != "" {
+		opts = append(opts, config.WithRegion(stsRegion))
+	}
+	awsCfg, err := config.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		return nil, "", err
+	}
+	return awsCfg.Credentials, "", nil
+}
+
+func holdsCredentials(sc config.SharedConfig) bool {
+	return sc.Credentials.HasKeys() || sc.RoleARN != "" || sc.CredentialProcess != "" ||
+		sc.WebIdentityTokenFile != "" || sc.CredentialSource != "" || sc.SSOStartURL != "" ||
+		sc.SSOSessionName != "" || sc.SSOAccountID != "" || sc.LoginSession != ""
+}
