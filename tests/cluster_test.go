@@ -76,7 +76,7 @@ var ckitNeverRegisters = map[string]bool{
 type clusterAgent struct {
 	name, addr string
 	cmd        *exec.Cmd
-	out        *syncBuffer
+	out        *awsauthtest.SyncBuffer
 	done       chan struct{}
 }
 
@@ -227,7 +227,7 @@ func startClusterAgent(t *testing.T, bin string, aws *receivers.FakeAWS, name, a
 			join = append(join, p)
 		}
 	}
-	a := &clusterAgent{name: name, addr: addr, out: &syncBuffer{}, done: make(chan struct{})}
+	a := &clusterAgent{name: name, addr: addr, out: &awsauthtest.SyncBuffer{}, done: make(chan struct{})}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	a.cmd = exec.CommandContext(ctx, bin, "run", config,
 		"--server.http.listen-addr", addr, "--storage.path", filepath.Join(dir, "data"),

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest/receivers"
 	"github.com/flow-aws-auth/flow-aws-auth/examples"
 	"go.opentelemetry.io/collector/pdata/ptrace"
@@ -22,7 +23,7 @@ type demoAgent struct {
 	otlp    string // its OTLP/HTTP receiver's address
 	logFile string // the file loki.source.file tails
 	aws     *receivers.FakeAWS
-	out     *syncBuffer
+	out     *awsauthtest.SyncBuffer
 }
 
 // startDemoAgent runs the shared aws-agent binary with flags (after the
@@ -35,7 +36,7 @@ func startDemoAgent(t *testing.T, flags ...string) *demoAgent {
 	t.Cleanup(aws.Close)
 
 	dir := t.TempDir()
-	d := &demoAgent{logFile: filepath.Join(dir, "app.log"), aws: aws, out: &syncBuffer{}}
+	d := &demoAgent{logFile: filepath.Join(dir, "app.log"), aws: aws, out: &awsauthtest.SyncBuffer{}}
 	if err := os.WriteFile(d.logFile, nil, 0o600); err != nil {
 		t.Fatal(err)
 	}

@@ -39,7 +39,7 @@ type harness struct {
 	keys   *awsauthtest.Keyring
 	sts    *awsauthtest.STS
 	stsURL string
-	logs   *syncBuffer
+	logs   *awsauthtest.SyncBuffer
 	agent  *agentrun.Agent
 	dir    string
 }
@@ -50,7 +50,7 @@ func newHarness(t *testing.T) *harness {
 	keys := awsauthtest.NewKeyring(awsauthtest.Key{AccessKeyID: baseKeyID, SecretAccessKey: baseSecret, ARN: baseARN, Account: "111122223333", UserID: "AIDAEXAMPLEUSER"})
 	sts := &awsauthtest.STS{Keys: keys}
 	sts.RequireExternalID(roleARN, externalID)
-	h := &harness{t: t, keys: keys, sts: sts, logs: &syncBuffer{}, dir: t.TempDir()}
+	h := &harness{t: t, keys: keys, sts: sts, logs: &awsauthtest.SyncBuffer{}, dir: t.TempDir()}
 	h.stsURL = h.serve(sts)
 	t.Cleanup(func() {
 		if t.Failed() {
@@ -190,23 +190,6 @@ var ports struct {
 }
 
 func isolateEnv(t *testing.T) { awsauthtest.IsolateEnv(t) }
-
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) Bytes() []byte {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return append([]byte(nil), b.buf.Bytes()...)
-}
 
 func sprintf(format string, args ...any) string { return fmt.Sprintf(format, args...) }
 

@@ -1,7 +1,6 @@
 package auth
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -236,8 +235,9 @@ func (panickingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 func TestGatewayRecoversFromAPanicWithoutLeaking(t *testing.T) {
 	const token = "FwoGZXIvYXdzEPANICSESSIONTOKENvalue0123456789"
 	f := newGatewayFixture(t, func(a *Arguments) { a.SessionToken = token })
-	var logs bytes.Buffer
-	f.c.log = log.NewLogfmtLogger(log.NewSyncWriter(&logs))
+	// The cache's refresh goroutine logs too, while the test reads.
+	logs := &awsauthtest.SyncBuffer{}
+	f.c.log = log.NewLogfmtLogger(logs)
 	next := *f.c.cur.Load()
 	next.gateway = newUpstream(next.args.Gateway, next.auth.Transport(panickingTransport{}))
 	f.c.cur.Store(&next)
