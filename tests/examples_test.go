@@ -1,10 +1,12 @@
 package tests
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -76,8 +78,9 @@ func TestExamplesLoad(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			var notAfter time.Time
 			if want.ra {
-				want.source = rolesAnywhereForExample(t, h)
+				want.source, notAfter = rolesAnywhereForExample(t, h)
 				// The certificate is where the example reads it, in a
 				// temporary directory instead of /etc/pki/aws-agent.
 				text = []byte(strings.ReplaceAll(string(text), "/etc/pki/aws-agent/", h.dir+"/"))
@@ -97,6 +100,17 @@ func TestExamplesLoad(t *testing.T) {
 				if !strings.HasPrefix(last.Message, "credentials from "+want.source+" as ") {
 					t.Fatalf("%s: %s, want credentials from %s", id, last.Message, want.source)
 				}
+				// The certificate's end, for an alert days ahead; 0 without
+				// Roles Anywhere.
+				gauge := fmt.Sprintf("aws_auth_certificate_expiry_timestamp_seconds{component_id=%q} ", id)
+				if want.ra {
+					gauge += strconv.FormatFloat(float64(notAfter.Unix()), 'g', -1, 64)
+				} else {
+					gauge += "0"
+				}
+				if m := h.get("/metrics"); !bytes.Contains(m, []byte(gauge+"\n")) {
+					t.Fatalf("%s: metrics lack %q:\n%s", id, gauge, grepLines(m, "aws_auth_certificate"))
+				}
 				if want.ra {
 					d := debugInfo(t, "http://"+h.agent.Addr+"/api/v0/web/components/"+id)
 					if d["certificate_subject"] != "CN=edge-host-7,O=Example Corp" || d["certificate_serial"] == "" || d["certificate_issuer"] != "CN=Example Corp Root CA" || d["certificate_not_after"] == "" {
@@ -112,8 +126,8 @@ func TestExamplesLoad(t *testing.T) {
 // roles-anywhere.river's trust anchor and profile, reached through
 // AWS_ENDPOINT_URL_ROLESANYWHERE, puts a certificate and key where the
 // example reads them (under h.dir), and returns the source the health
-// message must name.
-func rolesAnywhereForExample(t *testing.T, h *harness) string {
+// message must name and the certificate's end.
+func rolesAnywhereForExample(t *testing.T, h *harness) (string, time.Time) {
 	ca := awsauthtest.NewCA("Example Corp Root CA")
 	ra := awsauthtest.NewRolesAnywhere(h.keys, ca, "arn:aws:rolesanywhere:eu-west-1:111122223333:trust-anchor/0a1b2c3d-edge",
 		"arn:aws:rolesanywhere:eu-west-1:111122223333:profile/4e5f6a7b-edge", "arn:aws:iam::111122223333:role/edge-telemetry")
@@ -123,5 +137,5 @@ func rolesAnywhereForExample(t *testing.T, h *harness) string {
 		t.Fatal(err)
 	}
 	return fmt.Sprintf("roles_anywhere (certificate %s, serial %s, issuer %s, valid until %s)",
-		leaf.Subject, leaf.SerialNumber, leaf.Issuer, leaf.NotAfter.UTC().Format(time.RFC3339))
+		leaf.Subject, leaf.SerialNumber, leaf.Issuer, leaf.NotAfter.UTC().Format(time.RFC3339)), leaf.NotAfter
 }

@@ -51,11 +51,22 @@ func newMetrics(reg prometheus.Registerer, c *Component) *metrics {
 		}
 		return float64(s.Expires.Unix())
 	})
+	// For an alert days ahead: a certificate is renewed by another system,
+	// and when it lapses every refresh fails.
+	certificate := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "aws_auth_certificate_expiry_timestamp_seconds",
+		Help: "When the IAM Roles Anywhere certificate in use stops being valid, as a Unix timestamp; 0 without Roles Anywhere or before the certificate was first read.",
+	}, func() float64 {
+		if cert := c.cur.Load().auth.Status().Certificate; cert != nil {
+			return float64(cert.NotAfter.Unix())
+		}
+		return 0
+	})
 	offset := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "aws_auth_clock_offset_seconds",
 		Help: "AWS's clock minus the local clock, as learned from clock-skew answers.",
 	}, func() float64 { return c.cur.Load().auth.ClockOffset().Seconds() })
-	for _, col := range []prometheus.Collector{m.signedTotal, m.responsesTotal, m.refreshesTotal, m.signDuration, m.gatewayRefused, expiry, offset} {
+	for _, col := range []prometheus.Collector{m.signedTotal, m.responsesTotal, m.refreshesTotal, m.signDuration, m.gatewayRefused, expiry, certificate, offset} {
 		reg.MustRegister(col)
 	}
 	return m

@@ -1,0 +1,80 @@
+package auth
+
+import (
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Every metric the component registers is in README's table, and the
+// table names none it does not register.
+func TestMetricsAreDocumented(t *testing.T) {
+	var l exportsLog
+	opts := testOptions(&l)
+	reg := &recorder{Registerer: prometheus.NewRegistry()}
+	opts.Registerer = reg
+	if _, err := New(opts, staticArgs("us-east-1")); err != nil {
+		t.Fatal(err)
+	}
+	// Vectors appear in Gather only once they have a child; describe them.
+	descs := make(chan *prometheus.Desc, 64)
+	go func() {
+		for _, c := range reg.collectors {
+			c.Describe(descs)
+		}
+		close(descs)
+	}()
+	names := map[string]bool{}
+	for d := range descs {
+		s := d.String() // Desc{fqName: "NAME", ...}
+		_, rest, _ := strings.Cut(s, `fqName: "`)
+		name, _, _ := strings.Cut(rest, `"`)
+		names[name] = true
+	}
+	readme, err := os.ReadFile("../../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, table, _ := strings.Cut(string(readme), "### Metrics\n")
+	table, _, _ = strings.Cut(table, "\nLabels take")
+	documented := map[string]bool{}
+	for _, line := range strings.Split(table, "\n") {
+		if f := strings.Split(line, "`"); len(f) > 2 && strings.HasPrefix(f[1], "aws_auth_") {
+			documented[f[1]] = true
+		}
+	}
+	if len(names) < 8 {
+		t.Fatalf("only %d metrics registered: %v", len(names), names)
+	}
+	for n := range names {
+		if !documented[n] {
+			t.Errorf("%s is registered but not in README's metrics table", n)
+		}
+	}
+	for n := range documented {
+		if !names[n] {
+			t.Errorf("README's metrics table names %s, which is not registered", n)
+		}
+	}
+}
+
+// recorder remembers what is registered through it.
+type recorder struct {
+	prometheus.Registerer
+	collectors []prometheus.Collector
+}
+
+func (r *recorder) Register(c prometheus.Collector) error {
+	r.collectors = append(r.collectors, c)
+	return r.Registerer.Register(c)
+}
+
+func (r *recorder) MustRegister(cs ...prometheus.Collector) {
+	for _, c := range cs {
+		if err := r.Register(c); err != nil {
+			panic(err)
+		}
+	}
+}
