@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest/fakeaws"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/chain"
 )
 
@@ -24,7 +25,7 @@ func TestRedact(t *testing.T) {
 		t.Errorf("static:\n got %s\nwant %s", got, want)
 	}
 
-	fake := awsauthtest.StartSTS(t, awsauthtest.User)
+	fake := fakeaws.StartSTS(t, awsauthtest.User)
 	role, err := New(Config{Credentials: chain.Config{Region: "us-east-1", AccessKeyID: awsauthtest.UserKeyID, SecretAccessKey: awsauthtest.UserSecret, RoleARN: awsauthtest.RoleARN, STSEndpoint: fake.URL}}, Options{})
 	if err != nil {
 		t.Fatal(err)

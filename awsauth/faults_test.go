@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest/fakeaws"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/chain"
 )
 
@@ -71,13 +72,13 @@ type fault struct {
 type faultEnv struct {
 	dir     string
 	keys    *awsauthtest.Keyring
-	sts     *awsauthtest.STS
+	sts     *fakeaws.STS
 	stsURL  string
-	imds    *awsauthtest.IMDS
+	imds    *fakeaws.IMDS
 	imdsURL string
-	box     *awsauthtest.Container
+	box     *fakeaws.Container
 	boxURL  string
-	ep      *awsauthtest.Endpoint
+	ep      *fakeaws.Endpoint
 	epURL   string
 
 	stsDown  atomic.Bool
@@ -105,7 +106,7 @@ func newFaultEnv(t *testing.T) *faultEnv {
 	isolateEnv(t)
 	e := &faultEnv{dir: t.TempDir(), signers: map[string]bool{}, delivered: map[string]bool{}}
 	e.keys = awsauthtest.NewKeyring(awsauthtest.Key{AccessKeyID: faultKeyID, SecretAccessKey: faultSecret, ARN: awsauthtest.UserARN, Account: "111122223333", UserID: "AIDAFAULTUSER"})
-	e.sts = &awsauthtest.STS{Keys: e.keys, TTL: 3 * time.Second}
+	e.sts = &fakeaws.STS{Keys: e.keys, TTL: 3 * time.Second}
 	e.stsURL = e.serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if e.stsDown.Load() {
 			awsauthtest.HangUp(w)
@@ -113,13 +114,13 @@ func newFaultEnv(t *testing.T) *faultEnv {
 		}
 		e.sts.ServeHTTP(w, r)
 	}))
-	e.imds = &awsauthtest.IMDS{Keys: e.keys, TTL: 3 * time.Second}
+	e.imds = &fakeaws.IMDS{Keys: e.keys, TTL: 3 * time.Second}
 	e.imdsURL = e.serve(t, e.imds)
-	e.box = &awsauthtest.Container{Keys: e.keys, TTL: 3 * time.Second}
+	e.box = &fakeaws.Container{Keys: e.keys, TTL: 3 * time.Second}
 	e.boxURL = e.serve(t, e.box) + "/v2/credentials"
 	verifier := &awsauthtest.Verifier{Keys: e.keys, Service: "logs", Region: "us-east-1", JSON: true,
 		Now: func() time.Time { return time.Now().Add(time.Duration(e.skew.Load())) }}
-	e.ep = &awsauthtest.Endpoint{Verifier: verifier, Next: func(w http.ResponseWriter, _ *http.Request, body []byte, caller awsauthtest.Caller) {
+	e.ep = &fakeaws.Endpoint{Verifier: verifier, Next: func(w http.ResponseWriter, _ *http.Request, body []byte, caller awsauthtest.Caller) {
 		id, _, _ := bytes.Cut(body, []byte("\n"))
 		e.mu.Lock()
 		e.signers[caller.Key.AccessKeyID] = true

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest/fakeaws"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/cache"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/chain"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/classify"
@@ -33,7 +34,7 @@ func TestHealthTellsWhatIsWrong(t *testing.T) {
 	}
 
 	// Working: source, identity, expiry.
-	fake := awsauthtest.StartSTS(t, awsauthtest.User)
+	fake := fakeaws.StartSTS(t, awsauthtest.User)
 	cfg := Config{Credentials: chain.Config{Region: "us-east-1", AccessKeyID: awsauthtest.UserKeyID, SecretAccessKey: awsauthtest.UserSecret, RoleARN: awsauthtest.RoleARN, STSEndpoint: fake.URL}, VerifyIdentity: true}
 	a, err = New(cfg, Options{})
 	if err != nil {
@@ -53,7 +54,7 @@ func TestHealthTellsWhatIsWrong(t *testing.T) {
 	}
 
 	// AWS refuses a signed request: AccessDenied with the action and resource it named.
-	ep := &awsauthtest.Endpoint{Verifier: &awsauthtest.Verifier{Keys: fake.Keys, Service: "aps", JSON: true},
+	ep := &fakeaws.Endpoint{Verifier: &awsauthtest.Verifier{Keys: fake.Keys, Service: "aps", JSON: true},
 		Next: func(w http.ResponseWriter, _ *http.Request, _ []byte, c awsauthtest.Caller) {
 			w.Header().Set("X-Amzn-ErrorType", "AccessDeniedException")
 			w.WriteHeader(403)

@@ -72,3 +72,26 @@ func TestPackagesImportDownward(t *testing.T) {
 		t.Errorf("go list showed %d of the %d packages drawn", len(seen), len(allowed))
 	}
 }
+
+// The test kit checks the engine from outside: none of its packages
+// imports an engine package, so the verifier cannot share the signer's
+// code, nor a fake its expectations.
+func TestTestKitIsIndependent(t *testing.T) {
+	const mod = "github.com/flow-aws-auth/flow-aws-auth/awsauth"
+	out, err := exec.Command("go", "list", "-deps", "-f", "{{.ImportPath}}", "./awsauthtest/...").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list: %v\n%s", err, out)
+	}
+	kit := 0
+	for _, pkg := range strings.Fields(string(out)) {
+		switch {
+		case strings.HasPrefix(pkg, mod+"/awsauthtest"):
+			kit++
+		case pkg == mod || strings.HasPrefix(pkg, mod+"/"):
+			t.Errorf("the test kit depends on %s", pkg)
+		}
+	}
+	if kit < 4 {
+		t.Fatalf("go list showed %d test kit packages, want awsauthtest, fakeaws, pki and receivers", kit)
+	}
+}

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest/fakeaws"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest/pki"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/chain"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/rolesanywhere"
 )
@@ -20,16 +22,16 @@ import (
 func TestRolesAnywhereRotationUnderLoad(t *testing.T) {
 	isolateEnv(t)
 	keys := awsauthtest.NewKeyring()
-	ca := awsauthtest.NewCA("Example Corp Root CA")
+	ca := pki.NewCA("Example Corp Root CA")
 	const role = "arn:aws:iam::111122223333:role/edge-telemetry"
-	ra := awsauthtest.NewRolesAnywhere(keys, ca, "arn:aws:rolesanywhere:us-east-1:111122223333:trust-anchor/ta",
+	ra := pki.NewRolesAnywhere(keys, ca, "arn:aws:rolesanywhere:us-east-1:111122223333:trust-anchor/ta",
 		"arn:aws:rolesanywhere:us-east-1:111122223333:profile/p", role)
 	raSrv := httptest.NewServer(ra)
 	defer raSrv.Close()
 
 	var mu sync.Mutex
 	delivered, sessions := map[string]bool{}, map[string]int{}
-	ep := &awsauthtest.Endpoint{
+	ep := &fakeaws.Endpoint{
 		Verifier: &awsauthtest.Verifier{Keys: keys, Service: "logs", Region: "us-east-1", JSON: true, Accept: awsauthtest.AssumedRole(role)},
 		Next: func(w http.ResponseWriter, _ *http.Request, body []byte, c awsauthtest.Caller) {
 			id, _, _ := bytes.Cut(body, []byte("\n"))

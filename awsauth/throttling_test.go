@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest/fakeaws"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/chain"
 )
 
@@ -48,10 +49,10 @@ func TestThrottlingBoundCatchesNoBackoff(t *testing.T) {
 // throttle gets 12 s credentials, then has STS throttle every AssumeRole
 // until they are about to expire, reading the cache every 10 ms as requests
 // would, and counts the AssumeRole calls made meanwhile.
-func throttle(t *testing.T, backoffBase, backoffMax time.Duration) (calls int, a *Auth, fake *awsauthtest.STSServer, first string) {
+func throttle(t *testing.T, backoffBase, backoffMax time.Duration) (calls int, a *Auth, fake *fakeaws.STSServer, first string) {
 	t.Helper()
 	isolateEnv(t)
-	fake = awsauthtest.StartSTS(t, awsauthtest.User)
+	fake = fakeaws.StartSTS(t, awsauthtest.User)
 	fake.STS.TTL = 12 * time.Second
 	a, err := New(Config{Credentials: chain.Config{Region: "us-east-1", AccessKeyID: awsauthtest.UserKeyID, SecretAccessKey: awsauthtest.UserSecret, RoleARN: awsauthtest.RoleARN, STSEndpoint: fake.URL}, ExpiryWindow: 5 * time.Second}, Options{BackoffBase: backoffBase, BackoffMax: backoffMax})
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest/fakeaws"
 	awsriver "github.com/flow-aws-auth/flow-aws-auth/river"
 	"github.com/grafana/agent/component"
 )
@@ -59,7 +60,7 @@ func init() {
 
 func TestArgumentsEmbedAsAnAWSAuthBlock(t *testing.T) {
 	h := newHarness(t)
-	ep := &awsauthtest.Endpoint{Verifier: &awsauthtest.Verifier{Keys: h.keys, Service: "execute-api", Region: "eu-west-1"}}
+	ep := &fakeaws.Endpoint{Verifier: &awsauthtest.Verifier{Keys: h.keys, Service: "execute-api", Region: "eu-west-1"}}
 	url := h.serve(ep)
 	h.start(fmt.Sprintf(`
 testing.aws_auth_embedder "x" {

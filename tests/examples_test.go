@@ -11,7 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest/fakeaws"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest/pki"
 	"github.com/grafana/agent/component"
 )
 
@@ -59,7 +60,7 @@ func TestExamplesLoad(t *testing.T) {
 			h.sts.RequireExternalID("arn:aws:iam::444455556666:role/central-telemetry-writer", "tenant-42")
 			if want.imds {
 				t.Setenv("AWS_EC2_METADATA_DISABLED", "")
-				t.Setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", h.serve(&awsauthtest.IMDS{Keys: h.keys}))
+				t.Setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", h.serve(&fakeaws.IMDS{Keys: h.keys}))
 			}
 			t.Setenv("AWS_ENDPOINT_URL_STS", h.stsURL)
 			t.Setenv("DEV_AWS_ACCESS_KEY_ID", baseKeyID)
@@ -128,8 +129,8 @@ func TestExamplesLoad(t *testing.T) {
 // example reads them (under h.dir), and returns the source the health
 // message must name and the certificate's end.
 func rolesAnywhereForExample(t *testing.T, h *harness) (string, time.Time) {
-	ca := awsauthtest.NewCA("Example Corp Root CA")
-	ra := awsauthtest.NewRolesAnywhere(h.keys, ca, "arn:aws:rolesanywhere:eu-west-1:111122223333:trust-anchor/0a1b2c3d-edge",
+	ca := pki.NewCA("Example Corp Root CA")
+	ra := pki.NewRolesAnywhere(h.keys, ca, "arn:aws:rolesanywhere:eu-west-1:111122223333:trust-anchor/0a1b2c3d-edge",
 		"arn:aws:rolesanywhere:eu-west-1:111122223333:profile/4e5f6a7b-edge", "arn:aws:iam::111122223333:role/edge-telemetry")
 	t.Setenv("AWS_ENDPOINT_URL_ROLESANYWHERE", h.serve(ra))
 	leaf, _, _, err := ca.WriteLeaf(h.dir, "edge-host-7", time.Now().Add(30*24*time.Hour))

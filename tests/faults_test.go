@@ -11,6 +11,7 @@ import (
 
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest/fakeaws"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/chain"
 )
 
@@ -19,7 +20,7 @@ import (
 func TestCredentialsExpiringEveryTwoSecondsUnderLoad(t *testing.T) {
 	h := newHarness(t)
 	h.sts.TTL = 2 * time.Second
-	ep := &awsauthtest.Endpoint{Verifier: &awsauthtest.Verifier{Keys: h.keys, Service: "aps", Region: "us-east-1", JSON: true, Accept: awsauthtest.AssumedRole(roleARN)}}
+	ep := &fakeaws.Endpoint{Verifier: &awsauthtest.Verifier{Keys: h.keys, Service: "aps", Region: "us-east-1", JSON: true, Accept: awsauthtest.AssumedRole(roleARN)}}
 	url := h.serve(ep)
 	a, err := awsauth.New(awsauth.Config{
 		Credentials: chain.Config{

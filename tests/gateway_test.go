@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest/fakeaws"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest/pki"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest/receivers"
 )
 
@@ -21,8 +23,8 @@ import (
 type fakeAWSEndpoints struct {
 	amp    *receivers.AMP
 	loki   *receivers.Loki
-	server *awsauthtest.AWSServer
-	proxy  *awsauthtest.Proxy
+	server *pki.AWSServer
+	proxy  *pki.Proxy
 }
 
 const (
@@ -39,7 +41,7 @@ func newFakeAWSEndpoints(t *testing.T, keys *awsauthtest.Keyring) *fakeAWSEndpoi
 	// issues, and accept only sessions of the assumed role, in us-east-1:
 	// a request signed with the base user's keys, or for another region,
 	// is refused as AWS would refuse it.
-	for _, h := range []*awsauthtest.Endpoint{f.AMP.Endpoint, f.Loki.Endpoint} {
+	for _, h := range []*fakeaws.Endpoint{f.AMP.Endpoint, f.Loki.Endpoint} {
 		h.Verifier.Keys = keys
 		h.Verifier.Accept = awsauthtest.AssumedRole(roleARN)
 		h.Verifier.Region = "us-east-1"

@@ -19,6 +19,7 @@ import (
 
 	"github.com/flow-aws-auth/flow-aws-auth/agentrun"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest/fakeaws"
 	_ "github.com/flow-aws-auth/flow-aws-auth/component/aws/auth"
 	"github.com/grafana/agent/component"
 	_ "github.com/grafana/agent/component/all"
@@ -37,7 +38,7 @@ const (
 type harness struct {
 	t      *testing.T
 	keys   *awsauthtest.Keyring
-	sts    *awsauthtest.STS
+	sts    *fakeaws.STS
 	stsURL string
 	logs   *awsauthtest.SyncBuffer
 	agent  *agentrun.Agent
@@ -48,7 +49,7 @@ func newHarness(t *testing.T) *harness {
 	t.Helper()
 	isolateEnv(t)
 	keys := awsauthtest.NewKeyring(awsauthtest.Key{AccessKeyID: baseKeyID, SecretAccessKey: baseSecret, ARN: baseARN, Account: "111122223333", UserID: "AIDAEXAMPLEUSER"})
-	sts := &awsauthtest.STS{Keys: keys}
+	sts := &fakeaws.STS{Keys: keys}
 	sts.RequireExternalID(roleARN, externalID)
 	h := &harness{t: t, keys: keys, sts: sts, logs: &awsauthtest.SyncBuffer{}, dir: t.TempDir()}
 	h.stsURL = h.serve(sts)

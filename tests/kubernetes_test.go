@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/flow-aws-auth/flow-aws-auth/agentrun"
-	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest/fakeaws"
 	"github.com/grafana/agent/component"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -281,7 +281,7 @@ func loadInCluster(t *testing.T, river string, settings map[string]string, irsa 
 		if err := os.WriteFile(token, []byte(podToken), 0o600); err != nil {
 			t.Fatal(err)
 		}
-		agent := &awsauthtest.Container{Keys: h.keys, Token: func() string { return podToken }}
+		agent := &fakeaws.Container{Keys: h.keys, Token: func() string { return podToken }}
 		t.Setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", h.serve(agent)+"/v1/credentials")
 		t.Setenv("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", token)
 		want = "credentials from container as "

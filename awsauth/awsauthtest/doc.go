@@ -1,6 +1,11 @@
-// Package awsauthtest stands in for AWS on loopback: a SigV4 verifier
-// written from the AWS documentation (it never calls a signer), a keyring of
-// the credentials the fakes issue, and fake STS, IMDSv2, container
-// credential and service endpoints that speak AWS's wire formats, so that
-// the real aws-sdk-go-v2 clients talk to them unchanged.
+// Package awsauthtest is the test kit's core: a keyring of the
+// credentials the fakes issue (the fake IAM), a SigV4 verifier written from
+// the AWS documentation (it never calls a signer), AWS's error answers,
+// and helpers to keep a test's environment and goroutines in check.
+//
+// The fakes that speak AWS's wire formats are in fakeaws (STS, IMDSv2,
+// the container credential endpoint, a verifying service endpoint) and
+// pki (certificates, TLS servers for AWS host names behind a CONNECT
+// proxy, IAM Roles Anywhere); receivers has the telemetry endpoints. None
+// of them imports the code they check (TestTestKitIsIndependent).
 package awsauthtest

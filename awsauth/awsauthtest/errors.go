@@ -29,7 +29,7 @@ func (e *Error) Write(w http.ResponseWriter) {
 		date = time.Now()
 	}
 	w.Header().Set("Date", date.UTC().Format(http.TimeFormat))
-	id := requestID()
+	id := RequestID()
 	w.Header().Set("X-Amzn-RequestId", id)
 	if e.JSON {
 		w.Header().Set("Content-Type", "application/json")

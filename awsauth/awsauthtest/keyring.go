@@ -76,6 +76,10 @@ const (
 	base64Alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 )
 
+// RandomID is n random characters of the alphabet AWS's key and role
+// ids use.
+func RandomID(n int) string { return randomString(n, upperAlnum) }
+
 func randomString(n int, alphabet string) string {
 	b := make([]byte, n)
 	_, _ = rand.Read(b)
@@ -86,8 +90,8 @@ func randomString(n int, alphabet string) string {
 	return s.String()
 }
 
-// requestID is a fresh request id in AWS's format.
-func requestID() string {
+// RequestID is a fresh request id in AWS's format.
+func RequestID() string {
 	b := make([]byte, 16)
 	_, _ = rand.Read(b)
 	s := base64.RawURLEncoding.EncodeToString(b)

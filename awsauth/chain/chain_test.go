@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest/fakeaws"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest/pki"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/classify"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/source"
 )
@@ -53,7 +55,7 @@ func TestEnvironmentSource(t *testing.T) {
 
 func TestWebIdentitySource(t *testing.T) {
 	isolateEnv(t)
-	aws := awsauthtest.StartSTS(t, awsauthtest.User)
+	aws := fakeaws.StartSTS(t, awsauthtest.User)
 	aws.STS.WebIdentityTokens = []string{"oidc-token-1"}
 	token := writeFile(t, "oidc-token-1\n")
 	t.Setenv("AWS_WEB_IDENTITY_TOKEN_FILE", token)
@@ -86,7 +88,7 @@ func TestWebIdentitySource(t *testing.T) {
 
 func TestRoleFromWebIdentityIsAssumedOnce(t *testing.T) {
 	isolateEnv(t)
-	aws := awsauthtest.StartSTS(t, awsauthtest.User)
+	aws := fakeaws.StartSTS(t, awsauthtest.User)
 	aws.STS.WebIdentityTokens = []string{"oidc-token"}
 	token := writeFile(t, "oidc-token")
 	c, err := New(Config{Region: "us-east-1", STSEndpoint: aws.URL, WebIdentityTokenFile: token, RoleARN: awsauthtest.RoleARN})
@@ -111,7 +113,7 @@ func TestRoleFromWebIdentityIsAssumedOnce(t *testing.T) {
 
 func TestAssumeRoleWithEveryOption(t *testing.T) {
 	isolateEnv(t)
-	aws := awsauthtest.StartSTS(t, awsauthtest.User)
+	aws := fakeaws.StartSTS(t, awsauthtest.User)
 	aws.STS.RequireExternalID(awsauthtest.RoleARN, "tenant-42")
 	cfg := Config{
 		Region: "eu-west-1", AccessKeyID: awsauthtest.UserKeyID, SecretAccessKey: awsauthtest.UserSecret,
@@ -166,7 +168,7 @@ func TestAssumeRoleWithEveryOption(t *testing.T) {
 
 func TestProfileSources(t *testing.T) {
 	isolateEnv(t)
-	aws := awsauthtest.StartSTS(t, awsauthtest.User)
+	aws := fakeaws.StartSTS(t, awsauthtest.User)
 	t.Setenv("AWS_ENDPOINT_URL_STS", aws.URL)
 	credFile := writeFile(t, fmt.Sprintf("[default]\naws_access_key_id = %s\naws_secret_access_key = %s\n\n[other]\naws_access_key_id = AKIAOTHEREXAMPLE0001\naws_secret_access_key = other\n", awsauthtest.UserKeyID, awsauthtest.UserSecret))
 	process := `printf '{"Version":1,"AccessKeyId":"AKIAPROCESSEXAMPLE01","SecretAccessKey":"from-process"}'`
@@ -216,8 +218,8 @@ func TestProfileSources(t *testing.T) {
 // profile source fail ("unable to add custom RootCAs").
 func TestProfileWithCABundle(t *testing.T) {
 	isolateEnv(t)
-	sts := &awsauthtest.STS{Keys: awsauthtest.NewKeyring(awsauthtest.User)}
-	srv := awsauthtest.NewAWSServer(sts, "127.0.0.1")
+	sts := &fakeaws.STS{Keys: awsauthtest.NewKeyring(awsauthtest.User)}
+	srv := pki.NewAWSServer(sts, "127.0.0.1")
 	defer srv.Close()
 	t.Setenv("AWS_ENDPOINT_URL_STS", srv.URL)
 	bundle := writeFile(t, srv.CAPEM)
@@ -248,7 +250,7 @@ func TestContainerSourcePodIdentity(t *testing.T) {
 	isolateEnv(t)
 	keys := awsauthtest.NewKeyring()
 	tokenFile := writeFile(t, "pod-token-1")
-	fake := &awsauthtest.Container{Keys: keys, Token: func() string {
+	fake := &fakeaws.Container{Keys: keys, Token: func() string {
 		b, _ := os.ReadFile(tokenFile)
 		return string(b)
 	}}
@@ -282,7 +284,7 @@ func TestContainerSourcePodIdentity(t *testing.T) {
 func TestIMDSSource(t *testing.T) {
 	isolateEnv(t)
 	keys := awsauthtest.NewKeyring()
-	fake := &awsauthtest.IMDS{Keys: keys}
+	fake := &fakeaws.IMDS{Keys: keys}
 	srv := httptest.NewServer(fake)
 	defer srv.Close()
 	t.Setenv("AWS_EC2_METADATA_DISABLED", "")
@@ -366,7 +368,7 @@ func TestNetworkFailureReadsPlainly(t *testing.T) {
 // not carry them.
 func TestAssumeRoleSendsSessionTags(t *testing.T) {
 	isolateEnv(t)
-	aws := awsauthtest.StartSTS(t, awsauthtest.User)
+	aws := fakeaws.StartSTS(t, awsauthtest.User)
 	c, err := New(Config{
 		Region: "us-east-1", AccessKeyID: awsauthtest.UserKeyID, SecretAccessKey: awsauthtest.UserSecret,
 		RoleARN: awsauthtest.RoleARN, STSEndpoint: aws.URL,

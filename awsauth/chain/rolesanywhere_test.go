@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest/fakeaws"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest/pki"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/classify"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/rolesanywhere"
 )
@@ -25,9 +27,9 @@ const (
 // raEnv is a fake Roles Anywhere with its trust anchor, and a fake STS that
 // trusts the sessions it issues.
 type raEnv struct {
-	ca  *awsauthtest.CA
-	ra  *awsauthtest.RolesAnywhere
-	sts *awsauthtest.STSServer
+	ca  *pki.CA
+	ra  *pki.RolesAnywhere
+	sts *fakeaws.STSServer
 	url string
 	dir string
 }
@@ -35,8 +37,8 @@ type raEnv struct {
 func newRAEnv(t *testing.T) *raEnv {
 	t.Helper()
 	isolateEnv(t)
-	e := &raEnv{ca: awsauthtest.NewCA("Example Corp Root CA"), sts: awsauthtest.StartSTS(t, awsauthtest.User), dir: t.TempDir()}
-	e.ra = awsauthtest.NewRolesAnywhere(e.sts.Keys, e.ca, trustAnchorARN, profileARN, edgeRoleARN)
+	e := &raEnv{ca: pki.NewCA("Example Corp Root CA"), sts: fakeaws.StartSTS(t, awsauthtest.User), dir: t.TempDir()}
+	e.ra = pki.NewRolesAnywhere(e.sts.Keys, e.ca, trustAnchorARN, profileARN, edgeRoleARN)
 	srv := httptest.NewServer(e.ra)
 	t.Cleanup(srv.Close)
 	e.url = srv.URL
@@ -64,7 +66,7 @@ func (e *raEnv) config(certFile, keyFile string) Config {
 }
 
 // issueValid issues a certificate valid from an hour ago for 30 days.
-func issueValid(ca *awsauthtest.CA, cn string, key crypto.Signer) *x509.Certificate {
+func issueValid(ca *pki.CA, cn string, key crypto.Signer) *x509.Certificate {
 	return ca.Issue(cn, key, time.Now().Add(-time.Hour), time.Now().Add(30*24*time.Hour))
 }
 
@@ -75,26 +77,26 @@ func issueValid(ca *awsauthtest.CA, cn string, key crypto.Signer) *x509.Certific
 func TestRolesAnywhereIssuesCredentials(t *testing.T) {
 	for _, c := range []struct {
 		name         string
-		kind         awsauthtest.KeyKind
+		kind         pki.KeyKind
 		form, alg    string
 		intermediate bool
 	}{
-		{"RSA 2048 PKCS1", awsauthtest.RSA2048, "PKCS1", "AWS4-X509-RSA-SHA256", false},
-		{"RSA 2048 PKCS8 via an intermediate", awsauthtest.RSA2048, "PKCS8", "AWS4-X509-RSA-SHA256", true},
-		{"P-256 SEC1", awsauthtest.ECDSAP256, "SEC1", "AWS4-X509-ECDSA-SHA256", false},
-		{"P-384 PKCS8 via an intermediate", awsauthtest.ECDSAP384, "PKCS8", "AWS4-X509-ECDSA-SHA256", true},
+		{"RSA 2048 PKCS1", pki.RSA2048, "PKCS1", "AWS4-X509-RSA-SHA256", false},
+		{"RSA 2048 PKCS8 via an intermediate", pki.RSA2048, "PKCS8", "AWS4-X509-RSA-SHA256", true},
+		{"P-256 SEC1", pki.ECDSAP256, "SEC1", "AWS4-X509-ECDSA-SHA256", false},
+		{"P-384 PKCS8 via an intermediate", pki.ECDSAP384, "PKCS8", "AWS4-X509-ECDSA-SHA256", true},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			e := newRAEnv(t)
-			key := awsauthtest.NewKey(c.kind)
+			key := pki.NewKey(c.kind)
 			issuer, chain := e.ca, []*x509.Certificate(nil)
 			if c.intermediate {
 				issuer = e.ca.Intermediate("Example Corp Issuing CA")
 				chain = append(chain, issuer.Cert)
 			}
 			leaf := issueValid(issuer, "edge-host-7", key)
-			keyPEM := awsauthtest.KeyPEM(key, c.form)
-			certFile, keyFile := e.write(t, "edge", awsauthtest.CertPEM(append([]*x509.Certificate{leaf}, chain...)...), keyPEM)
+			keyPEM := pki.KeyPEM(key, c.form)
+			certFile, keyFile := e.write(t, "edge", pki.CertPEM(append([]*x509.Certificate{leaf}, chain...)...), keyPEM)
 			ch, err := New(e.config(certFile, keyFile))
 			if err != nil {
 				t.Fatal(err)
@@ -137,9 +139,9 @@ func TestRolesAnywhereIssuesCredentials(t *testing.T) {
 // clear error, the first three before any call, and none quotes the key.
 func TestRolesAnywhereRefusesBadCertificates(t *testing.T) {
 	e := newRAEnv(t)
-	key := awsauthtest.NewKey(awsauthtest.ECDSAP256)
-	keyPEM := awsauthtest.KeyPEM(key, "PKCS8")
-	other := awsauthtest.NewCA("Somebody Else's CA")
+	key := pki.NewKey(pki.ECDSAP256)
+	keyPEM := pki.KeyPEM(key, "PKCS8")
+	other := pki.NewCA("Somebody Else's CA")
 	encrypted := []byte("-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIBvTBXBgkqhkiG9w0BBQ0wSjApBgkqhkiG9w0BBQwwHAQI\n-----END ENCRYPTED PRIVATE KEY-----\n")
 	for _, c := range []struct {
 		name   string
@@ -151,13 +153,13 @@ func TestRolesAnywhereRefusesBadCertificates(t *testing.T) {
 	}{
 		{"expired", e.ca.Issue("edge-old", key, time.Now().Add(-48*time.Hour), time.Now().Add(-time.Hour)), keyPEM, "roles_anywhere: certificate_file: certificate CN=edge-old,O=Example Corp (serial ", 0, classify.None},
 		{"not yet valid", e.ca.Issue("edge-new", key, time.Now().Add(time.Hour), time.Now().Add(48*time.Hour)), keyPEM, "is not valid before", 0, classify.None},
-		{"wrong key", issueValid(e.ca, "edge-7", awsauthtest.NewKey(awsauthtest.ECDSAP256)), keyPEM, "roles_anywhere: private_key_file: the key is not the one of certificate CN=edge-7", 0, classify.None},
+		{"wrong key", issueValid(e.ca, "edge-7", pki.NewKey(pki.ECDSAP256)), keyPEM, "roles_anywhere: private_key_file: the key is not the one of certificate CN=edge-7", 0, classify.None},
 		{"encrypted key", issueValid(e.ca, "edge-7", key), encrypted, "is encrypted, which aws.auth does not decrypt", 0, classify.None},
 		{"unknown trust anchor", issueValid(other, "edge-7", key), keyPEM, "rolesanywhere:CreateSession: AccessDeniedException: Untrusted signing certificate", 1, classify.AccessDenied},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			before := len(e.ra.Calls())
-			certFile, keyFile := e.write(t, strings.ReplaceAll(c.name, " ", "-"), awsauthtest.CertPEM(c.cert), c.keyPEM)
+			certFile, keyFile := e.write(t, strings.ReplaceAll(c.name, " ", "-"), pki.CertPEM(c.cert), c.keyPEM)
 			ch, err := New(e.config(certFile, keyFile))
 			if err != nil {
 				t.Fatal(err)
@@ -183,9 +185,9 @@ func TestRolesAnywhereRefusesBadCertificates(t *testing.T) {
 // used by the next refresh, with no restart.
 func TestRolesAnywhereRereadsARotatedCertificate(t *testing.T) {
 	e := newRAEnv(t)
-	key1 := awsauthtest.NewKey(awsauthtest.ECDSAP256)
+	key1 := pki.NewKey(pki.ECDSAP256)
 	first := issueValid(e.ca, "edge-7", key1)
-	certFile, keyFile := e.write(t, "edge", awsauthtest.CertPEM(first), awsauthtest.KeyPEM(key1, "PKCS8"))
+	certFile, keyFile := e.write(t, "edge", pki.CertPEM(first), pki.KeyPEM(key1, "PKCS8"))
 	ch, err := New(e.config(certFile, keyFile))
 	if err != nil {
 		t.Fatal(err)
@@ -193,9 +195,9 @@ func TestRolesAnywhereRereadsARotatedCertificate(t *testing.T) {
 	if _, err := ch.Retrieve(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	key2 := awsauthtest.NewKey(awsauthtest.RSA2048)
+	key2 := pki.NewKey(pki.RSA2048)
 	second := issueValid(e.ca, "edge-7", key2)
-	e.write(t, "edge", awsauthtest.CertPEM(second), awsauthtest.KeyPEM(key2, "PKCS1"))
+	e.write(t, "edge", pki.CertPEM(second), pki.KeyPEM(key2, "PKCS1"))
 	creds, err := ch.Retrieve(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -214,8 +216,8 @@ func TestRolesAnywhereRereadsARotatedCertificate(t *testing.T) {
 func TestRolesAnywhereThenAssumeRole(t *testing.T) {
 	e := newRAEnv(t)
 	e.sts.RequireExternalID(awsauthtest.RoleARN, "tenant-42")
-	key := awsauthtest.NewKey(awsauthtest.ECDSAP256)
-	certFile, keyFile := e.write(t, "edge", awsauthtest.CertPEM(issueValid(e.ca, "edge-7", key)), awsauthtest.KeyPEM(key, "PKCS8"))
+	key := pki.NewKey(pki.ECDSAP256)
+	certFile, keyFile := e.write(t, "edge", pki.CertPEM(issueValid(e.ca, "edge-7", key)), pki.KeyPEM(key, "PKCS8"))
 	cfg := e.config(certFile, keyFile)
 	cfg.RoleARN, cfg.ExternalID, cfg.STSEndpoint = awsauthtest.RoleARN, "tenant-42", e.sts.URL
 	ch, err := New(cfg)

@@ -4,13 +4,13 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest/pki"
 )
 
 // Whatever a key file holds, parsing it neither panics nor quotes it.
 func FuzzParsePrivateKey(f *testing.F) {
-	f.Add(awsauthtest.KeyPEM(awsauthtest.NewKey(awsauthtest.ECDSAP256), "SEC1"))
-	f.Add(awsauthtest.KeyPEM(awsauthtest.NewKey(awsauthtest.ECDSAP256), "PKCS8"))
+	f.Add(pki.KeyPEM(pki.NewKey(pki.ECDSAP256), "SEC1"))
+	f.Add(pki.KeyPEM(pki.NewKey(pki.ECDSAP256), "PKCS8"))
 	f.Add([]byte("-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\n\nAAAA\n-----END RSA PRIVATE KEY-----\n"))
 	f.Add([]byte("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"))
 	f.Add([]byte("not pem at all"))

@@ -15,6 +15,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest/fakeaws"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/cache"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/classify"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/stats"
@@ -37,9 +38,9 @@ func (p *keyProvider) Retrieve(context.Context) (aws.Credentials, error) {
 }
 
 // signedEndpoint is a fake service on loopback verifying for service/region.
-func signedEndpoint(t *testing.T, keys *awsauthtest.Keyring, service, region string) (*awsauthtest.Endpoint, *httptest.Server) {
+func signedEndpoint(t *testing.T, keys *awsauthtest.Keyring, service, region string) (*fakeaws.Endpoint, *httptest.Server) {
 	t.Helper()
-	ep := &awsauthtest.Endpoint{Verifier: &awsauthtest.Verifier{Keys: keys, Service: service, Region: region, S3Paths: service == "s3", JSON: true}}
+	ep := &fakeaws.Endpoint{Verifier: &awsauthtest.Verifier{Keys: keys, Service: service, Region: region, S3Paths: service == "s3", JSON: true}}
 	srv := httptest.NewServer(ep)
 	t.Cleanup(srv.Close)
 	return ep, srv
@@ -283,7 +284,7 @@ func TestTransportSignsContentLength(t *testing.T) {
 	keys := awsauthtest.NewKeyring(validKey)
 	var mu sync.Mutex
 	var signed []string
-	ep := &awsauthtest.Endpoint{Verifier: &awsauthtest.Verifier{Keys: keys, Service: "aps", Region: "us-east-1"},
+	ep := &fakeaws.Endpoint{Verifier: &awsauthtest.Verifier{Keys: keys, Service: "aps", Region: "us-east-1"},
 		Next: func(w http.ResponseWriter, r *http.Request, body []byte, _ awsauthtest.Caller) {
 			mu.Lock()
 			signed = append(signed, r.Header.Get("Authorization"))

@@ -16,6 +16,7 @@ import (
 
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest/fakeaws"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/chain"
 )
 
@@ -76,7 +77,7 @@ func (r *recorder) withCredentials() int {
 // the steady state that follows.
 func TestFleetAgainstThrottledSTS(t *testing.T) {
 	awsauthtest.IsolateEnv(t)
-	sts := &awsauthtest.STS{Keys: fleetKeys(), TTL: ttl, RateLimit: stsLimit}
+	sts := &fakeaws.STS{Keys: fleetKeys(), TTL: ttl, RateLimit: stsLimit}
 	f := startFleet(t, sts, ttl, window)
 	rec, auths, start, startedIn := f.rec, f.auths, f.start, f.startedIn
 
@@ -177,7 +178,7 @@ type fleet struct {
 
 // startFleet builds agents caches assuming the role through sts and
 // releases them at once; they stop when the test ends.
-func startFleet(t *testing.T, sts *awsauthtest.STS, ttl, window time.Duration) *fleet {
+func startFleet(t *testing.T, sts *fakeaws.STS, ttl, window time.Duration) *fleet {
 	t.Helper()
 	sts.RequireExternalID(role, externalID)
 	srv := httptest.NewServer(sts)
@@ -286,7 +287,7 @@ func TestFleetStartedTogetherRefreshesApart(t *testing.T) {
 		window = 100 * time.Second
 		spread = window / 2 // the cache's jitter: up to half the window earlier
 	)
-	sts := &awsauthtest.STS{Keys: fleetKeys(), TTL: ttl}
+	sts := &fakeaws.STS{Keys: fleetKeys(), TTL: ttl}
 	f := startFleet(t, sts, ttl, window)
 
 	for f.rec.withCredentials() < agents {
@@ -323,7 +324,7 @@ func TestFleetStartedTogetherRefreshesApart(t *testing.T) {
 
 	// Each agent's calls in order: the first obtained its credentials
 	// (before the limit, so never throttled), the second started its refresh.
-	bySession := map[string][]awsauthtest.STSCall{}
+	bySession := map[string][]fakeaws.STSCall{}
 	for _, c := range sts.CallsOf("AssumeRole") {
 		name := c.Params.Get("RoleSessionName")
 		bySession[name] = append(bySession[name], c)

@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest/fakeaws"
 	"github.com/gogo/protobuf/proto"
 	"github.com/golang/snappy"
 	"github.com/prometheus/prometheus/prompb"
@@ -21,7 +22,7 @@ import (
 // protobuf WriteRequests, each sample counted by series and timestamp so
 // that duplicates and losses show.
 type AMP struct {
-	Endpoint *awsauthtest.Endpoint
+	Endpoint *fakeaws.Endpoint
 	// FailStatus, when nonzero, is answered to every signed request.
 	FailStatus atomic.Int32
 	// CloseMidBody, while positive, makes each request's connection close
@@ -47,7 +48,7 @@ const (
 // NewAMP returns an AMP endpoint verifying for service aps.
 func NewAMP(keys *awsauthtest.Keyring) *AMP {
 	a := &AMP{samples: map[string]int{}, values: map[string]*window[float64]{}}
-	a.Endpoint = &awsauthtest.Endpoint{Verifier: &awsauthtest.Verifier{Keys: keys, Service: "aps", JSON: true}, Next: a.serve}
+	a.Endpoint = &fakeaws.Endpoint{Verifier: &awsauthtest.Verifier{Keys: keys, Service: "aps", JSON: true}, Next: a.serve}
 	return a
 }
 

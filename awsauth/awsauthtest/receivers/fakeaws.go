@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest/fakeaws"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest/pki"
 )
 
 // Host names the FakeAWS answers for.
@@ -22,14 +24,14 @@ const (
 // knobs users have: an STS endpoint, a proxy and a CA.
 type FakeAWS struct {
 	Keys   *awsauthtest.Keyring
-	STS    *awsauthtest.STS
+	STS    *fakeaws.STS
 	STSURL string
 	AMP    *AMP
 	XRay   *OTLP
 	Logs   *OTLP
 	Loki   *Loki
-	Server *awsauthtest.AWSServer
-	Proxy  *awsauthtest.Proxy
+	Server *pki.AWSServer
+	Proxy  *pki.Proxy
 
 	sts *httptest.Server
 }
@@ -37,7 +39,7 @@ type FakeAWS struct {
 // StartFakeAWS starts a FakeAWS that knows keys.
 func StartFakeAWS(keys ...awsauthtest.Key) *FakeAWS {
 	f := &FakeAWS{Keys: awsauthtest.NewKeyring(keys...)}
-	f.STS = &awsauthtest.STS{Keys: f.Keys}
+	f.STS = &fakeaws.STS{Keys: f.Keys}
 	f.sts = httptest.NewServer(f.STS)
 	f.STSURL = f.sts.URL
 	f.AMP = NewAMP(f.Keys)
@@ -46,14 +48,14 @@ func StartFakeAWS(keys ...awsauthtest.Key) *FakeAWS {
 	f.Logs.RequireHeaders = []string{"X-Aws-Log-Group", "X-Aws-Log-Stream"}
 	f.Loki = NewLoki(f.Keys)
 	routes := map[string]http.Handler{AMPHost: f.AMP, XRayHost: f.XRay, LogsHost: f.Logs, LokiHost: f.Loki}
-	f.Server = awsauthtest.NewAWSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	f.Server = pki.NewAWSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if h, ok := routes[strings.ToLower(r.Host)]; ok {
 			h.ServeHTTP(w, r)
 			return
 		}
 		http.NotFound(w, r)
 	}), "*.us-east-1.amazonaws.com", "*.execute-api.us-east-1.amazonaws.com")
-	f.Proxy = awsauthtest.NewProxy(f.Server.Listener.Addr().String())
+	f.Proxy = pki.NewProxy(f.Server.Listener.Addr().String())
 	return f
 }
 

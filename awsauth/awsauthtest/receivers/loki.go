@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest/fakeaws"
 	"github.com/golang/snappy"
 	"github.com/grafana/loki/pkg/push"
 )
@@ -16,7 +17,7 @@ import (
 // execute-api): protobuf+snappy or JSON pushes, lines kept per stream in
 // the order received: the latest Kept of each of at most maxStreams streams.
 type Loki struct {
-	Endpoint *awsauthtest.Endpoint
+	Endpoint *fakeaws.Endpoint
 
 	mu      sync.Mutex
 	lines   map[string]*window[string]
@@ -29,7 +30,7 @@ const maxStreams = 1000
 // NewLoki returns a Loki endpoint verifying for service execute-api.
 func NewLoki(keys *awsauthtest.Keyring) *Loki {
 	l := &Loki{lines: map[string]*window[string]{}}
-	l.Endpoint = &awsauthtest.Endpoint{Verifier: &awsauthtest.Verifier{Keys: keys, Service: "execute-api", JSON: true}, Next: l.serve}
+	l.Endpoint = &fakeaws.Endpoint{Verifier: &awsauthtest.Verifier{Keys: keys, Service: "execute-api", JSON: true}, Next: l.serve}
 	return l
 }
 

@@ -14,6 +14,7 @@ import (
 	"sync"
 
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest/fakeaws"
 	"go.opentelemetry.io/collector/pdata/plog/plogotlp"
 	"go.opentelemetry.io/collector/pdata/ptrace/ptraceotlp"
 )
@@ -21,7 +22,7 @@ import (
 // OTLP is a fake X-Ray (/v1/traces, service xray) or CloudWatch Logs
 // (/v1/logs, service logs) OTLP endpoint.
 type OTLP struct {
-	Endpoint *awsauthtest.Endpoint
+	Endpoint *fakeaws.Endpoint
 	// RequireHeaders must be present on every request (CloudWatch Logs
 	// wants x-aws-log-group and x-aws-log-stream).
 	RequireHeaders []string
@@ -39,7 +40,7 @@ const Kept = 10000
 // NewOTLP returns an OTLP endpoint verifying for service.
 func NewOTLP(keys *awsauthtest.Keyring, service string) *OTLP {
 	o := &OTLP{spans: newWindow[string](Kept), records: newWindow[string](Kept), headers: newWindow[http.Header](Kept)}
-	o.Endpoint = &awsauthtest.Endpoint{Verifier: &awsauthtest.Verifier{Keys: keys, Service: service, JSON: true}, Next: o.serve}
+	o.Endpoint = &fakeaws.Endpoint{Verifier: &awsauthtest.Verifier{Keys: keys, Service: service, JSON: true}, Next: o.serve}
 	return o
 }
 

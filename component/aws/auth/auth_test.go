@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest/fakeaws"
 	"github.com/go-kit/log"
 	"github.com/grafana/agent/component"
 	httpservice "github.com/grafana/agent/service/http"
@@ -130,7 +131,7 @@ func TestExportsKeepTheirIdentityAcrossUpdates(t *testing.T) {
 // with a role's trust policy.
 func TestSessionTagsReachSTSAndDebugInfo(t *testing.T) {
 	awsauthtest.IsolateEnv(t)
-	sts := awsauthtest.StartSTS(t, awsauthtest.User)
+	sts := fakeaws.StartSTS(t, awsauthtest.User)
 	args := staticArgs("us-east-1")
 	args.AccessKeyID, args.SecretAccessKey = awsauthtest.UserKeyID, rivertypes.Secret(awsauthtest.UserSecret)
 	args.RoleARN, args.STSEndpoint = awsauthtest.RoleARN, sts.URL

@@ -15,6 +15,7 @@ import (
 
 	"github.com/alecthomas/units"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest/pki"
 	"github.com/go-kit/log"
 	"github.com/grafana/agent/component/common/config"
 	"github.com/prometheus/client_golang/prometheus/testutil"
@@ -34,14 +35,14 @@ type gatewayFixture struct {
 	seen     chan *http.Request
 	// arrived counts every request that reached the fake AWS, signed or not.
 	arrived atomic.Int64
-	proxy   *awsauthtest.Proxy
+	proxy   *pki.Proxy
 }
 
 func newGatewayFixture(t testing.TB, edit func(*Arguments)) *gatewayFixture {
 	t.Helper()
 	f := &gatewayFixture{keys: awsauthtest.NewKeyring(awsauthtest.Key{AccessKeyID: testKeyID, SecretAccessKey: testSecret}), seen: make(chan *http.Request, 10)}
 	verifier := &awsauthtest.Verifier{Keys: f.keys, JSON: true}
-	server := awsauthtest.NewAWSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	server := pki.NewAWSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		f.arrived.Add(1)
 		body, _ := io.ReadAll(r.Body)
 		if _, err := verifier.Verify(r, body); err != nil {
@@ -56,7 +57,7 @@ func newGatewayFixture(t testing.TB, edit func(*Arguments)) *gatewayFixture {
 		_, _ = w.Write(body) // echo
 	}), "*.us-east-1.amazonaws.com", "*.us-east-1.es.amazonaws.com", "*.execute-api.us-east-1.amazonaws.com", "*.lambda-url.us-east-1.on.aws", "loki.internal.example")
 	t.Cleanup(server.Close)
-	proxy := awsauthtest.NewProxy(server.Listener.Addr().String())
+	proxy := pki.NewProxy(server.Listener.Addr().String())
 	t.Cleanup(proxy.Close)
 	f.proxy = proxy
 	proxyURL, _ := url.Parse(proxy.URL)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest/fakeaws"
 	"go.uber.org/goleak"
 )
 
@@ -21,7 +22,7 @@ func TestRapidUpdatesUnderLoad(t *testing.T) {
 	awsauthtest.IsolateEnv(t)
 
 	keys := awsauthtest.NewKeyring(awsauthtest.Key{AccessKeyID: testKeyID, SecretAccessKey: testSecret})
-	ep := &awsauthtest.Endpoint{Verifier: &awsauthtest.Verifier{Keys: keys}}
+	ep := &fakeaws.Endpoint{Verifier: &awsauthtest.Verifier{Keys: keys}}
 	srv := httptest.NewServer(ep)
 	defer srv.Close()
 
@@ -100,7 +101,7 @@ func TestRapidUpdatesUnderLoad(t *testing.T) {
 	// After the reloads, a host that names no region is signed for the
 	// region of the last one: a fake that accepts only that region says so.
 	for _, region := range regions {
-		pinned := &awsauthtest.Endpoint{Verifier: &awsauthtest.Verifier{Keys: keys, Service: "aps", Region: region}}
+		pinned := &fakeaws.Endpoint{Verifier: &awsauthtest.Verifier{Keys: keys, Service: "aps", Region: region}}
 		psrv := httptest.NewServer(pinned)
 		args := staticArgs(region)
 		args.Service = "aps"

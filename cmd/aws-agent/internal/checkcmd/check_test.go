@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest/fakeaws"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest/pki"
 )
 
 const (
@@ -20,11 +22,11 @@ const (
 	role    = "arn:aws:iam::444455556666:role/telemetry-writer"
 )
 
-func setup(t *testing.T) (*awsauthtest.STS, string) {
+func setup(t *testing.T) (*fakeaws.STS, string) {
 	t.Helper()
 	awsauthtest.IsolateEnv(t)
 	keys := awsauthtest.NewKeyring(awsauthtest.Key{AccessKeyID: keyID, SecretAccessKey: secret, ARN: userARN, Account: "111122223333"})
-	sts := &awsauthtest.STS{Keys: keys}
+	sts := &fakeaws.STS{Keys: keys}
 	sts.RequireExternalID(role, "tenant-42")
 	srv := httptest.NewServer(sts)
 	t.Cleanup(srv.Close)
@@ -105,8 +107,8 @@ func TestCheckFailuresAreDiagnosed(t *testing.T) {
 // less than seven days left.
 func TestCheckWarnsOfAnExpiringCertificate(t *testing.T) {
 	sts, stsURL := setup(t)
-	ca := awsauthtest.NewCA("Example Corp Root CA")
-	ra := awsauthtest.NewRolesAnywhere(sts.Keys, ca, "arn:aws:rolesanywhere:us-east-1:111122223333:trust-anchor/ta",
+	ca := pki.NewCA("Example Corp Root CA")
+	ra := pki.NewRolesAnywhere(sts.Keys, ca, "arn:aws:rolesanywhere:us-east-1:111122223333:trust-anchor/ta",
 		"arn:aws:rolesanywhere:us-east-1:111122223333:profile/p", "arn:aws:iam::111122223333:role/edge")
 	raSrv := httptest.NewServer(ra)
 	defer raSrv.Close()

@@ -6,7 +6,7 @@ import (
 	"strings"
 
 	"github.com/flow-aws-auth/flow-aws-auth/agentrun"
-	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest/fakeaws"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest/receivers"
 	authcomponent "github.com/flow-aws-auth/flow-aws-auth/component/aws/auth"
 	"github.com/grafana/agent/component"
@@ -29,7 +29,7 @@ func (r *reporter) report() bool {
 	}
 	signals := []struct {
 		name, service string
-		endpoint      *awsauthtest.Endpoint
+		endpoint      *fakeaws.Endpoint
 		what          string
 		received      int
 	}{

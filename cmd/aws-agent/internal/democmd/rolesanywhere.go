@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest/pki"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest/receivers"
 )
 
@@ -22,12 +22,12 @@ const (
 // a certificate for the agent in dir, and rewrites the demo configuration's
 // credentials to come from that certificate: --source roles-anywhere.
 func rolesAnywhere(aws *receivers.FakeAWS, dir string, demo []byte) (config []byte, stop func(), err error) {
-	ca := awsauthtest.NewCA("Demo Corp Root CA")
+	ca := pki.NewCA("Demo Corp Root CA")
 	_, certFile, keyFile, err := ca.WriteLeaf(dir, "demo-edge-host", time.Now().Add(30*24*time.Hour))
 	if err != nil {
 		return nil, nil, err
 	}
-	srv := httptest.NewServer(awsauthtest.NewRolesAnywhere(aws.Keys, ca, demoTrustAnchorARN, demoProfileARN, demoEdgeRoleARN))
+	srv := httptest.NewServer(pki.NewRolesAnywhere(aws.Keys, ca, demoTrustAnchorARN, demoProfileARN, demoEdgeRoleARN))
 	// The demo's own credentials, a static key and a role, give way to
 	// the certificate; the rest of the configuration stays as it is.
 	const static = `	access_key_id     = env("DEMO_ACCESS_KEY_ID")

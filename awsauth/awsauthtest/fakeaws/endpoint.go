@@ -1,9 +1,11 @@
-package awsauthtest
+package fakeaws
 
 import (
 	"io"
 	"net/http"
 	"sync"
+
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest"
 )
 
 // Endpoint is a fake AWS service endpoint: it verifies every request's
@@ -13,9 +15,9 @@ import (
 type Endpoint struct {
 	// Verifier checks signatures; nil accepts every request (a sink that
 	// only counts).
-	Verifier *Verifier
+	Verifier *awsauthtest.Verifier
 	// Next handles accepted requests; nil answers 200 with no body.
-	Next func(w http.ResponseWriter, r *http.Request, body []byte, caller Caller)
+	Next func(w http.ResponseWriter, r *http.Request, body []byte, caller awsauthtest.Caller)
 
 	mu       sync.Mutex
 	accepted int
@@ -32,8 +34,8 @@ func (e *Endpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		return
 	}
-	var caller Caller
-	var verr *Error
+	var caller awsauthtest.Caller
+	var verr *awsauthtest.Error
 	if e.Verifier != nil {
 		caller, verr = e.Verifier.Verify(r, body)
 	}

@@ -1,4 +1,4 @@
-package awsauthtest
+package fakeaws
 
 import (
 	"encoding/xml"
@@ -7,22 +7,25 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest"
 )
 
 // STS is a fake AWS Security Token Service speaking the query protocol:
 // AssumeRole, AssumeRoleWithWebIdentity and GetCallerIdentity, with XML
 // answers shaped like the real ones. Signed actions are verified.
 type STS struct {
-	Keys *Keyring
+	Keys *awsauthtest.Keyring
 	// Account owns the roles; default 123456789012.
 	Account string
 	// Verifier checks signed calls; default: service sts, any region.
-	Verifier *Verifier
+	Verifier *awsauthtest.Verifier
 	// WebIdentityTokens are the only web identity tokens accepted; with
 	// none, AssumeRoleWithWebIdentity fails, as with an unknown provider.
 	WebIdentityTokens []string
@@ -35,8 +38,8 @@ type STS struct {
 
 	mu         sync.Mutex
 	calls      []STSCall
-	externalID map[string]string // role ARN -> required external id
-	failures   map[string]*Error // action -> forced answer
+	externalID map[string]string             // role ARN -> required external id
+	failures   map[string]*awsauthtest.Error // action -> forced answer
 	window     int64
 	inWindow   int
 }
@@ -79,11 +82,11 @@ func (s *STS) RequireExternalID(role, id string) {
 }
 
 // Fail makes every call of action answer with e until Fail(action, nil).
-func (s *STS) Fail(action string, e *Error) {
+func (s *STS) Fail(action string, e *awsauthtest.Error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.failures == nil {
-		s.failures = map[string]*Error{}
+		s.failures = map[string]*awsauthtest.Error{}
 	}
 	if e == nil {
 		delete(s.failures, action)
@@ -135,13 +138,13 @@ func (s *STS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		e.Write(w)
 		return
 	}
-	var caller Caller
+	var caller awsauthtest.Caller
 	if action != "AssumeRoleWithWebIdentity" {
 		v := s.Verifier
 		if v == nil {
-			v = &Verifier{Keys: s.Keys, Service: "sts"}
+			v = &awsauthtest.Verifier{Keys: s.Keys, Service: "sts"}
 		}
-		var verr *Error
+		var verr *awsauthtest.Error
 		if caller, verr = v.Verify(r, body); verr != nil {
 			s.record(call)
 			verr.Write(w)
@@ -172,13 +175,13 @@ func (s *STS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeXML(w, "GetCallerIdentity", fmt.Sprintf("<Arn>%s</Arn><UserId>%s</UserId><Account>%s</Account>",
 			esc(caller.Key.ARN), esc(caller.Key.UserID), esc(caller.Key.Account)))
 	default:
-		(&Error{Status: 400, Code: "InvalidAction", Message: fmt.Sprintf("Could not find operation %s for version 2011-06-15", action)}).Write(w)
+		(&awsauthtest.Error{Status: 400, Code: "InvalidAction", Message: fmt.Sprintf("Could not find operation %s for version 2011-06-15", action)}).Write(w)
 	}
 }
 
 // admit counts a call received at in its clock second and refuses it
 // beyond RateLimit.
-func (s *STS) admit(at time.Time) *Error {
+func (s *STS) admit(at time.Time) *awsauthtest.Error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.RateLimit <= 0 {
@@ -190,7 +193,7 @@ func (s *STS) admit(at time.Time) *Error {
 	}
 	s.inWindow++
 	if s.inWindow > s.RateLimit {
-		return &Error{Status: 400, Code: "Throttling", Message: "Rate exceeded"}
+		return &awsauthtest.Error{Status: 400, Code: "Throttling", Message: "Rate exceeded"}
 	}
 	return nil
 }
@@ -201,19 +204,19 @@ func (s *STS) record(c STSCall) {
 	s.mu.Unlock()
 }
 
-func (s *STS) duration(params url.Values) (time.Duration, *Error) {
+func (s *STS) duration(params url.Values) (time.Duration, *awsauthtest.Error) {
 	d := time.Hour
 	if v := params.Get("DurationSeconds"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 900 || n > 43200 {
-			return 0, &Error{Status: 400, Code: "ValidationError", Message: "1 validation error detected: Value at 'durationSeconds' failed to satisfy constraint: Member must have value between 900 and 43200"}
+			return 0, &awsauthtest.Error{Status: 400, Code: "ValidationError", Message: "1 validation error detected: Value at 'durationSeconds' failed to satisfy constraint: Member must have value between 900 and 43200"}
 		}
 		d = time.Duration(n) * time.Second
 	}
 	return d, nil
 }
 
-func (s *STS) assumeRole(w http.ResponseWriter, params url.Values, caller Caller) {
+func (s *STS) assumeRole(w http.ResponseWriter, params url.Values, caller awsauthtest.Caller) {
 	role, session := params.Get("RoleArn"), params.Get("RoleSessionName")
 	d, verr := s.duration(params)
 	if verr != nil {
@@ -224,7 +227,7 @@ func (s *STS) assumeRole(w http.ResponseWriter, params url.Values, caller Caller
 	want, guarded := s.externalID[role]
 	s.mu.Unlock()
 	if guarded && params.Get("ExternalId") != want {
-		(&Error{Status: 403, Code: "AccessDenied", Message: fmt.Sprintf(
+		(&awsauthtest.Error{Status: 403, Code: "AccessDenied", Message: fmt.Sprintf(
 			"User: %s is not authorized to perform: sts:AssumeRole on resource: %s", caller.Key.ARN, role)}).Write(w)
 		return
 	}
@@ -234,14 +237,14 @@ func (s *STS) assumeRole(w http.ResponseWriter, params url.Values, caller Caller
 func (s *STS) assumeRoleWithWebIdentity(w http.ResponseWriter, params url.Values) {
 	token := params.Get("WebIdentityToken")
 	if token == "" {
-		(&Error{Status: 400, Code: "ValidationError", Message: "1 validation error detected: Value null at 'webIdentityToken' failed to satisfy constraint: Member must not be null"}).Write(w)
+		(&awsauthtest.Error{Status: 400, Code: "ValidationError", Message: "1 validation error detected: Value null at 'webIdentityToken' failed to satisfy constraint: Member must not be null"}).Write(w)
 		return
 	}
 	s.mu.Lock()
 	accepted := s.WebIdentityTokens
 	s.mu.Unlock()
-	if !contains(accepted, strings.TrimSpace(token)) {
-		(&Error{Status: 400, Code: "InvalidIdentityToken", Message: "Couldn't retrieve verification key from your identity provider,  please reference AssumeRoleWithWebIdentity documentation for requirements"}).Write(w)
+	if !slices.Contains(accepted, strings.TrimSpace(token)) {
+		(&awsauthtest.Error{Status: 400, Code: "InvalidIdentityToken", Message: "Couldn't retrieve verification key from your identity provider,  please reference AssumeRoleWithWebIdentity documentation for requirements"}).Write(w)
 		return
 	}
 	d, verr := s.duration(params)
@@ -265,7 +268,7 @@ func (s *STS) issue(role, session string, d time.Duration) string {
 	if s.TTL > 0 {
 		d = s.TTL
 	}
-	roleID := "AROA" + randomString(17, upperAlnum)
+	roleID := "AROA" + awsauthtest.RandomID(17)
 	key := s.Keys.Issue(arn, account, roleID+":"+session, d)
 	return fmt.Sprintf("<AssumedRoleUser><Arn>%s</Arn><AssumedRoleId>%s:%s</AssumedRoleId></AssumedRoleUser>"+
 		"<Credentials><AccessKeyId>%s</AccessKeyId><SecretAccessKey>%s</SecretAccessKey><SessionToken>%s</SessionToken><Expiration>%s</Expiration></Credentials>",
@@ -274,9 +277,9 @@ func (s *STS) issue(role, session string, d time.Duration) string {
 
 func writeXML(w http.ResponseWriter, action, result string) {
 	w.Header().Set("Content-Type", "text/xml")
-	w.Header().Set("X-Amzn-RequestId", requestID())
+	w.Header().Set("X-Amzn-RequestId", awsauthtest.RequestID())
 	fmt.Fprintf(w, `<%sResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><%sResult>%s</%sResult><ResponseMetadata><RequestId>%s</RequestId></ResponseMetadata></%sResponse>`,
-		action, action, result, action, requestID(), action)
+		action, action, result, action, awsauthtest.RequestID(), action)
 }
 
 func esc(s string) string {
@@ -292,9 +295,9 @@ type STSServer struct {
 }
 
 // StartSTS serves an STS that knows keys on loopback until the test ends.
-func StartSTS(t testing.TB, keys ...Key) *STSServer {
+func StartSTS(t testing.TB, keys ...awsauthtest.Key) *STSServer {
 	t.Helper()
-	s := &STS{Keys: NewKeyring(keys...)}
+	s := &STS{Keys: awsauthtest.NewKeyring(keys...)}
 	srv := httptest.NewServer(s)
 	t.Cleanup(srv.Close)
 	return &STSServer{STS: s, URL: srv.URL}

@@ -1,4 +1,4 @@
-package awsauthtest
+package fakeaws
 
 import (
 	"encoding/json"
@@ -6,6 +6,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest"
 )
 
 // Container is a fake container credentials endpoint: the ECS agent behind
@@ -13,7 +15,7 @@ import (
 // behind AWS_CONTAINER_CREDENTIALS_FULL_URI, which wants the token from
 // AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE in the Authorization header.
 type Container struct {
-	Keys *Keyring
+	Keys *awsauthtest.Keyring
 	// Token, when set, must be the Authorization header.
 	Token func() string
 	// Role; default "agent-task".

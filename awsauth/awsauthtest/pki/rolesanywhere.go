@@ -1,4 +1,4 @@
-package awsauthtest
+package pki
 
 import (
 	"crypto"
@@ -12,9 +12,12 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest"
 )
 
 // RolesAnywhere is a fake IAM Roles Anywhere CreateSession endpoint. It
@@ -24,7 +27,7 @@ import (
 // the certificate's chain against the trust anchor, and issues session
 // credentials from Keys for the role.
 type RolesAnywhere struct {
-	Keys *Keyring
+	Keys *awsauthtest.Keyring
 	// TrustAnchor is the CA of the trust anchor TrustAnchorARN names.
 	TrustAnchor    *x509.Certificate
 	TrustAnchorARN string
@@ -43,7 +46,7 @@ type RolesAnywhere struct {
 // NewRolesAnywhere is a fake whose trust anchor trustAnchorARN holds ca,
 // whose profile profileARN lets role be assumed, and which signs for the
 // trust anchor's region.
-func NewRolesAnywhere(keys *Keyring, ca *CA, trustAnchorARN, profileARN, role string) *RolesAnywhere {
+func NewRolesAnywhere(keys *awsauthtest.Keyring, ca *CA, trustAnchorARN, profileARN, role string) *RolesAnywhere {
 	region := "us-east-1"
 	if parts := strings.Split(trustAnchorARN, ":"); len(parts) > 3 {
 		region = parts[3]
@@ -171,7 +174,7 @@ func (ra *RolesAnywhere) createSession(r *http.Request, body []byte, call *Roles
 	// The signature, over SigV4's canonical request.
 	signed := strings.Split(parts["SignedHeaders"], ";")
 	for _, h := range []string{"host", "x-amz-date", "x-amz-x509"} {
-		if !contains(signed, h) {
+		if !slices.Contains(signed, h) {
 			return nil, denied(h + " must be a signed header")
 		}
 	}
@@ -184,7 +187,7 @@ func (ra *RolesAnywhere) createSession(r *http.Request, body []byte, call *Roles
 		return nil, denied("Signature expired")
 	}
 	payload := sha256.Sum256(body)
-	canonical := (&Verifier{}).CanonicalRequest(r, signed, hex.EncodeToString(payload[:]))
+	canonical := (&awsauthtest.Verifier{}).CanonicalRequest(r, signed, hex.EncodeToString(payload[:]))
 	crHash := sha256.Sum256([]byte(canonical))
 	stringToSign := alg + "\n" + amzDate + "\n" + strings.Join(scope[1:], "/") + "\n" + hex.EncodeToString(crHash[:])
 	digest := sha256.Sum256([]byte(stringToSign))
@@ -223,7 +226,7 @@ func (ra *RolesAnywhere) createSession(r *http.Request, body []byte, call *Roles
 	if in.ProfileArn != ra.ProfileARN {
 		return nil, denied("Unknown profile " + in.ProfileArn)
 	}
-	if !contains(ra.Roles, in.RoleArn) {
+	if !slices.Contains(ra.Roles, in.RoleArn) {
 		return nil, denied("The profile does not allow role " + in.RoleArn)
 	}
 	if in.DurationSeconds < 900 || in.DurationSeconds > 43200 {
@@ -237,7 +240,7 @@ func (ra *RolesAnywhere) createSession(r *http.Request, body []byte, call *Roles
 		session = leaf.SerialNumber.Text(16)
 	}
 	arn := fmt.Sprintf("arn:aws:sts::%s:assumed-role/%s/%s", account, name, session)
-	key := ra.Keys.Issue(arn, account, "AROA"+randomString(17, upperAlnum)+":"+session, time.Duration(in.DurationSeconds)*time.Second)
+	key := ra.Keys.Issue(arn, account, "AROA"+awsauthtest.RandomID(17)+":"+session, time.Duration(in.DurationSeconds)*time.Second)
 	type credentials struct {
 		AccessKeyID     string `json:"accessKeyId"`
 		SecretAccessKey string `json:"secretAccessKey"`
@@ -245,7 +248,7 @@ func (ra *RolesAnywhere) createSession(r *http.Request, body []byte, call *Roles
 		Expiration      string `json:"expiration"`
 	}
 	return map[string]any{
-		"subjectArn": "arn:aws:rolesanywhere:" + region + ":" + account + ":subject/" + randomString(8, upperAlnum),
+		"subjectArn": "arn:aws:rolesanywhere:" + region + ":" + account + ":subject/" + awsauthtest.RandomID(8),
 		"credentialSet": []map[string]any{{
 			"assumedRoleUser": map[string]string{"arn": arn},
 			"credentials":     credentials{key.AccessKeyID, key.SecretAccessKey, key.SessionToken, key.Expires.UTC().Format(time.RFC3339)},

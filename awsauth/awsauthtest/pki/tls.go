@@ -1,4 +1,4 @@
-package awsauthtest
+package pki
 
 import (
 	"crypto/ecdsa"

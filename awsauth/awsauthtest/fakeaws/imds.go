@@ -1,4 +1,4 @@
-package awsauthtest
+package fakeaws
 
 import (
 	"encoding/json"
@@ -8,12 +8,14 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest"
 )
 
 // IMDS is a fake EC2 instance metadata service, version 2 only: a token from
 // PUT /latest/api/token must accompany every GET.
 type IMDS struct {
-	Keys *Keyring
+	Keys *awsauthtest.Keyring
 	// Role is the instance profile role name; default "agent-node".
 	Role string
 	// Account; default 123456789012.
@@ -62,7 +64,7 @@ func (m *IMDS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			http.Error(w, "", http.StatusBadRequest)
 			return
 		}
-		token := randomString(56, base64Alphabet)
+		token := awsauthtest.RandomID(56)
 		m.mu.Lock()
 		if m.tokens == nil {
 			m.tokens = map[string]time.Time{}
