@@ -80,7 +80,8 @@ func (p SharedProfile) Load(ctx context.Context) (sc config.SharedConfig, absent
 // resolved as the SDK resolves them, with STS in stsRegion. Their calls go
 // through client, unless a CA bundle (AWS_CA_BUNDLE, or the profile's
 // ca_bundle) is set: the SDK adds a bundle only to a client of its own
-// making, so then they go through one, bounded by client's timeout.
+// making, so then they go through one, bounded by client's timeout. A
+// nil client means the SDK's own.
 func (p SharedProfile) Provider(ctx context.Context, client *http.Client, stsRegion string) (aws.CredentialsProvider, string, error) {
 	sc, absent, err := p.Load(ctx)
 	if err != nil || absent != "" {
@@ -94,9 +95,11 @@ func (p SharedProfile) Provider(ctx context.Context, client *http.Client, stsReg
 		config.WithSharedCredentialsFiles(p.CredentialsFiles),
 		config.WithSharedConfigFiles(p.ConfigFiles),
 	}
-	if p.CABundle != "" || sc.CustomCABundle != "" {
+	switch {
+	case client == nil: // the SDK's own client
+	case p.CABundle != "" || sc.CustomCABundle != "":
 		opts = append(opts, config.WithHTTPClient(awshttp.NewBuildableClient().WithTimeout(client.Timeout)))
-	} else {
+	default:
 		opts = append(opts, config.WithHTTPClient(client))
 	}
 	if stsRegion != "" {

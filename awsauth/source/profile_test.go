@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest/pki"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/field"
 )
 
@@ -64,5 +65,29 @@ func TestSharedProfileFiles(t *testing.T) {
 	}
 	if got := p.Files(); got != "/etc/aws/credentials, "+config.DefaultSharedConfigFilename() {
 		t.Errorf("%s", got)
+	}
+}
+
+// A nil client is the SDK's own, with or without a CA bundle.
+func TestSharedProfileWithoutAClient(t *testing.T) {
+	awsauthtest.IsolateEnv(t)
+	creds := filepath.Join(t.TempDir(), "credentials")
+	if err := os.WriteFile(creds, []byte("[team]\naws_access_key_id = AKIAPROFILEEXAMPLE01\naws_secret_access_key = s\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	bundle := filepath.Join(t.TempDir(), "bundle.pem")
+	if err := os.WriteFile(bundle, pki.CertPEM(pki.NewCA("Bundle CA").Cert), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, env := range []config.EnvConfig{{}, {CustomCABundle: bundle}} {
+		t.Setenv("AWS_CA_BUNDLE", env.CustomCABundle)
+		p := NewSharedProfile(env, "team", []string{creds}, []string{filepath.Join(t.TempDir(), "config")})
+		prov, _, err := p.Provider(context.Background(), nil, "us-east-1")
+		if err != nil {
+			t.Fatalf("bundle %q: %v", env.CustomCABundle, err)
+		}
+		if c, err := prov.Retrieve(context.Background()); err != nil || c.AccessKeyID != "AKIAPROFILEEXAMPLE01" {
+			t.Fatalf("bundle %q: %v %v", env.CustomCABundle, c.AccessKeyID, err)
+		}
 	}
 }
