@@ -67,7 +67,7 @@ func (s Status) Health(now time.Time) Health {
 		// the service's (a 503 storm, say), and the on-call should know.
 		notes = append(notes, "requests failing, not for auth: "+describeRequestError(failing, s.Requests.ClockSkew))
 	}
-	if cert := s.Certificate; cert != nil && cert.NotAfter.Sub(now) < certificateWarning {
+	if cert := s.Certificate; cert != nil && cert.DueForRenewal(now) {
 		notes = append(notes, fmt.Sprintf("the certificate %s (serial %s) expires %s: renew it, Roles Anywhere refuses an expired one", cert.Subject, cert.Serial, untilTime(now, cert.NotAfter)))
 	}
 	if skew := s.Requests.ClockSkew; skew != 0 {
@@ -78,10 +78,6 @@ func (s Status) Health(now time.Time) Health {
 	}
 	return Health{true, msg}
 }
-
-// certificateWarning is how long before a Roles Anywhere certificate
-// expires health starts saying so.
-const certificateWarning = 7 * 24 * time.Hour
 
 func untilTime(now, t time.Time) string {
 	if t.Before(now) {

@@ -158,6 +158,16 @@ type CertificateInfo struct {
 	NotAfter                time.Time
 }
 
+// RenewWithin is how long before its end a certificate is reported as due
+// for renewal: by health, and by aws-agent check.
+const RenewWithin = 7 * 24 * time.Hour
+
+// DueForRenewal tells whether the certificate ends within RenewWithin of
+// now, or has ended.
+func (c *CertificateInfo) DueForRenewal(now time.Time) bool {
+	return c.NotAfter.Sub(now) < RenewWithin
+}
+
 // Certificate is the certificate the last Retrieve read, nil before one.
 func (p *Provider) Certificate() *CertificateInfo { return p.seen.Load() }
 

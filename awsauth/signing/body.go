@@ -25,10 +25,6 @@ type payload struct {
 	declared bool  // the caller set X-Amz-Content-Sha256 itself
 }
 
-func (p *payload) replayable() bool { return p.getBody != nil }
-
-func (p *payload) replay() (io.ReadCloser, error) { return p.getBody() }
-
 func newPayload(req *http.Request) (*payload, error) {
 	if h := req.Header.Get("X-Amz-Content-Sha256"); h != "" {
 		return &payload{hash: h, first: req.Body, getBody: req.GetBody, declared: true}, nil

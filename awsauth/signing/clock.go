@@ -24,9 +24,6 @@ func (c *Clock) Offset() time.Duration {
 	return time.Duration(c.offset.Load())
 }
 
-// Now is the time by AWS's clock.
-func (c *Clock) Now() time.Time { return time.Now().Add(c.Offset()) }
-
 // learn sets the offset from the response's Date header when it is far
 // enough from the time we signed with to explain the error. It reports
 // whether a retry is worth it. Once the clocks agree again (NTP fixed, or

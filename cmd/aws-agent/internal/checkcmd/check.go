@@ -117,8 +117,8 @@ func check(id string, block *ast.BlockStmt, out io.Writer) bool {
 	}
 	fmt.Fprintf(out, "  source:     %s\n", creds.Source)
 	if cert := ch.Certificate(); cert != nil {
-		if left := time.Until(cert.NotAfter); left < 7*24*time.Hour {
-			fmt.Fprintf(out, "  WARNING:    the certificate expires in %s: renew it, Roles Anywhere refuses an expired one\n", left.Round(time.Minute))
+		if now := time.Now(); cert.DueForRenewal(now) {
+			fmt.Fprintf(out, "  WARNING:    the certificate expires in %s: renew it, Roles Anywhere refuses an expired one\n", cert.NotAfter.Sub(now).Round(time.Minute))
 		}
 	}
 	fmt.Fprintf(out, "  access key: %s\n", cache.MaskKeyID(creds.AccessKeyID))
