@@ -108,16 +108,18 @@ func newServer(t *testing.T, h http.Handler) string {
 
 // A Roles Anywhere certificate within seven days of its end is named in
 // health, healthy still: renewing it is the on-call's job before it runs out.
+// The threshold is held on both sides of its edge: 6d23h left warns, 7d1h
+// does not (caught: RenewWithin set to 20 days, or to 6 days).
 func TestHealthWarnsOfAnExpiringCertificate(t *testing.T) {
 	now := time.Now()
 	s := Status{Credentials: cache.Status{Valid: true, Source: "roles_anywhere (certificate CN=edge-7)", CanExpire: true, Expires: now.Add(time.Hour)},
-		Certificate: &rolesanywhere.CertificateInfo{Subject: "CN=edge-7", Serial: "4711", NotAfter: now.Add(72 * time.Hour)}}
+		Certificate: &rolesanywhere.CertificateInfo{Subject: "CN=edge-7", Serial: "4711", NotAfter: now.Add(6*24*time.Hour + 23*time.Hour)}}
 	h := s.Health(now)
-	if !h.Healthy || !strings.Contains(h.Message, "the certificate CN=edge-7 (serial 4711) expires in 72h0m0s: renew it") {
-		t.Fatalf("%+v", h)
+	if !h.Healthy || !strings.Contains(h.Message, "the certificate CN=edge-7 (serial 4711) expires in 167h0m0s: renew it") {
+		t.Fatalf("6d23h left: %+v", h)
 	}
-	s.Certificate.NotAfter = now.Add(30 * 24 * time.Hour)
+	s.Certificate.NotAfter = now.Add(7*24*time.Hour + time.Hour)
 	if h := s.Health(now); !h.Healthy || strings.Contains(h.Message, "certificate CN=edge-7 (serial") {
-		t.Fatalf("a certificate a month from its end is not news: %+v", h)
+		t.Fatalf("7d1h left is not news yet: %+v", h)
 	}
 }

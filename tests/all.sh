@@ -27,6 +27,43 @@ chromium --version
 podman --version
 make ui
 
+# A step that names a test runs nothing once the name no longer matches:
+# go test says "no tests to run" or "no fuzz tests to fuzz" and exits 0.
+# So each named test is looked up with go test -list first, and the fuzz
+# list is held to the fuzz targets the code defines, both ways.
+require_tests() {
+	local pkg=$1 listed name
+	shift
+	listed=$(go test -list . "$pkg")
+	for name in "$@"; do
+		if ! grep -qx "$name" <<<"$listed"; then
+			echo "tests/all.sh: $pkg has no $name: the step that runs it would run nothing" >&2
+			exit 1
+		fi
+	done
+}
+fuzz_targets=(
+	"FuzzSignVerify ./awsauth/sigv4/ 20000x"
+	"FuzzParseAPIError ./awsauth/classify/ 50000x"
+	"FuzzGatewayTarget ./component/aws/auth/ 10000x"
+	"FuzzGatewayAdmission ./component/aws/auth/ 10000x"
+	"FuzzArguments ./river/ 10000x"
+	"FuzzParsePrivateKey ./awsauth/rolesanywhere/ 20000x"
+)
+defined=$(grep -rE --include='*_test.go' '^func Fuzz[A-Za-z0-9_]+\(' . | sed -E 's|^\./(.*)/[^/]*_test\.go:func (Fuzz[A-Za-z0-9_]+)\(.*|\2 ./\1/|' | sort)
+listed=$(printf '%s\n' "${fuzz_targets[@]}" | cut -d' ' -f1,2 | sort)
+if [ "$defined" != "$listed" ]; then
+	echo "tests/all.sh: the fuzz list does not match the fuzz targets the code defines:" >&2
+	diff <(echo "$defined") <(echo "$listed") >&2 || true
+	exit 1
+fi
+for target in "${fuzz_targets[@]}"; do
+	set -- $target
+	require_tests "$2" "$1"
+done
+require_tests ./component/aws/auth/ TestMemoryStaysFlatUnderLoad
+require_tests ./tests/herd/ TestFleetAgainstThrottledSTS TestFleetStartedTogetherRefreshesApart
+
 # Vet, every package's tests under -race, then without it the fleet
 # simulations and the memory test. One command a line: under set -e a
 # failure inside an && list does not stop the script, it only skips the
@@ -35,13 +72,18 @@ go vet ./...
 go vet -tags uiassets ./flowui/
 go test -race -count=1 -timeout 60m ./...
 go test -count=1 -timeout 20m ./tests/herd/
-go test -count=1 -run TestMemoryStaysFlatUnderLoad ./component/aws/auth/
+out=$(go test -count=1 -run '^TestMemoryStaysFlatUnderLoad$' ./component/aws/auth/ 2>&1) || { echo "$out"; exit 1; }
+echo "$out"
+if grep -q 'no tests to run' <<<"$out"; then
+	echo "tests/all.sh: the memory test ran nothing" >&2
+	exit 1
+fi
 
 # Fuzzing, a fixed number of executions per target, about ten seconds each
 # (the seed corpora run in the tests above too). A count, not -fuzztime 10s:
 # Go 1.26's fuzz coordinator can report its own deadline as a failure
 # ("context deadline exceeded", no crasher; golang/go#75804, fixed in 1.27).
-for target in "FuzzSignVerify ./awsauth/sigv4/ 20000x" "FuzzParseAPIError ./awsauth/classify/ 50000x" "FuzzGatewayTarget ./component/aws/auth/ 10000x" "FuzzGatewayAdmission ./component/aws/auth/ 10000x" "FuzzArguments ./river/ 10000x" "FuzzParsePrivateKey ./awsauth/rolesanywhere/ 20000x"; do
+for target in "${fuzz_targets[@]}"; do
 	set -- $target
 	go test -run '^$' -fuzz "^$1\$" -fuzztime "$3" "$2"
 done

@@ -73,7 +73,11 @@ func checkDemoReport(t *testing.T, out []byte, credentials string) {
 
 // `aws-agent demo --source roles-anywhere` runs the same demo on a
 // certificate made at start, through a fake IAM Roles Anywhere: every
-// signal arrives, and health names the certificate.
+// signal arrives, and health names the certificate. The demo's services
+// accept only sessions that fake issued, so "every signal arrived" also
+// says who signed. (Caught, tried once: the demo's rewrite keeping its
+// role_arn, so requests went out signed by an STS session of another role
+// while health still began "roles_anywhere (certificate …".)
 func TestDemoWithRolesAnywhere(t *testing.T) {
 	isolateEnv(t)
 	bin := sharedAgent(t)

@@ -5,10 +5,12 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -20,6 +22,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
 	"sigs.k8s.io/kustomize/api/krusty"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 	"sigs.k8s.io/yaml"
@@ -157,11 +160,11 @@ func TestKubernetesManifests(t *testing.T) {
 				sc.Capabilities == nil || !slices.Contains(sc.Capabilities.Drop, "ALL") {
 				t.Errorf("container security context %+v: want a read-only root, no privilege escalation, no capabilities", sc)
 			}
-			if c.ReadinessProbe == nil || c.ReadinessProbe.HTTPGet == nil || c.ReadinessProbe.HTTPGet.Path != "/-/ready" || c.ReadinessProbe.HTTPGet.Port.String() != "http" {
-				t.Errorf("readiness probe %+v, want GET /-/ready on http", c.ReadinessProbe)
+			if c.ReadinessProbe == nil || c.ReadinessProbe.HTTPGet == nil || c.ReadinessProbe.HTTPGet.Path != "/-/ready" {
+				t.Fatalf("readiness probe %+v, want GET /-/ready", c.ReadinessProbe)
 			}
 			if c.LivenessProbe == nil || c.LivenessProbe.HTTPGet == nil || c.LivenessProbe.HTTPGet.Path != "/-/ready" {
-				t.Errorf("liveness probe %+v", c.LivenessProbe)
+				t.Fatalf("liveness probe %+v, want GET /-/ready", c.LivenessProbe)
 			}
 			if c.Resources.Requests.Cpu().IsZero() || c.Resources.Requests.Memory().IsZero() || c.Resources.Limits.Memory().IsZero() {
 				t.Errorf("resources %+v: want CPU and memory requests and a memory limit", c.Resources)
@@ -179,11 +182,24 @@ func TestKubernetesManifests(t *testing.T) {
 			// through the headless Service, which selects their pods.
 			cluster := agentrun.DefaultClusterOptions
 			fs := flag.NewFlagSet("run", flag.ContinueOnError)
-			fs.String("server.http.listen-addr", "", "")
+			listen := fs.String("server.http.listen-addr", "", "")
 			fs.String("storage.path", "", "")
 			cluster.RegisterFlags(fs)
 			if err := fs.Parse(c.Args[2:]); err != nil || fs.NArg() != 0 {
 				t.Fatalf("aws-agent run does not take %v: %v", c.Args[2:], err)
+			}
+			// The probes reach the agent's HTTP server: their port, by name
+			// or number, is a port the container declares, on the port
+			// --server.http.listen-addr listens on. (Caught, tried once:
+			// the container port renamed from http to web, probes unchanged.)
+			_, listenPort, err := net.SplitHostPort(*listen)
+			if err != nil {
+				t.Fatalf("--server.http.listen-addr=%q: %v", *listen, err)
+			}
+			for name, probe := range map[string]*corev1.Probe{"readiness": c.ReadinessProbe, "liveness": c.LivenessProbe} {
+				if port, ok := containerPort(c, probe.HTTPGet.Port); !ok || strconv.Itoa(int(port)) != listenPort {
+					t.Errorf("%s probe on port %q: resolves to %d (declared %v), want the listen address's %s", name, probe.HTTPGet.Port.String(), port, ok, listenPort)
+				}
 			}
 			if !cluster.Enabled || len(cluster.JoinAddresses) != 1 || cluster.NodeName != "$(POD_NAME)" || cluster.AdvertiseAddress != "$(POD_IP)" {
 				t.Errorf("cluster options %+v", cluster)
@@ -328,4 +344,15 @@ func fakeKubernetes(t *testing.T, h *harness) (kubeconfig string, lists *atomic.
 		t.Fatal(err)
 	}
 	return kubeconfig, lists
+}
+
+// containerPort resolves a probe's port, a name or a number, to a port the
+// container declares, as the kubelet does.
+func containerPort(c corev1.Container, p intstr.IntOrString) (int32, bool) {
+	for _, cp := range c.Ports {
+		if p.Type == intstr.String && cp.Name == p.StrVal || p.Type == intstr.Int && cp.ContainerPort == p.IntVal {
+			return cp.ContainerPort, true
+		}
+	}
+	return 0, false
 }

@@ -62,7 +62,15 @@ type SourceError struct {
 	Skipped []Attempt
 }
 
-func (e *SourceError) Error() string { return e.Source + ": " + classify.Describe(e.Err) }
+// Error names the source once: a block's argument error (Roles Anywhere's
+// "roles_anywhere: certificate_file: …") already begins with it.
+func (e *SourceError) Error() string {
+	msg := classify.Describe(e.Err)
+	if strings.HasPrefix(msg, e.Source+": ") {
+		return msg
+	}
+	return e.Source + ": " + msg
+}
 func (e *SourceError) Unwrap() error { return e.Err }
 
 // New validates cfg and resolves the region. It reads the shared

@@ -4,6 +4,8 @@ import (
 	"context"
 	"crypto"
 	"crypto/x509"
+	"encoding/base64"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -257,5 +259,136 @@ func TestRolesAnywhereArgumentsGetClearErrors(t *testing.T) {
 		if _, err := New(cfg); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("error %v, want %q", err, c.want)
 		}
+	}
+}
+
+// certificate_chain_file, session_duration and session_name reach
+// CreateSession, and their effect shows: the intermediate kept apart from
+// the leaf completes the trust chain (without it the fake refuses), the
+// credentials last the asked duration, and the session carries the name.
+// Breaks caught (each tried once, not committed): the chain file ignored,
+// durationSeconds hard-coded to 3600, roleSessionName sent empty.
+func TestRolesAnywhereChainDurationAndSessionNameReachCreateSession(t *testing.T) {
+	e := newRAEnv(t)
+	issuer := e.ca.Intermediate("Example Corp Issuing CA")
+	key := pki.NewKey(pki.ECDSAP256)
+	leaf := issueValid(issuer, "edge-7", key)
+	certFile, keyFile := e.write(t, "edge", pki.CertPEM(leaf), pki.KeyPEM(key, "PKCS8"))
+	chainFile := filepath.Join(e.dir, "chain.pem")
+	if err := os.WriteFile(chainFile, pki.CertPEM(issuer.Cert), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	// Without the chain the leaf does not lead to the trust anchor.
+	ch, err := New(e.config(certFile, keyFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ch.Retrieve(context.Background()); err == nil || !strings.Contains(err.Error(), "Untrusted signing certificate") {
+		t.Fatalf("without certificate_chain_file: %v, want the fake's Untrusted signing certificate", err)
+	}
+
+	cfg := e.config(certFile, keyFile)
+	cfg.RolesAnywhere.CertificateChainFile = chainFile
+	cfg.RolesAnywhere.SessionDuration = 2 * time.Hour
+	cfg.RolesAnywhere.SessionName = "edge-7-nightly"
+	ch, err = New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	creds, err := ch.Retrieve(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	calls := e.ra.Calls()
+	last := calls[len(calls)-1]
+	if last.Err != "" || last.ChainCerts != 1 || last.Duration != 7200 || last.SessionName != "edge-7-nightly" {
+		t.Fatalf("CreateSession %+v: want the chain's one certificate, durationSeconds 7200, roleSessionName edge-7-nightly", last)
+	}
+	if left := time.Until(creds.Expires); left < 119*time.Minute || left > 121*time.Minute {
+		t.Errorf("credentials expire in %s, want session_duration's 2h", left)
+	}
+	issued, ok := e.sts.Keys.Lookup(creds.AccessKeyID)
+	if !ok || issued.ARN != "arn:aws:sts::111122223333:assumed-role/edge-telemetry/edge-7-nightly" {
+		t.Errorf("session %+v, want the one named edge-7-nightly", issued)
+	}
+}
+
+// The fake holds the rules the Roles Anywhere user guide sets on end
+// entity certificates (trust model, "Signature verification"): basic
+// constraints CA: false, key usage with Digital Signature; and it requires
+// X-Amz-X509-Chain among the signed headers when the chain is sent. The
+// guide sets no rule on extended key usage, so the fake takes any. Break
+// caught (tried once, not committed): the chain header added after signing
+// passed every Roles Anywhere test before the fake required it signed.
+func TestFakeRolesAnywhereHoldsTheCertificateRules(t *testing.T) {
+	e := newRAEnv(t)
+	key := pki.NewKey(pki.ECDSAP256)
+	valid := func(cn string, edit func(*x509.Certificate)) *x509.Certificate {
+		return e.ca.IssueWith(cn, key, time.Now().Add(-time.Hour), time.Now().Add(24*time.Hour), edit)
+	}
+	for _, c := range []struct {
+		name      string
+		leaf      *x509.Certificate
+		transport func(http.RoundTripper) http.RoundTripper
+		want      string // empty: issued
+	}{
+		{"a CA as the leaf", valid("edge-ca", func(c *x509.Certificate) { c.IsCA, c.KeyUsage = true, c.KeyUsage|x509.KeyUsageCertSign }), nil, "basic constraints must include CA: false"},
+		{"no basic constraints", valid("edge-nobc", func(c *x509.Certificate) { c.BasicConstraintsValid = false }), nil, "basic constraints must include CA: false"},
+		{"no digital signature", valid("edge-ke", func(c *x509.Certificate) { c.KeyUsage = x509.KeyUsageKeyAgreement }), nil, "key usage must include Digital Signature"},
+		{"server auth only", valid("edge-srv", func(c *x509.Certificate) { c.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth} }), nil, ""},
+		{"no extended key usage", valid("edge-noeku", func(c *x509.Certificate) { c.ExtKeyUsage = nil }), nil, ""},
+		{"a chain added after signing", valid("edge-7", nil), addHeader("X-Amz-X509-Chain", base64.StdEncoding.EncodeToString(e.ca.Cert.Raw)), "x-amz-x509-chain must be a signed header"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			certFile, keyFile := e.write(t, strings.ReplaceAll(c.name, " ", "-"), pki.CertPEM(c.leaf), pki.KeyPEM(key, "PKCS8"))
+			cfg := e.config(certFile, keyFile)
+			if c.transport != nil {
+				cfg.HTTPClient = &http.Client{Transport: c.transport(http.DefaultTransport), Timeout: 10 * time.Second}
+			}
+			ch, err := New(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = ch.Retrieve(context.Background())
+			switch {
+			case c.want == "" && err != nil:
+				t.Fatalf("refused: %v", err)
+			case c.want != "" && (err == nil || !strings.Contains(err.Error(), "AccessDeniedException") || !strings.Contains(err.Error(), c.want)):
+				t.Fatalf("error %v, want AccessDenied saying %q", err, c.want)
+			}
+		})
+	}
+}
+
+// addHeader sets a header on each request after it was signed.
+func addHeader(name, value string) func(http.RoundTripper) http.RoundTripper {
+	return func(next http.RoundTripper) http.RoundTripper {
+		return roundTripper(func(r *http.Request) (*http.Response, error) {
+			r = r.Clone(r.Context())
+			r.Header.Set(name, value)
+			return next.RoundTrip(r)
+		})
+	}
+}
+
+type roundTripper func(*http.Request) (*http.Response, error)
+
+func (f roundTripper) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// A block's argument error names the block once.
+func TestRolesAnywhereErrorNamesTheBlockOnce(t *testing.T) {
+	e := newRAEnv(t)
+	key := pki.NewKey(pki.ECDSAP256)
+	certFile, keyFile := e.write(t, "edge", pki.CertPEM(issueValid(e.ca, "edge-7", key)), pki.KeyPEM(key, "PKCS8"))
+	cfg := e.config(certFile, keyFile)
+	cfg.RolesAnywhere.CertificateChainFile = filepath.Join(e.dir, "missing.pem")
+	ch, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = ch.Retrieve(context.Background())
+	if err == nil || !strings.HasPrefix(err.Error(), "roles_anywhere: certificate_chain_file: ") || strings.Count(err.Error(), "roles_anywhere:") != 1 {
+		t.Fatalf("error %q, want roles_anywhere: certificate_chain_file: … once", err)
 	}
 }

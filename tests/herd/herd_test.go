@@ -74,7 +74,10 @@ func (r *recorder) withCredentials() int {
 
 // 10,000 agents start within one second against an STS that serves 100
 // calls a second. All must obtain credentials, and keep valid ones through
-// the steady state that follows.
+// the steady state that follows; none may be throttled more often than its
+// backoff allows, a bound the same fleet retrying every second would break
+// (checked in the same run). Caught (tried once, not committed): the
+// cache's backoff made constant at BackoffBase.
 func TestFleetAgainstThrottledSTS(t *testing.T) {
 	awsauthtest.IsolateEnv(t)
 	sts := &fakeaws.STS{Keys: fleetKeys(), TTL: ttl, RateLimit: stsLimit}
@@ -159,10 +162,58 @@ func TestFleetAgainstThrottledSTS(t *testing.T) {
 	if steadyRefreshes.total == 0 {
 		t.Fatal("no refresh during the steady state")
 	}
+	throttledBy, waited := throttledUntilServed(sts.CallsOf("AssumeRole"))
+	bound := backoffTries(allBy)
+	worst, worstAgent, jitterless := 0, "", 0
+	for name, n := range throttledBy {
+		if n > worst {
+			worst, worstAgent = n, name
+		}
+		// The sibling: retrying every BackoffBase without doubling, the
+		// same agent would have been throttled once a second it waited.
+		jitterless = max(jitterless, int(waited[name]/time.Second))
+	}
+	t.Logf("throttled AssumeRole calls per agent before its first credentials: at most %d (%s, bound %d); retrying every second instead, the slowest agent would have made %d", worst, worstAgent, bound, jitterless)
+	if worst > bound {
+		t.Errorf("agent %s was throttled %d times before it had credentials, more than the backoff allows in %s (%d)", worstAgent, worst, allBy.Round(time.Second), bound)
+	}
+	if jitterless <= bound {
+		t.Errorf("a fleet retrying every second would have been throttled at most %d times, within the bound %d: the test could not catch a fleet without backoff", jitterless, bound)
+	}
 	// No bound on the spread here: STS's limit spreads the acquisitions
 	// over 100 s and more, and so the refreshes, jitter or not.
 	// TestFleetStartedTogetherRefreshesApart holds the bound, on a fleet
 	// that acquires together.
+}
+
+// throttledUntilServed counts, per session name, the throttled calls
+// before the first served one, and how long that agent waited for it.
+func throttledUntilServed(calls []fakeaws.STSCall) (throttled map[string]int, waited map[string]time.Duration) {
+	throttled, waited = map[string]int{}, map[string]time.Duration{}
+	first := map[string]time.Time{}
+	for _, c := range calls {
+		name := c.Params.Get("RoleSessionName")
+		if _, done := waited[name]; done {
+			continue
+		}
+		if _, ok := first[name]; !ok {
+			first[name] = c.At
+		}
+		if c.Throttled {
+			throttled[name]++
+		} else {
+			waited[name] = c.At.Sub(first[name])
+		}
+	}
+	return throttled, waited
+}
+
+// backoffTries is the most failed tries the cache's backoff (the default
+// 1 s doubling to a 1-minute cap, each wait at least half its step) makes
+// in d: the doubling reaches the cap after 7 tries, and past it a try
+// comes at most every 30 s.
+func backoffTries(d time.Duration) int {
+	return 7 + int((d+30*time.Second-1)/(30*time.Second))
 }
 
 func fleetKeys() *awsauthtest.Keyring {

@@ -82,10 +82,20 @@ func (ca *CA) Intermediate(name string) *CA {
 // Issue makes an end-entity certificate for key, valid from notBefore to
 // notAfter, as a PKI agent or cert-manager would for a workload.
 func (ca *CA) Issue(cn string, key crypto.Signer, notBefore, notAfter time.Time) *x509.Certificate {
+	return ca.IssueWith(cn, key, notBefore, notAfter, nil)
+}
+
+// IssueWith is Issue with the template edited before signing: a
+// certificate a PKI should not have issued, for the tests that expect it
+// refused.
+func (ca *CA) IssueWith(cn string, key crypto.Signer, notBefore, notAfter time.Time, edit func(*x509.Certificate)) *x509.Certificate {
 	tmpl := &x509.Certificate{
 		SerialNumber: nextSerial(), Subject: pkix.Name{CommonName: cn, Organization: []string{"Example Corp"}},
-		NotBefore: notBefore, NotAfter: notAfter,
+		NotBefore: notBefore, NotAfter: notAfter, BasicConstraintsValid: true,
 		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
+	}
+	if edit != nil {
+		edit(tmpl)
 	}
 	return mustCreate(tmpl, ca.Cert, key.Public(), ca.Key)
 }

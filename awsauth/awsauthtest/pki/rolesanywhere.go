@@ -39,8 +39,9 @@ type RolesAnywhere struct {
 	// Now, when set, is the endpoint's clock.
 	Now func() time.Time
 
-	mu    sync.Mutex
-	calls []RolesAnywhereCall
+	mu     sync.Mutex
+	calls  []RolesAnywhereCall
+	issued map[string]bool // access key ids of the sessions issued
 }
 
 // NewRolesAnywhere is a fake whose trust anchor trustAnchorARN holds ca,
@@ -56,13 +57,15 @@ func NewRolesAnywhere(keys *awsauthtest.Keyring, ca *CA, trustAnchorARN, profile
 
 // RolesAnywhereCall is one CreateSession as received.
 type RolesAnywhereCall struct {
-	At         time.Time
-	Serial     string // of the signing certificate, decimal
-	Subject    string
-	RoleARN    string
-	Duration   int
-	Algorithm  string
-	ChainCerts int
+	At       time.Time
+	Serial   string // of the signing certificate, decimal
+	Subject  string
+	RoleARN  string
+	Duration int
+	// SessionName is the roleSessionName asked for, empty for none.
+	SessionName string
+	Algorithm   string
+	ChainCerts  int
 	// Err is the error code answered, empty for issued credentials.
 	Err string
 }
@@ -72,6 +75,14 @@ func (ra *RolesAnywhere) Calls() []RolesAnywhereCall {
 	ra.mu.Lock()
 	defer ra.mu.Unlock()
 	return append([]RolesAnywhereCall(nil), ra.calls...)
+}
+
+// Issued tells whether accessKeyID is of a session this endpoint issued:
+// for receivers that must accept only Roles Anywhere's sessions.
+func (ra *RolesAnywhere) Issued(accessKeyID string) bool {
+	ra.mu.Lock()
+	defer ra.mu.Unlock()
+	return ra.issued[accessKeyID]
 }
 
 func (ra *RolesAnywhere) now() time.Time {
@@ -165,15 +176,24 @@ func (ra *RolesAnywhere) createSession(r *http.Request, body []byte, call *Roles
 			call.ChainCerts++
 		}
 	}
+	if problem := endEntityProblem(leaf); problem != "" {
+		return nil, denied("Untrusted signing certificate: " + problem)
+	}
 	roots := x509.NewCertPool()
 	roots.AddCert(ra.TrustAnchor)
+	// The user guide names no extended key usage: any, or none, is taken.
 	if _, err := leaf.Verify(x509.VerifyOptions{Roots: roots, Intermediates: intermediates, CurrentTime: ra.now(), KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}}); err != nil {
 		return nil, denied("Untrusted signing certificate: " + err.Error())
 	}
 
-	// The signature, over SigV4's canonical request.
+	// The signature, over SigV4's canonical request. The certificate
+	// headers must be signed: an unsigned chain could be swapped in transit.
 	signed := strings.Split(parts["SignedHeaders"], ";")
-	for _, h := range []string{"host", "x-amz-date", "x-amz-x509"} {
+	required := []string{"host", "x-amz-date", "x-amz-x509"}
+	if r.Header.Get("X-Amz-X509-Chain") != "" {
+		required = append(required, "x-amz-x509-chain")
+	}
+	for _, h := range required {
 		if !slices.Contains(signed, h) {
 			return nil, denied(h + " must be a signed header")
 		}
@@ -219,7 +239,7 @@ func (ra *RolesAnywhere) createSession(r *http.Request, body []byte, call *Roles
 	if err := json.Unmarshal(body, &in); err != nil {
 		return nil, &raError{http.StatusBadRequest, "ValidationException", "the body is not JSON"}
 	}
-	call.RoleARN, call.Duration = in.RoleArn, in.DurationSeconds
+	call.RoleARN, call.Duration, call.SessionName = in.RoleArn, in.DurationSeconds, in.RoleSessionName
 	if in.TrustAnchorArn != ra.TrustAnchorARN {
 		return nil, denied("Unknown trust anchor " + in.TrustAnchorArn)
 	}
@@ -241,6 +261,12 @@ func (ra *RolesAnywhere) createSession(r *http.Request, body []byte, call *Roles
 	}
 	arn := fmt.Sprintf("arn:aws:sts::%s:assumed-role/%s/%s", account, name, session)
 	key := ra.Keys.Issue(arn, account, "AROA"+awsauthtest.RandomID(17)+":"+session, time.Duration(in.DurationSeconds)*time.Second)
+	ra.mu.Lock()
+	if ra.issued == nil {
+		ra.issued = map[string]bool{}
+	}
+	ra.issued[key.AccessKeyID] = true
+	ra.mu.Unlock()
 	type credentials struct {
 		AccessKeyID     string `json:"accessKeyId"`
 		SecretAccessKey string `json:"secretAccessKey"`
@@ -256,4 +282,25 @@ func (ra *RolesAnywhere) createSession(r *http.Request, body []byte, call *Roles
 			"sourceIdentity":  "CN=" + leaf.Subject.CommonName,
 		}},
 	}, nil
+}
+
+// endEntityProblem checks the constraints the trust model's "Signature
+// verification" section of the IAM Roles Anywhere user guide sets on end
+// entity certificates: X.509v3, basic constraints with CA: false, key usage
+// including Digital Signature, and a signature algorithm of SHA256 or
+// stronger (MD5 and SHA1 rejected). It documents none on extended key usage.
+func endEntityProblem(c *x509.Certificate) string {
+	switch {
+	case c.Version != 3:
+		return fmt.Sprintf("the certificate is X.509v%d, not v3", c.Version)
+	case !c.BasicConstraintsValid || c.IsCA:
+		return "the certificate's basic constraints must include CA: false"
+	case c.KeyUsage&x509.KeyUsageDigitalSignature == 0:
+		return "the certificate's key usage must include Digital Signature"
+	}
+	switch c.SignatureAlgorithm {
+	case x509.MD5WithRSA, x509.SHA1WithRSA, x509.ECDSAWithSHA1, x509.DSAWithSHA1:
+		return "the certificate is signed with " + c.SignatureAlgorithm.String() + ": SHA256 or stronger is required"
+	}
+	return ""
 }

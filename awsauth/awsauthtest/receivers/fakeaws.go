@@ -59,6 +59,15 @@ func StartFakeAWS(keys ...awsauthtest.Key) *FakeAWS {
 	return f
 }
 
+// AcceptOnly makes every service endpoint refuse, with AccessDenied, a
+// correctly signed request whose key accept does not take. Call it before
+// the first request.
+func (f *FakeAWS) AcceptOnly(accept func(awsauthtest.Key) bool) {
+	for _, e := range []*fakeaws.Endpoint{f.AMP.Endpoint, f.XRay.Endpoint, f.Logs.Endpoint, f.Loki.Endpoint} {
+		e.Verifier.Accept = accept
+	}
+}
+
 // Close stops every server.
 func (f *FakeAWS) Close() {
 	f.Proxy.Close()

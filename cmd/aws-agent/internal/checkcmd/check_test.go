@@ -104,7 +104,8 @@ func TestCheckFailuresAreDiagnosed(t *testing.T) {
 }
 
 // With Roles Anywhere, check names the certificate and warns when it has
-// less than seven days left.
+// less than seven days left: 6d23h warns, 7d1h does not (caught:
+// RenewWithin set to 20 days, or to 6 days).
 func TestCheckWarnsOfAnExpiringCertificate(t *testing.T) {
 	sts, stsURL := setup(t)
 	ca := pki.NewCA("Example Corp Root CA")
@@ -114,8 +115,8 @@ func TestCheckWarnsOfAnExpiringCertificate(t *testing.T) {
 	defer raSrv.Close()
 	t.Setenv("AWS_ENDPOINT_URL_STS", stsURL)
 	dir := t.TempDir()
-	for days, want := range map[int]bool{3: true, 30: false} {
-		_, certFile, keyFile, err := ca.WriteLeaf(dir, "edge-7", time.Now().Add(time.Duration(days)*24*time.Hour))
+	for left, want := range map[time.Duration]bool{6*24*time.Hour + 23*time.Hour: true, 7*24*time.Hour + time.Hour: false} {
+		_, certFile, keyFile, err := ca.WriteLeaf(dir, "edge-7", time.Now().Add(left))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -135,10 +136,10 @@ aws.auth "edge" {
 			t.Fatalf("%v\n%s", err, out)
 		}
 		if !strings.Contains(out, "source:     roles_anywhere (certificate CN=edge-7") || !strings.Contains(out, "OK") {
-			t.Errorf("%d days: output\n%s", days, out)
+			t.Errorf("%s left: output\n%s", left, out)
 		}
 		if got := strings.Contains(out, "WARNING:    the certificate expires in"); got != want {
-			t.Errorf("%d days left: warning %v, want %v:\n%s", days, got, want, out)
+			t.Errorf("%s left: warning %v, want %v:\n%s", left, got, want, out)
 		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest/pki"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest/receivers"
 )
@@ -27,7 +28,11 @@ func rolesAnywhere(aws *receivers.FakeAWS, dir string, demo []byte) (config []by
 	if err != nil {
 		return nil, nil, err
 	}
-	srv := httptest.NewServer(pki.NewRolesAnywhere(aws.Keys, ca, demoTrustAnchorARN, demoProfileARN, demoEdgeRoleARN))
+	ra := pki.NewRolesAnywhere(aws.Keys, ca, demoTrustAnchorARN, demoProfileARN, demoEdgeRoleARN)
+	// The services take only the sessions Roles Anywhere issued: a demo
+	// that fell back to its static keys would be rejected, not pass.
+	aws.AcceptOnly(func(k awsauthtest.Key) bool { return ra.Issued(k.AccessKeyID) })
+	srv := httptest.NewServer(ra)
 	// The demo's own credentials, a static key and a role, give way to
 	// the certificate; the rest of the configuration stays as it is.
 	const static = `	access_key_id     = env("DEMO_ACCESS_KEY_ID")
