@@ -3,13 +3,13 @@ package awsauth
 import (
 	"context"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/cache"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/chain"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/redact"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/rolesanywhere"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/signing"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/stats"
@@ -130,18 +130,11 @@ func (a *Auth) Status() Status {
 // Run keeps the credentials fresh until ctx ends.
 func (a *Auth) Run(ctx context.Context) { a.cache.Run(ctx) }
 
-// Redact replaces in s every secret a holds — the configured secret key and
-// session token and those of the current credentials — with "(secret)", for
-// text a panic or a foreign library wrote that may have captured a request.
+// Redact takes out of s every secret a holds — the configured secret key
+// and session token, those of the current credentials and of the ones they
+// replaced — and anything shaped like a secret key or session token (see
+// package redact). Every text aws.auth shows passes through it: health,
+// debug info, logs, the gateway's answers.
 func (a *Auth) Redact(s string) string {
-	secrets := []string{a.config.Credentials.SecretAccessKey, a.config.Credentials.SessionToken}
-	if creds, ok := a.cache.Current(); ok {
-		secrets = append(secrets, creds.SecretAccessKey, creds.SessionToken)
-	}
-	for _, secret := range secrets {
-		if secret != "" {
-			s = strings.ReplaceAll(s, secret, "(secret)")
-		}
-	}
-	return s
+	return redact.Text(s, append(a.cache.Secrets(), a.config.Credentials.SecretAccessKey, a.config.Credentials.SessionToken)...)
 }

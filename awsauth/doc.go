@@ -20,4 +20,5 @@
 //	                       the argument; the shapes of role ARNs and session names
 //	    classify, scope    beneath all: error classes and labels; the service and
 //	                       region a host is signed for
+//	    redact             beneath awsauth: secrets and their shapes out of any text
 package awsauth

@@ -132,6 +132,9 @@ func (a *Arguments) config() awsauth.Config {
 	return cfg
 }
 
+// IdleConnTimeout is how long a pooled connection to AWS may stay idle.
+const IdleConnTimeout = 30 * time.Second
+
 // Convert returns the awsauth.Config, with an HTTP client honouring
 // http_client_config, and the round tripper requests are signed over.
 func (a *Arguments) Convert() (awsauth.Config, http.RoundTripper, error) {
@@ -159,7 +162,10 @@ func (h HTTPClientConfig) roundTripper() (http.RoundTripper, error) {
 	if h.ProxyConfig != nil {
 		pc.ProxyConfig = h.ProxyConfig.Convert()
 	}
-	rt, err := promconfig.NewRoundTripperFromConfig(pc, "aws_auth")
+	// Idle connections are closed after IdleConnTimeout (the library's
+	// default is five minutes): the gateway's clients choose the hosts, and
+	// each idle connection holds goroutines and buffers.
+	rt, err := promconfig.NewRoundTripperFromConfig(pc, "aws_auth", promconfig.WithIdleConnTimeout(IdleConnTimeout))
 	if err != nil {
 		return nil, fmt.Errorf("http_client_config: %w", err)
 	}

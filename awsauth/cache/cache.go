@@ -26,6 +26,9 @@ type Identity struct {
 	UserID    string
 }
 
+// DefaultForcedRefreshInterval is Options.ForcedRefreshInterval's default.
+const DefaultForcedRefreshInterval = 30 * time.Second
+
 // Options tune a Cache. The zero value is usable.
 type Options struct {
 	// ExpiryWindow: a refresh starts this long before expiry, minus up to
@@ -41,6 +44,12 @@ type Options struct {
 	Recheck time.Duration
 	// RefreshTimeout bounds one refresh. Default 30s.
 	RefreshTimeout time.Duration
+	// ForcedRefreshInterval is the least time between two forced
+	// refreshes, however many refused requests ask: an answer can be
+	// provoked (a request to another partition is answered
+	// UnrecognizedClientException), and each refresh of an assumed role
+	// is a call to STS. Default 30s.
+	ForcedRefreshInterval time.Duration
 	// Identify, when set, is called after each successful refresh; its
 	// failure is reported in the status but does not fail the refresh.
 	Identify func(context.Context, aws.Credentials) (Identity, error)
@@ -64,6 +73,9 @@ func (o *Options) setDefaults() {
 	if o.RefreshTimeout <= 0 {
 		o.RefreshTimeout = 30 * time.Second
 	}
+	if o.ForcedRefreshInterval <= 0 {
+		o.ForcedRefreshInterval = DefaultForcedRefreshInterval
+	}
 }
 
 // Cache holds the current credentials of a provider and keeps them fresh.
@@ -74,15 +86,16 @@ type Cache struct {
 	opts     Options
 
 	cur       atomic.Pointer[cacheEntry]
-	busy      atomic.Bool  // a refresh is running
-	nextTryNs atomic.Int64 // no background refresh before this (unix ns)
+	prev      atomic.Pointer[aws.Credentials] // those cur replaced, for Secrets
+	busy      atomic.Bool                     // a refresh is running
+	nextTryNs atomic.Int64                    // no background refresh before this (unix ns)
 	changed   chan struct{}
 
-	mu        sync.Mutex // guards the fields below
-	inflight  *refreshCall
-	failures  int
-	forcedFor string // the access key id of the last forced refresh
-	state     refreshState
+	mu       sync.Mutex // guards the fields below
+	inflight *refreshCall
+	failures int
+	forcedAt time.Time // when the last forced refresh started
+	state    refreshState
 }
 
 type cacheEntry struct {
@@ -144,11 +157,12 @@ func monotonic() int64 { return int64(time.Since(processStart)) }
 func monotonicAt(t time.Time) int64 { return monotonic() + int64(time.Until(t)) }
 
 // ForceRefresh fetches new credentials because AWS refused the access key
-// rejectedKeyID (403
-// ExpiredToken and kin). When the cache already holds other credentials, or
-// a refresh is running, those serve instead, so a burst of 403s costs one
-// refresh. A source that hands back the rejected key again is asked once
-// more only after BackoffBase.
+// rejectedKeyID (ExpiredToken and kin). When the cache already holds other
+// credentials, or a refresh is running, those serve instead, so a burst of
+// refusals costs one refresh; and within ForcedRefreshInterval of the last
+// forced refresh the current credentials serve, rejected or not, so that
+// refusals cannot be turned into a stream of STS calls. The caller tells
+// by the key whether it got new credentials.
 func (c *Cache) ForceRefresh(ctx context.Context, rejectedKeyID string) (aws.Credentials, error) {
 	c.mu.Lock()
 	call := c.inflight
@@ -158,11 +172,11 @@ func (c *Cache) ForceRefresh(ctx context.Context, rejectedKeyID string) (aws.Cre
 		case e != nil && e.creds.AccessKeyID != rejectedKeyID:
 			c.mu.Unlock()
 			return e.creds, nil
-		case e != nil && c.forcedFor == rejectedKeyID && time.Since(c.state.lastAttempt) < c.opts.BackoffBase:
+		case e != nil && time.Since(c.forcedAt) < c.opts.ForcedRefreshInterval:
 			c.mu.Unlock()
 			return e.creds, nil
 		}
-		c.forcedFor = rejectedKeyID
+		c.forcedAt = time.Now()
 		call = c.startLocked()
 	}
 	c.mu.Unlock()
@@ -282,7 +296,9 @@ func (c *Cache) refresh(call *refreshCall) {
 		if creds.CanExpire && !e.stale {
 			e.usableUntil = monotonicAt(creds.Expires)
 		}
-		c.cur.Store(e)
+		if old := c.cur.Swap(e); old != nil && old.creds.AccessKeyID != creds.AccessKeyID {
+			c.prev.Store(&old.creds)
+		}
 		c.state.lastErr = nil
 		c.state.lastSuccess = now
 		c.state.identity, c.state.identityErr = ident, identErr
@@ -433,6 +449,19 @@ func MaskKeyID(id string) string {
 		return "********"
 	}
 	return id[:4] + "************"[:min(12, len(id)-8)] + id[len(id)-4:]
+}
+
+// Secrets are the secret keys and session tokens of the current
+// credentials and of those they replaced: what no text may show.
+func (c *Cache) Secrets() []string {
+	var out []string
+	if e := c.cur.Load(); e != nil {
+		out = append(out, e.creds.SecretAccessKey, e.creds.SessionToken)
+	}
+	if p := c.prev.Load(); p != nil {
+		out = append(out, p.SecretAccessKey, p.SessionToken)
+	}
+	return out
 }
 
 // Current returns the cached credentials without fetching. ok is false when

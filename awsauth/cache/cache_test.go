@@ -261,6 +261,30 @@ func TestForceRefreshCoalesces(t *testing.T) {
 	}
 }
 
+// Refusals of one new key after another — a source that hands out a new
+// key on every refresh, as AssumeRole does, and requests whose refusal the
+// client provokes — cost one refresh per ForcedRefreshInterval, not one
+// each. (Before: 20 refusals, 20 refreshes.)
+func TestForcedRefreshesAreSpacedOut(t *testing.T) {
+	p := &scriptedProvider{ttl: time.Hour}
+	c := New(p, Options{ForcedRefreshInterval: 300 * time.Millisecond})
+	creds, _ := c.Retrieve(context.Background())
+	for i := 0; i < 20; i++ {
+		next, err := c.ForceRefresh(context.Background(), creds.AccessKeyID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		creds = next
+	}
+	if p.count() != 2 {
+		t.Fatalf("%d fetches for 20 refusals within the interval; want 2 (the first and one forced)", p.count())
+	}
+	time.Sleep(350 * time.Millisecond)
+	if again, _ := c.ForceRefresh(context.Background(), creds.AccessKeyID); again.AccessKeyID == creds.AccessKeyID || p.count() != 3 {
+		t.Fatalf("after the interval a refusal refreshes again: %d fetches, key %s", p.count(), again.AccessKeyID)
+	}
+}
+
 func TestMaskKeyID(t *testing.T) {
 	for in, want := range map[string]string{
 		"AKIAIOSFODNN7EXAMPLE": "AKIA************MPLE",

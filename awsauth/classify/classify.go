@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/aws/aws-sdk-go-v2/credentials/processcreds"
 	"github.com/aws/smithy-go"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 )
@@ -191,5 +192,35 @@ func Describe(err error) string {
 		}
 		return s
 	}
+	if s, ok := processOutput(err); ok {
+		return s
+	}
 	return err.Error()
+}
+
+// processOutput summarizes the SDK's error for a credential_process whose
+// output did not parse: the SDK quotes the whole output, which holds the
+// secret key and token when the helper printed a notice besides its JSON.
+// The summary says how much was printed and what the JSON parser found.
+func processOutput(err error) (string, bool) {
+	var pe *processcreds.ProviderError
+	if !errors.As(err, &pe) || pe.Err == nil {
+		return "", false
+	}
+	const prefix = "parse failed of process output: "
+	msg := pe.Err.Error()
+	if !strings.HasPrefix(msg, prefix) {
+		return "", false
+	}
+	cause := errors.Unwrap(pe.Err)
+	n, why := len(msg)-len(prefix), "it is not JSON"
+	if cause != nil {
+		n -= len(", error: ") + len(cause.Error())
+		why = cause.Error()
+	}
+	var syntax *json.SyntaxError
+	if errors.As(cause, &syntax) {
+		why = fmt.Sprintf("not JSON at byte %d", syntax.Offset)
+	}
+	return fmt.Sprintf("credential_process printed something other than the JSON the SDK expects (%d bytes; %s): make the helper print only its JSON on stdout", max(n, 0), why), true
 }

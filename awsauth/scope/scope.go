@@ -120,23 +120,68 @@ func For(host, service, defaultRegion string) (string, string, error) {
 	return service, region, nil
 }
 
-// customerAnswered are the services whose endpoints, though in AWS's
-// domains, answer with what the customer's own code or cluster says: an API
-// Gateway integration, a Lambda function, an OpenSearch domain, collection
-// or pipeline.
-var customerAnswered = map[string]bool{"execute-api": true, "lambda": true, "es": true, "aoss": true, "osis": true}
+// awsAnswered are the services whose endpoints AWS itself answers, with
+// nothing of a customer's in between: the telemetry services aws.auth
+// writes to and the APIs it calls. A list of those known, not of those
+// known not to be: a customer writes the answers of API Gateway, Lambda,
+// OpenSearch domains, collections and pipelines, AppSync, S3 Object
+// Lambda, MWAA, Managed Grafana workspaces, and of every PrivateLink
+// endpoint service a third party runs (vpce-….vpce-svc-…), and new ones
+// will come.
+var awsAnswered = map[string]bool{
+	"sts": true, "aps": true, "logs": true, "xray": true, "monitoring": true,
+	"firehose": true, "kinesis": true, "s3": true, "sqs": true, "sns": true, "events": true,
+}
 
 // AWSOperated reports whether host's answers come from AWS itself, so that
 // what they say about the signature — a clock-skew Date, an ExpiredToken —
-// may be acted on for every request. Hosts outside AWS's domains,
-// function and lattice URLs (*.on.aws) and the customer-answered services
-// above are not: anyone able to run code there could otherwise set the
-// clock every signature uses or drive refreshes.
+// may be acted on for every request, and their text shown in health. Only
+// the endpoints of the services above are, in their regional, global,
+// FIPS, dualstack and interface-endpoint (vpce) forms: anyone able to run
+// code behind any other could otherwise set the clock every signature uses,
+// drive refreshes, or write the advice health gives.
 func AWSOperated(host string) bool {
 	host = strings.ToLower(strings.TrimSuffix(StripPort(host), "."))
 	if strings.HasSuffix(host, ".on.aws") {
 		return false
 	}
 	service, _, ok := Infer(host)
-	return ok && !customerAnswered[service]
+	return ok && awsAnswered[service]
+}
+
+// Partition is the AWS partition a region belongs to: aws, aws-cn,
+// aws-us-gov, aws-iso, aws-iso-b, aws-iso-e or aws-iso-f; "" for a
+// string that is not a region. Credentials of one partition are unknown
+// to the others.
+func Partition(region string) string {
+	if !IsRegion(region) {
+		return ""
+	}
+	for _, p := range []struct{ prefix, partition string }{
+		{"cn-", "aws-cn"}, {"us-gov-", "aws-us-gov"}, {"us-iso-", "aws-iso"}, {"us-isob-", "aws-iso-b"},
+		{"eu-isoe-", "aws-iso-e"}, {"us-isof-", "aws-iso-f"},
+	} {
+		if strings.HasPrefix(region, p.prefix) {
+			return p.partition
+		}
+	}
+	return "aws"
+}
+
+// HostPartition is the partition of an AWS endpoint: by its domain
+// (amazonaws.com.cn is aws-cn) or by the region it names (a global
+// endpoint's is us-east-1's, or cn-north-1's); "" when host is outside
+// AWS's domains or names no region that tells.
+func HostPartition(host string) string {
+	host = strings.ToLower(strings.TrimSuffix(StripPort(host), "."))
+	if !IsAWSHost(host) {
+		return ""
+	}
+	if strings.HasSuffix(host, ".amazonaws.com.cn") {
+		return "aws-cn"
+	}
+	if _, region, ok := Infer(host); ok {
+		return Partition(region)
+	}
+	return ""
 }

@@ -77,9 +77,35 @@ func TestAWSOperated(t *testing.T) {
 		"svc-0a1b.7d67968.vpc-lattice-svcs.us-east-1.on.aws": false, "search-d-abc.us-east-1.es.amazonaws.com": false,
 		"abc.us-east-1.aoss.amazonaws.com": false, "p-abc.us-east-1.osis.amazonaws.com": false,
 		"vpce-0a1b-x.execute-api.us-east-1.vpce.amazonaws.com": false, "loki.internal.example": false, "amazonaws.com": false,
+		// Customers write these answers too (#23): a third party's
+		// PrivateLink service, S3 Object Lambda, AppSync, MWAA, Grafana.
+		"vpce-0a1b2c3d-4e5f.vpce-svc-0123456789abcdef0.us-east-1.vpce.amazonaws.com": false,
+		"ap-1-111122223333.s3-object-lambda.us-east-1.amazonaws.com":                 false,
+		"abcdefghij.appsync-api.us-east-1.amazonaws.com":                             false,
+		"0a1b2c3d-4e5f.c2.airflow.us-east-1.on.aws":                                  false,
+		"g-0a1b2c3d4e.grafana-workspace.us-east-1.amazonaws.com":                     false,
+		"bucket.s3.us-east-1.amazonaws.com":                                          true, "monitoring.us-gov-west-1.amazonaws.com": true, "logs-fips.us-east-1.amazonaws.com": true,
 	} {
 		if got := AWSOperated(host); got != want {
 			t.Errorf("AWSOperated(%q) = %v, want %v", host, got, want)
+		}
+	}
+}
+
+func TestPartitions(t *testing.T) {
+	for region, want := range map[string]string{"us-east-1": "aws", "eu-central-2": "aws", "cn-north-1": "aws-cn", "us-gov-west-1": "aws-us-gov",
+		"us-iso-east-1": "aws-iso", "us-isob-east-1": "aws-iso-b", "eu-isoe-west-1": "aws-iso-e", "us-isof-south-1": "aws-iso-f", "nowhere": ""} {
+		if got := Partition(region); got != want {
+			t.Errorf("Partition(%q) = %q, want %q", region, got, want)
+		}
+	}
+	for host, want := range map[string]string{
+		"logs.cn-north-1.amazonaws.com.cn": "aws-cn", "sts.amazonaws.com.cn": "aws-cn", "aps-workspaces.us-east-1.amazonaws.com": "aws",
+		"logs.us-gov-west-1.amazonaws.com": "aws-us-gov", "sts.amazonaws.com": "aws", "xray.us-gov-east-1.api.aws": "aws-us-gov",
+		"iam.us-gov.amazonaws.com": "", "loki.internal.example": "",
+	} {
+		if got := HostPartition(host); got != want {
+			t.Errorf("HostPartition(%q) = %q, want %q", host, got, want)
 		}
 	}
 }

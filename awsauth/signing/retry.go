@@ -3,6 +3,7 @@ package signing
 import (
 	"context"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -18,14 +19,27 @@ type Refresher interface {
 }
 
 // Retry sends each request through Next and acts on two answers about the
-// signature, then sends the request once more: ExpiredToken and its kin
-// (the credentials are refreshed, when Next's Source is a Refresher) and
-// clock skew (AWS's clock is learned into Next's Clock, when it has one).
-// Only answers of AWS-operated endpoints are believed: a customer's API,
-// function or domain could otherwise set the clock every signature uses,
-// or drive refreshes. One answer costs at most one retry of one request.
+// signature, then sends the request once more: the credentials expired or
+// unknown (they are refreshed, when Next's Source is a Refresher; see
+// RefreshCodes) and clock skew (AWS's clock is learned into Next's Clock,
+// when it has one). Only answers of AWS-operated endpoints are believed: a
+// customer's API, function or domain could otherwise set the clock every
+// signature uses, or drive refreshes. One answer costs at most one retry
+// of one request.
 type Retry struct {
 	Next *Transport
+}
+
+// RefreshCodes are the error codes that mean AWS does not take the
+// credentials themselves — expired, or unknown to it — with the statuses
+// they come with (400 or 403). Only these force a refresh: codes about
+// the request (RequestExpired, IncompleteSignature,
+// MissingAuthenticationToken) would not be cured by one.
+var RefreshCodes = []string{"ExpiredToken", "ExpiredTokenException", "TokenRefreshRequired", "InvalidClientTokenId", "UnrecognizedClientException", "InvalidAccessKeyId"}
+
+// refreshes tells whether an answer means the credentials are refused.
+func refreshes(status int, e *classify.APIError) bool {
+	return (status == http.StatusBadRequest || status == http.StatusForbidden) && slices.Contains(RefreshCodes, e.Code)
 }
 
 // RoundTrip implements http.RoundTripper. A body without GetBody is read
@@ -40,17 +54,21 @@ func (rt *Retry) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err != nil || apiErr == nil || req.GetBody == nil || !scope.AWSOperated(sigv4.CanonicalHost(req)) {
 		return resp, err
 	}
-	switch apiErr.Class() {
-	case classify.Expired, classify.InvalidToken:
+	switch {
+	case refreshes(resp.StatusCode, apiErr):
 		src, ok := rt.Next.Source.(Refresher)
-		if !ok {
+		// Credentials are unknown to another partition's endpoints: a
+		// refresh would not help, and the refusal is anyone's to provoke.
+		if !ok || scope.HostPartition(sigv4.CanonicalHost(req)) != scope.Partition(rt.Next.Scope.Region) {
 			return resp, nil
 		}
-		if _, err := src.ForceRefresh(req.Context(), signedKeyID(resp.Request)); err != nil {
+		rejected := signedKeyID(resp.Request)
+		creds, err := src.ForceRefresh(req.Context(), rejected)
+		if err != nil || creds.AccessKeyID == rejected {
 			return resp, nil // the caller sees AWS's own answer
 		}
 		rt.Next.Stats.Retried("expired_token")
-	case classify.ClockSkew, classify.SignatureMismatch:
+	case apiErr.Class() == classify.ClockSkew || apiErr.Class() == classify.SignatureMismatch:
 		if rt.Next.Clock == nil || !rt.Next.Clock.learn(resp, rt.Next.Stats) {
 			return resp, nil
 		}

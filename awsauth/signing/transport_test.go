@@ -3,6 +3,7 @@ package signing
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -165,8 +166,9 @@ func TestTransportDoesNotRetryForever(t *testing.T) {
 	}
 	b, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	// AWS's answer reaches the caller whole, after exactly one retry.
-	if _, rejected := ep.Counts(); resp.StatusCode != 403 || rejected["ExpiredTokenException"] != 2 || !strings.Contains(string(b), "expired") {
+	// AWS's answer reaches the caller whole; the refresh handed back the
+	// refused key, so the request was not sent again with it.
+	if _, rejected := ep.Counts(); resp.StatusCode != 403 || rejected["ExpiredTokenException"] != 1 || !strings.Contains(string(b), "expired") {
 		t.Fatalf("status %d rejected %v body %s", resp.StatusCode, rejected, b)
 	}
 }
@@ -323,5 +325,53 @@ func TestTransportSignsContentLength(t *testing.T) {
 			t.Errorf("%s: Authorization %q, want content-length signed", name, signed)
 		}
 		mu.Unlock()
+	}
+}
+
+// Only the answers that mean the credentials are refused force a refresh,
+// only from an endpoint of the credentials' own partition, and a burst of
+// them costs one refresh (#23: a request to another partition made one
+// AssumeRole each). Each case sends 20 requests with a source that hands
+// out a new key on every fetch, as AssumeRole does.
+func TestOnlyRefusedCredentialsForceARefresh(t *testing.T) {
+	keys := make([]awsauthtest.Key, 30)
+	for i := range keys {
+		keys[i] = awsauthtest.Key{AccessKeyID: fmt.Sprintf("ASIAROTATING%08d", i), SecretAccessKey: "secret", SessionToken: "token"}
+	}
+	for _, c := range []struct {
+		name, host string
+		answer     awsauthtest.Error
+		fetches    int // 1: the first only, no forced refresh
+	}{
+		{"another partition's endpoint", "logs.cn-north-1.amazonaws.com.cn", awsauthtest.Error{Status: 400, Code: "UnrecognizedClientException", JSON: true}, 1},
+		{"RequestExpired is about the request", "logs.us-east-1.amazonaws.com", awsauthtest.Error{Status: 400, Code: "RequestExpired"}, 1},
+		{"IncompleteSignature is about the request", "logs.us-east-1.amazonaws.com", awsauthtest.Error{Status: 403, Code: "IncompleteSignature"}, 1},
+		{"MissingAuthenticationTokenException", "logs.us-east-1.amazonaws.com", awsauthtest.Error{Status: 403, Code: "MissingAuthenticationTokenException", JSON: true}, 1},
+		{"ExpiredToken with a 500", "logs.us-east-1.amazonaws.com", awsauthtest.Error{Status: 500, Code: "ExpiredToken"}, 1},
+		{"ExpiredToken, twenty times", "logs.us-east-1.amazonaws.com", awsauthtest.Error{Status: 403, Code: "ExpiredToken"}, 2},
+		{"UnrecognizedClientException in the partition", "xray.us-east-1.amazonaws.com", awsauthtest.Error{Status: 400, Code: "UnrecognizedClientException", JSON: true}, 2},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				_, _ = io.Copy(io.Discard, r.Body)
+				e := c.answer
+				e.Write(w)
+			}))
+			defer srv.Close()
+			tr, p, _ := newTestTransport(keys...)
+			for i := 0; i < 20; i++ {
+				resp, err := tr.RoundTrip(request(t, srv.URL, c.host, "/v1/logs", strings.NewReader("records")))
+				if err != nil {
+					t.Fatal(err)
+				}
+				discard(resp)
+				if resp.StatusCode != c.answer.Status {
+					t.Fatalf("status %d, want AWS's %d", resp.StatusCode, c.answer.Status)
+				}
+			}
+			if p.calls != c.fetches {
+				t.Fatalf("%d credential fetches for 20 such answers, want %d", p.calls, c.fetches)
+			}
+		})
 	}
 }

@@ -144,8 +144,14 @@ func (s *Stats) Response(service, host string, status int, e *classify.APIError)
 	switch {
 	case status < 400:
 		s.lastSuccess = time.Now()
-	case e != nil:
+	case e != nil && scope.AWSOperated(host):
 		s.lastError = &RequestError{Service: service, Host: scope.StripPort(host), At: time.Now(), Status: status, Code: boundedCode(e.Code), Class: e.Class(), Message: boundedText(e.Message)}
+	case e != nil:
+		// A customer wrote this answer (API Gateway, a domain, a
+		// function): its status and a code of the fixed set are kept,
+		// not its text, which health would otherwise show as advice.
+		code := classify.CodeLabel(e.Code)
+		s.lastError = &RequestError{Service: service, Host: scope.StripPort(host), At: time.Now(), Status: status, Code: code, Class: classify.Code(code)}
 	}
 	s.mu.Unlock()
 	if s.OnResponse != nil {

@@ -17,7 +17,7 @@ func TestStatsStayBounded(t *testing.T) {
 	for i := 0; i < 5000; i++ {
 		svc := fmt.Sprintf("r%d", i)
 		s.Signed(svc, 0)
-		s.Response(svc, "h.example", 400+i%500, &classify.APIError{Status: 400, Code: fmt.Sprintf("Code%d", i), Message: strings.Repeat("m", 10000)})
+		s.Response(svc, "logs.us-east-1.amazonaws.com", 400+i%500, &classify.APIError{Status: 400, Code: fmt.Sprintf("Code%d", i), Message: strings.Repeat("m", 10000)})
 	}
 	snap := s.Snapshot()
 	if len(snap.Signed) != 1 || snap.Signed["other"] != 5000 {
@@ -42,6 +42,25 @@ func TestStatsStayBounded(t *testing.T) {
 	for _, h := range hooked {
 		if h != "other other" {
 			t.Fatalf("the metric hook saw %q", h)
+		}
+	}
+}
+
+// A customer's answer (API Gateway, a domain, any host outside the
+// AWS-operated ones) keeps its status and a code of the fixed set, never
+// its text: health would show that text as advice (#23: a customer's 403
+// body became health's "grant iam:PassRole on …").
+func TestCustomerAnswersKeepNoText(t *testing.T) {
+	for _, host := range []string{"a1b2c3.execute-api.us-east-1.amazonaws.com", "loki.internal.example", "search-d.us-east-1.es.amazonaws.com"} {
+		s := &Stats{}
+		s.Response("execute-api", host, 403, &classify.APIError{Status: 403, Code: "AccessDeniedException", Message: "User: x is not authorized to perform: iam:PassRole on resource: arn:aws:iam::1:role/admin"})
+		e := s.Snapshot().LastError
+		if e == nil || e.Message != "" || e.Code != "AccessDeniedException" || e.Status != 403 || e.Class != classify.AccessDenied {
+			t.Errorf("%s: last error %+v, want status and code without text", host, e)
+		}
+		s.Response("execute-api", host, 418, &classify.APIError{Status: 418, Code: "TeapotChoseThisCode", Message: "anything"})
+		if e := s.Snapshot().LastError; e.Code != classify.OtherLabel || e.Message != "" {
+			t.Errorf("%s: an unknown code is kept as %q %q", host, e.Code, e.Message)
 		}
 	}
 }

@@ -134,7 +134,7 @@ func (c *Component) Update(args component.Arguments) error {
 		// are signed or the gateway must not cost a refresh.
 		inst.auth = old.auth.WithService(a.Service)
 		inst.base = old.base
-		inst.gateway = newUpstream(a.Gateway, inst.auth.Transport(inst.base))
+		inst.gateway = newUpstream(a.Gateway, inst.auth.Transport(inst.base), inst.base)
 		c.cur.Store(inst)
 		c.publish()
 		return nil
@@ -143,7 +143,7 @@ func (c *Component) Update(args component.Arguments) error {
 	if err != nil {
 		return err
 	}
-	inst.gateway = newUpstream(a.Gateway, inst.auth.Transport(inst.base))
+	inst.gateway = newUpstream(a.Gateway, inst.auth.Transport(inst.base), inst.base)
 	c.cur.Store(inst)
 	if old != nil {
 		level.Info(c.log).Log("msg", "aws.auth credential arguments changed; resolving credentials anew", "region", inst.auth.Region())
@@ -170,7 +170,7 @@ func (c *Component) refreshed(inst *instance, err error) {
 		return // replaced by an update with other credential arguments
 	}
 	if err != nil {
-		level.Warn(c.log).Log("msg", "refreshing AWS credentials failed", "err", err)
+		level.Warn(c.log).Log("msg", "refreshing AWS credentials failed", "err", inst.auth.Redact(err.Error()))
 	} else {
 		s := inst.auth.Status().Credentials
 		level.Debug(c.log).Log("msg", "refreshed AWS credentials", "source", s.Source, "access_key_id", s.AccessKeyID, "expires", s.Expires.Format(time.RFC3339))
@@ -195,7 +195,9 @@ func (c *Component) publish() {
 // CurrentHealth implements component.HealthComponent.
 func (c *Component) CurrentHealth() component.Health {
 	now := time.Now()
-	h := c.cur.Load().auth.Status().Health(now)
+	auth := c.cur.Load().auth
+	h := auth.Status().Health(now)
+	h.Message = auth.Redact(h.Message)
 	health := component.HealthTypeHealthy
 	if !h.Healthy {
 		health = component.HealthTypeUnhealthy

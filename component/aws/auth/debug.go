@@ -102,6 +102,11 @@ func (c *Component) DebugInfo() interface{} {
 	if e := rs.LastError; e != nil {
 		d.LastRequestError = e.String()
 	}
+	// Text that other code wrote (an SDK's error, an answer's message)
+	// may quote a secret: it is shown redacted.
+	for _, text := range []*string{&d.CredentialSource, &d.LastError, &d.LastRequestError} {
+		*text = inst.auth.Redact(*text)
+	}
 	return d
 }
 

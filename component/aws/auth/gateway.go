@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"net/url"
+	"os"
 	"runtime/debug"
 	"strings"
 	"sync"
@@ -89,6 +90,8 @@ func safeHeaders(h http.Header) {
 
 func (c *Component) refuse(w http.ResponseWriter, r refusal) {
 	c.metrics.gatewayRefused.WithLabelValues(r.reason).Inc()
+	// The message may carry a source's error, which may quote a secret.
+	r.msg = c.cur.Load().auth.Redact(r.msg)
 	h := w.Header()
 	safeHeaders(h)
 	h.Set("Content-Type", "text/plain; charset=utf-8")
@@ -107,16 +110,21 @@ func (c *Component) serveGateway(w http.ResponseWriter, r *http.Request) {
 	defer c.recoverPanic(w, inst)
 
 	target, ref := c.admit(inst, r)
+	var release func()
 	if ref == nil {
-		ref = inst.gateway.reserve(r.ContentLength)
+		release, ref = inst.gateway.reserve(r)
 	}
 	if ref != nil {
 		c.refuse(w, *ref)
 		return
 	}
-	defer inst.gateway.release(r.ContentLength)
+	defer release()
 
-	r.Body = http.MaxBytesReader(w, r.Body, inst.gateway.maxBody)
+	if err := inst.gateway.readBody(w, r); err != nil {
+		c.bodyFailed(w, r, err)
+		return
+	}
+	inst.gateway.pooled(target.Host)
 	proxy := &httputil.ReverseProxy{
 		Rewrite: func(pr *httputil.ProxyRequest) {
 			pr.Out.URL = target
@@ -130,8 +138,23 @@ func (c *Component) serveGateway(w http.ResponseWriter, r *http.Request) {
 		ErrorHandler:   c.proxyError,
 		BufferPool:     copyBuffers,
 	}
-	proxy.ServeHTTP(w, r)
+	proxy.ServeHTTP(noInterim{w}, r)
 }
+
+// noInterim drops 1xx answers (103 Early Hints and the like), which
+// ReverseProxy relays as they come, with the upstream's headers and
+// without the safe ones: the client waits for the final answer.
+type noInterim struct{ http.ResponseWriter }
+
+func (w noInterim) WriteHeader(code int) {
+	if code >= 100 && code < 200 {
+		return
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+// Unwrap lets http.ResponseController reach the connection.
+func (w noInterim) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // copyBuffers are the buffers answers are relayed through: without them
 // ReverseProxy allocates 32 KiB per request.
@@ -142,12 +165,37 @@ type bufferPool struct{ sync.Pool }
 func (p *bufferPool) Get() []byte  { return p.Pool.Get().(*[32 << 10]byte)[:] }
 func (p *bufferPool) Put(b []byte) { p.Pool.Put((*[32 << 10]byte)(b)) }
 
-// modifyResponse passes the upstream's answer through, but for cookies,
-// which would be set on the agent's origin, and with the safe headers.
+// errUpstreamRedirect: remote_write and loki.write follow redirects, so a
+// relayed one would send the body back through the gateway, signed for
+// wherever the upstream pointed.
+var errUpstreamRedirect = errors.New("the upstream answered with a redirect, which the gateway does not relay")
+
+// modifyResponse passes the upstream's answer through, but for redirects,
+// for cookies, which would be set on the agent's origin, and with the safe
+// headers.
 func modifyResponse(resp *http.Response) error {
+	if resp.StatusCode >= 300 && resp.StatusCode < 400 && resp.StatusCode != http.StatusNotModified {
+		return fmt.Errorf("%w (HTTP %d)", errUpstreamRedirect, resp.StatusCode)
+	}
 	resp.Header.Del("Set-Cookie")
 	safeHeaders(resp.Header)
 	return nil
+}
+
+// bodyFailed answers a request whose body could not be read.
+func (c *Component) bodyFailed(w http.ResponseWriter, r *http.Request, err error) {
+	var tooLarge *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooLarge):
+		c.refuse(w, refusal{http.StatusRequestEntityTooLarge, "body_too_large", fmt.Sprintf("body exceeds gateway max_body_size %d", tooLarge.Limit)})
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		c.refuse(w, refusal{http.StatusRequestTimeout, "body_timeout", fmt.Sprintf(
+			"the body did not arrive in time: a body may take %s plus its length at %d KiB/s", bodyGrace, minBodyRate>>10)})
+	case r.Context().Err() != nil:
+		// the client went away; nobody to answer
+	default:
+		c.refuse(w, refusal{http.StatusBadRequest, "bad_body", fmt.Sprintf("%s: reading the body failed", r.Method)})
+	}
 }
 
 // proxyError answers a request that got no upstream answer.
@@ -155,18 +203,22 @@ func (c *Component) proxyError(w http.ResponseWriter, r *http.Request, err error
 	var tooLarge *http.MaxBytesError
 	var ce *signing.CredentialsError
 	switch {
+	// A body that missed its deadline also ends the request's context
+	// (the server takes the read error for a client gone): answer first.
+	case errors.As(err, &tooLarge) || errors.Is(err, os.ErrDeadlineExceeded):
+		c.bodyFailed(w, r, err)
 	case r.Context().Err() != nil:
 		return // the client went away; nobody to answer
-	case errors.As(err, &tooLarge):
-		c.refuse(w, refusal{http.StatusRequestEntityTooLarge, "body_too_large", fmt.Sprintf("body exceeds gateway max_body_size %d", tooLarge.Limit)})
 	case errors.As(err, &ce):
 		// Retried by remote_write and loki.write: nothing is lost while
 		// credentials come back.
 		c.refuse(w, refusal{http.StatusServiceUnavailable, "no_credentials", fmt.Sprintf("%s %s: %v", r.Method, ce.Host, err)})
+	case errors.Is(err, errUpstreamRedirect):
+		c.refuse(w, refusal{http.StatusBadGateway, "upstream_redirect", fmt.Sprintf("%s: %v", r.Method, err)})
 	case errors.Is(err, errHeaderTimeout):
 		c.refuse(w, refusal{http.StatusGatewayTimeout, "upstream_timeout", fmt.Sprintf("%s: %v", r.Method, err)})
 	default:
-		level.Warn(c.log).Log("msg", "signing gateway: upstream request failed", "err", err)
+		level.Warn(c.log).Log("msg", "signing gateway: upstream request failed", "err", c.cur.Load().auth.Redact(err.Error()))
 		c.refuse(w, refusal{http.StatusBadGateway, "upstream_error", fmt.Sprintf("%s: %v", r.Method, err)})
 	}
 }

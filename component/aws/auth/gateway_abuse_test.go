@@ -47,6 +47,8 @@ func TestGatewayAbuse(t *testing.T) {
 		{"Sec-Fetch-Site cross-site", "POST", aps, http.Header{"Sec-Fetch-Site": {"cross-site"}}, "", "x", 403, "browser"},
 		{"Sec-Fetch-Mode alone", "POST", aps, http.Header{"Sec-Fetch-Mode": {"no-cors"}}, "", "x", 403, "browser"},
 		{"DNS rebinding Host", "POST", aps, nil, "rebind.attacker.example:12345", "x", 403, "host_header"},
+		{"unspecified-address Host", "POST", aps, nil, "0.0.0.0:12345", "x", 403, "host_header"},
+		{"another partition", "POST", "/logs.cn-north-1.amazonaws.com.cn/v1/logs", nil, "", "x", 403, "partition_mismatch"},
 		{"rebinding to a loopback-looking name", "POST", aps, nil, "127.0.0.1.nip.io:12345", "x", 403, "host_header"},
 		{"look-alike host", "POST", "/amazonaws.com.evil.net/x", nil, "", "x", 403, "host_not_allowed"},
 		{"look-alike suffix", "POST", "/aps-workspaces.us-east-1.amazonaws.com.evil.net/x", nil, "", "x", 403, "host_not_allowed"},

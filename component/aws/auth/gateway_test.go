@@ -240,7 +240,7 @@ func TestGatewayRecoversFromAPanicWithoutLeaking(t *testing.T) {
 	logs := &awsauthtest.SyncBuffer{}
 	f.c.log = log.NewLogfmtLogger(logs)
 	next := *f.c.cur.Load()
-	next.gateway = newUpstream(next.args.Gateway, next.auth.Transport(panickingTransport{}))
+	next.gateway = newUpstream(next.args.Gateway, next.auth.Transport(panickingTransport{}), nil)
 	f.c.cur.Store(&next)
 
 	w := f.do("POST", "/aps-workspaces.us-east-1.amazonaws.com/workspaces/ws/api/v1/remote_write", "127.0.0.1:1", strings.NewReader("x"), nil)

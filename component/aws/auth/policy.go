@@ -2,6 +2,7 @@ package auth
 
 import (
 	"fmt"
+	"net"
 	"net/http"
 	"net/url"
 	"slices"
@@ -39,6 +40,12 @@ func (c *Component) admit(inst *instance, r *http.Request) (*url.URL, *refusal) 
 	if ref != nil {
 		return nil, ref
 	}
+	if ref := placed(target.Host, gw.AllowedHosts); ref != nil {
+		return nil, ref
+	}
+	if ref := samePartition(target.Host, inst.auth.Region()); ref != nil {
+		return nil, ref
+	}
 	if ref := serviceAllowed(gw, target.Host, inst.args.Service, inst.auth.Region()); ref != nil {
 		return nil, ref
 	}
@@ -67,11 +74,44 @@ func browserHeader(h http.Header) string {
 // no Host at all, which no browser sends).
 func (c *Component) ownHost(hostport string) bool {
 	hostport = strings.ToLower(hostport)
+	host := hostOf(hostport)
+	// 0.0.0.0 is no address of the agent's, though a listen address may
+	// name it, and browsers send requests to it on to loopback.
+	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+		return false
+	}
 	if hostport == "" || slices.Contains(c.ownHosts, hostport) {
 		return true
 	}
-	host := hostOf(hostport)
 	return host == "localhost" || loopbackIP(host)
+}
+
+// placed refuses an AWS host whose service and region the inference
+// cannot tell (iam.us-gov.amazonaws.com, *.elb.amazonaws.com), unless
+// allowed_hosts lists it: else the configured service would be signed for
+// whatever it is.
+func placed(host string, allowed []string) *refusal {
+	name := strings.ToLower(scope.StripPort(host))
+	if !scope.IsAWSHost(name) || slices.ContainsFunc(allowed, func(a string) bool { return strings.EqualFold(a, host) || strings.EqualFold(a, name) }) {
+		return nil
+	}
+	if service, region, ok := scope.Infer(name); !ok || service == "" || region == "" {
+		return &refusal{http.StatusForbidden, "host_not_allowed", fmt.Sprintf(
+			"%q is in an AWS domain but names no service and region aws.auth knows: list it in gateway { allowed_hosts } to sign for it", name)}
+	}
+	return nil
+}
+
+// samePartition refuses a host of another partition than the
+// credentials': AWS would answer UnrecognizedClientException, which anyone
+// could provoke, and no refresh would help.
+func samePartition(host, region string) *refusal {
+	hp, cp := scope.HostPartition(host), scope.Partition(region)
+	if hp == "" || hp == cp {
+		return nil
+	}
+	return &refusal{http.StatusForbidden, "partition_mismatch", fmt.Sprintf(
+		"%s is in partition %s; aws.auth's credentials (region %s) are of %s, where that host does not know them", scope.StripPort(host), hp, region, cp)}
 }
 
 // serviceAllowed checks the service the request would be signed for, and

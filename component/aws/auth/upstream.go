@@ -1,11 +1,13 @@
 package auth
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"sync"
 	"time"
 
 	awsriver "github.com/flow-aws-auth/flow-aws-auth/river"
@@ -13,48 +15,197 @@ import (
 )
 
 // upstream is the gateway's side of one configuration: the signing
-// transport bounded by a response-header timeout, and the memory budget
-// for request bodies.
+// transport bounded by a response-header timeout, and the bounds on what
+// clients may hold of the agent: memory, request slots, time, pooled
+// connections.
 type upstream struct {
 	transport http.RoundTripper
 	maxBody   int64
 	// budget holds the bytes of the bodies in flight: at most
 	// budgetBodies times max_body_size. The signer reads a body without
-	// GetBody into memory once, so this bounds the gateway's memory.
-	budget *semaphore.Weighted
+	// GetBody into memory once, so this bounds the gateway's memory;
+	// headers holds their headers' bytes, headerAllowance a slot.
+	budget, headers *semaphore.Weighted
+	// slots bounds the requests in flight, bodies or not: each holds a
+	// goroutine, its headers and an upstream connection.
+	slots chan struct{}
+	// pool is the base transport's pool, emptied when too many upstream
+	// hosts have idle connections in it.
+	pool  idleCloser
+	mu    sync.Mutex
+	hosts map[string]struct{} // upstream hosts since the pool was last emptied
 }
 
-// budgetBodies is how many bodies of max_body_size the gateway holds at once.
-const budgetBodies = 4
+type idleCloser interface{ CloseIdleConnections() }
 
-func newUpstream(gw awsriver.Gateway, signing http.RoundTripper) *upstream {
+// Bounds of the gateway (README: "Bounds").
+const (
+	// budgetBodies is how many bodies of max_body_size the gateway holds at once.
+	budgetBodies = 4
+	// maxInFlight is how many requests the gateway serves at once.
+	maxInFlight = 64
+	// headerAllowance is the budget's room for each request's headers:
+	// remote_write's and loki.write's are well under 2 KiB; a request
+	// with more takes from the others'.
+	headerAllowance = 16 << 10
+	// maxPooledHosts is how many upstream hosts may keep idle connections.
+	maxPooledHosts = 32
+	// minBodyRate is the slowest a body may arrive, after bodyGrace.
+	minBodyRate = 1 << 20 // bytes a second
+)
+
+// bodyGrace is the time a body may take besides its length at minBodyRate;
+// a variable for the tests.
+var bodyGrace = 10 * time.Second
+
+func newUpstream(gw awsriver.Gateway, signing, base http.RoundTripper) *upstream {
 	maxBody := int64(gw.MaxBodySize)
-	return &upstream{
+	u := &upstream{
 		transport: &headerTimeout{next: signing, timeout: gw.ResponseHeaderTimeout},
 		maxBody:   maxBody,
 		budget:    semaphore.NewWeighted(budgetBodies * maxBody),
+		headers:   semaphore.NewWeighted(maxInFlight * headerAllowance),
+		slots:     make(chan struct{}, maxInFlight),
+		hosts:     map[string]struct{}{},
 	}
+	u.pool, _ = base.(idleCloser)
+	return u
 }
 
-// cost is what a body of contentLength (-1: unknown) takes of the budget.
-func (u *upstream) cost(contentLength int64) int64 {
-	if contentLength < 0 {
+// headerBytes is what r's request line and headers take.
+func headerBytes(r *http.Request) int64 {
+	n := int64(len(r.RequestURI) + len(r.Host))
+	for k, vs := range r.Header {
+		for _, v := range vs {
+			n += int64(len(k) + len(v) + 4)
+		}
+	}
+	return n
+}
+
+// bodyCost is what r's body takes of the budget: its length, or
+// max_body_size when unknown.
+func (u *upstream) bodyCost(r *http.Request) int64 {
+	if r.ContentLength < 0 {
 		return u.maxBody
 	}
-	return contentLength
+	return r.ContentLength
 }
 
-// reserve takes a body's cost from the budget; when it is spent the
-// client is told to retry (remote_write and loki.write do).
-func (u *upstream) reserve(contentLength int64) *refusal {
-	if u.budget.TryAcquire(u.cost(contentLength)) {
+// reserve takes a slot, r's headers and r's body from the budgets, and
+// returns what gives them back; when any is spent the client is told to
+// retry (remote_write and loki.write do).
+func (u *upstream) reserve(r *http.Request) (release func(), ref *refusal) {
+	busy := &refusal{http.StatusServiceUnavailable, "busy", fmt.Sprintf(
+		"busy: %d requests or %d bodies of max_body_size %d are in flight; retry", maxInFlight, budgetBodies, u.maxBody)}
+	select {
+	case u.slots <- struct{}{}:
+	default:
+		return nil, busy
+	}
+	head, body := headerBytes(r), u.bodyCost(r)
+	if !u.headers.TryAcquire(head) {
+		<-u.slots
+		return nil, busy
+	}
+	if !u.budget.TryAcquire(body) {
+		u.headers.Release(head)
+		<-u.slots
+		return nil, busy
+	}
+	return func() {
+		u.budget.Release(body)
+		u.headers.Release(head)
+		<-u.slots
+	}, nil
+}
+
+// bodyDeadline is when a body of length n (max_body_size when unknown)
+// must have arrived.
+func (u *upstream) bodyDeadline(n int64) time.Time {
+	if n < 0 {
+		n = u.maxBody
+	}
+	return time.Now().Add(bodyGrace + time.Duration(n)*time.Second/minBodyRate)
+}
+
+// pooled notes that host will be connected to. Past maxPooledHosts hosts
+// the idle connections are closed: each holds goroutines and buffers, and
+// any local client can name new hosts (every API Gateway API is one).
+func (u *upstream) pooled(host string) {
+	if u.pool == nil {
+		return
+	}
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if _, ok := u.hosts[host]; ok {
+		return
+	}
+	if len(u.hosts) >= maxPooledHosts {
+		u.pool.CloseIdleConnections()
+		clear(u.hosts)
+	}
+	u.hosts[host] = struct{}{}
+}
+
+// readBody bounds r's body in size and in time (the deadline is lifted
+// once it has arrived, so that the wait for the upstream is not cut). A
+// body of unknown length (chunked) is read here, in chunks, so that it
+// costs its size and not the doubling of a growing buffer, and handed on
+// replayable with its length.
+func (u *upstream) readBody(w http.ResponseWriter, r *http.Request) error {
+	if r.Body == nil || r.Body == http.NoBody || r.ContentLength == 0 {
 		return nil
 	}
-	return &refusal{http.StatusServiceUnavailable, "busy", fmt.Sprintf(
-		"busy: %d bodies of max_body_size %d are in flight; retry", budgetBodies, u.maxBody)}
+	rc := http.NewResponseController(w)
+	_ = rc.SetReadDeadline(u.bodyDeadline(r.ContentLength)) // a recorder in tests cannot
+	r.Body = &deadlineBody{ReadCloser: http.MaxBytesReader(w, r.Body, u.maxBody), rc: rc}
+	if r.ContentLength > 0 {
+		return nil // read once by the signer, into one allocation of its size
+	}
+	var chunks [][]byte
+	var n int64
+	for {
+		chunk := make([]byte, min(64<<10, u.maxBody+1))
+		k, err := io.ReadFull(r.Body, chunk)
+		if k > 0 {
+			chunks, n = append(chunks, chunk[:k]), n+int64(k)
+		}
+		if err == io.EOF || err == io.ErrUnexpectedEOF {
+			break
+		}
+		if err != nil {
+			return err
+		}
+	}
+	r.Body.Close()
+	r.GetBody = func() (io.ReadCloser, error) {
+		readers := make([]io.Reader, len(chunks))
+		for i, c := range chunks {
+			readers[i] = bytes.NewReader(c)
+		}
+		return io.NopCloser(io.MultiReader(readers...)), nil
+	}
+	r.Body, _ = r.GetBody()
+	r.ContentLength, r.TransferEncoding = n, nil
+	return nil
 }
 
-func (u *upstream) release(contentLength int64) { u.budget.Release(u.cost(contentLength)) }
+// deadlineBody lifts the read deadline once the body has been read.
+type deadlineBody struct {
+	io.ReadCloser
+	rc   *http.ResponseController
+	done bool
+}
+
+func (b *deadlineBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if err == io.EOF && !b.done {
+		b.done = true
+		_ = b.rc.SetReadDeadline(time.Time{})
+	}
+	return n, err
+}
 
 var errHeaderTimeout = errors.New("no response headers from upstream within gateway response_header_timeout")
 

@@ -15,6 +15,7 @@ import (
 
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/cache"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/chain"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/redact"
 	awsriver "github.com/flow-aws-auth/flow-aws-auth/river"
 	"github.com/grafana/river/ast"
 	"github.com/grafana/river/parser"
@@ -111,9 +112,11 @@ func check(id string, block *ast.BlockStmt, out io.Writer) bool {
 	fmt.Fprintf(out, "  region:     %s\n", ch.Region())
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
+	// A source's error may quote a secret (a credential helper's output).
+	secrets := []string{cfg.Credentials.SecretAccessKey, cfg.Credentials.SessionToken}
 	creds, err := ch.Retrieve(ctx)
 	if err != nil {
-		return fail("%s", diagnose(err))
+		return fail("%s", redact.Text(diagnose(err), secrets...))
 	}
 	fmt.Fprintf(out, "  source:     %s\n", creds.Source)
 	if cert := ch.Certificate(); cert != nil {
@@ -129,7 +132,7 @@ func check(id string, block *ast.BlockStmt, out io.Writer) bool {
 	}
 	ident, err := ch.Identify(ctx, creds)
 	if err != nil {
-		return fail("sts:GetCallerIdentity: %s", diagnose(err))
+		return fail("sts:GetCallerIdentity: %s", redact.Text(diagnose(err), append(secrets, creds.SecretAccessKey, creds.SessionToken)...))
 	}
 	fmt.Fprintf(out, "  identity:   %s\n  account:    %s\n  OK\n", ident.ARN, ident.AccountID)
 	return true

@@ -1,0 +1,169 @@
+package auth
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/alecthomas/units"
+)
+
+// Clients that announce a full body, send one byte and then nothing hold
+// the whole body budget only until their body's deadline: an honest client
+// retrying on 503, as remote_write does, is served once it passes, and the
+// slow ones are answered 408 body_timeout (#23: four such connections
+// stopped the gateway for as long as they stayed).
+func TestSlowBodiesCannotStopTheGateway(t *testing.T) {
+	defer func(g time.Duration) { bodyGrace = g }(bodyGrace)
+	bodyGrace = time.Second
+	f := newGatewayFixture(t, func(a *Arguments) { a.Gateway.MaxBodySize = units.KiB })
+	srv := httptest.NewServer(f.c.Handler())
+	defer srv.Close()
+	const aps = "/aps-workspaces.us-east-1.amazonaws.com/workspaces/ws-1/api/v1/remote_write"
+
+	var answers []*bufio.Reader
+	for i := 0; i < 8; i++ {
+		conn, err := net.DialTimeout("tcp", srv.Listener.Addr().String(), 5*time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		_ = conn.SetDeadline(time.Now().Add(8 * time.Second))
+		fmt.Fprintf(conn, "POST %s%s HTTP/1.1\r\nHost: %s\r\nContent-Length: 1024\r\n\r\nx", prefix, aps, srv.Listener.Addr())
+		answers = append(answers, bufio.NewReader(conn))
+	}
+	time.Sleep(200 * time.Millisecond) // they are in, holding the budget
+
+	start := time.Now()
+	var served bool
+	for time.Since(start) < 10*time.Second {
+		req, _ := http.NewRequest("POST", srv.URL+prefix+aps, strings.NewReader("samples"))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode == http.StatusOK {
+			served = true
+			break
+		}
+		if resp.StatusCode != http.StatusServiceUnavailable {
+			t.Fatalf("honest client: %d", resp.StatusCode)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if !served || time.Since(start) > bodyGrace+3*time.Second {
+		t.Fatalf("the honest client was served: %v, after %s (grace %s)", served, time.Since(start).Round(time.Millisecond), bodyGrace)
+	}
+	timedOut := 0
+	for _, r := range answers {
+		resp, err := http.ReadResponse(r, nil)
+		if err == nil && resp.StatusCode == http.StatusRequestTimeout {
+			timedOut++
+		}
+	}
+	if timedOut == 0 {
+		t.Fatalf("no slow client was answered 408")
+	}
+}
+
+// Requests count against the gateway's bounds with or without a body:
+// their headers take from the budget, and each takes a slot (#23: 64
+// bodiless requests with ~900 KB of headers, held by an upstream that
+// never answered, kept 68 MB live against a 4 KiB budget).
+func TestRequestsWithoutBodiesAreBounded(t *testing.T) {
+	const aps = "/aps-workspaces.us-east-1.amazonaws.com/workspaces/ws-1/api/v1/remote_write"
+	hold := make(chan struct{})
+	var held atomic.Int64
+	holding := func(a *Arguments) { a.Gateway.MaxBodySize = units.KiB }
+	f := newGatewayFixture(t, holding)
+	f.seen = make(chan *http.Request, 2*maxInFlight)
+	f.upstream = func(w http.ResponseWriter, r *http.Request) {
+		held.Add(1)
+		<-hold
+	}
+	defer close(hold)
+	wait := func(n int64) {
+		for deadline := time.Now().Add(10 * time.Second); held.Load() < n && time.Now().Before(deadline); {
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+
+	// Headers of 300 KiB: three fit the headers' budget (16 KiB a slot,
+	// 1 MiB in all), the fourth does not, though nothing has a body.
+	big := http.Header{"X-Padding": {strings.Repeat("p", 300<<10)}}
+	for i := 1; i <= 3; i++ {
+		go f.do("POST", aps, "127.0.0.1:5000", http.NoBody, big)
+		wait(int64(i))
+	}
+	if held.Load() != 3 {
+		t.Fatalf("%d requests of 300 KiB headers reached the upstream, want 3", held.Load())
+	}
+	if w := f.do("POST", aps, "127.0.0.1:5000", http.NoBody, big); w.Code != http.StatusServiceUnavailable || !strings.Contains(w.Body.String(), "busy") {
+		t.Fatalf("a fourth: %d %q, want 503 busy", w.Code, w.Body.String())
+	}
+
+	// Slots: with every slot held, a small bodiless request is busy too.
+	for i := 3; i < maxInFlight; i++ {
+		go f.do("POST", aps, "127.0.0.1:5000", http.NoBody, nil)
+	}
+	wait(maxInFlight)
+	if held.Load() != maxInFlight {
+		t.Fatalf("%d of %d requests reached the upstream", held.Load(), maxInFlight)
+	}
+	if w := f.do("POST", aps, "127.0.0.1:5000", http.NoBody, nil); w.Code != http.StatusServiceUnavailable {
+		t.Fatalf("request %d with %d in flight: %d %q, want 503 busy", maxInFlight+1, maxInFlight, w.Code, w.Body.String())
+	}
+}
+
+// A chunked body is charged max_body_size, read in chunks, and forwarded
+// with its length signed; one over the limit is 413.
+func TestChunkedBodiesAreBoundedAndForwarded(t *testing.T) {
+	f := newGatewayFixture(t, func(a *Arguments) { a.Gateway.MaxBodySize = 200 * units.KiB })
+	body := strings.Repeat("0123456789abcdef", 10<<10) // 160 KiB, three chunks
+	r := httptest.NewRequest("POST", prefix+"/aps-workspaces.us-east-1.amazonaws.com/workspaces/ws-1/api/v1/remote_write", io.MultiReader(strings.NewReader(body)))
+	r.ContentLength, r.RemoteAddr, r.Host = -1, "127.0.0.1:5000", "127.0.0.1:12345"
+	w := httptest.NewRecorder()
+	f.c.Handler().ServeHTTP(w, r)
+	if w.Code != http.StatusOK || w.Body.String() != body {
+		t.Fatalf("chunked body: %d, %d bytes echoed", w.Code, w.Body.Len())
+	}
+	up := <-f.seen
+	if up.ContentLength != int64(len(body)) || !strings.Contains(up.Header.Get("Authorization"), "content-length") {
+		t.Fatalf("forwarded with length %d, Authorization %q", up.ContentLength, up.Header.Get("Authorization"))
+	}
+	r = httptest.NewRequest("POST", prefix+"/aps-workspaces.us-east-1.amazonaws.com/workspaces/ws-1/api/v1/remote_write", io.MultiReader(strings.NewReader(body+body)))
+	r.ContentLength, r.RemoteAddr, r.Host = -1, "127.0.0.1:5000", "127.0.0.1:12345"
+	w = httptest.NewRecorder()
+	f.c.Handler().ServeHTTP(w, r)
+	if w.Code != http.StatusRequestEntityTooLarge {
+		t.Fatalf("320 KiB chunked against 200 KiB: %d %q", w.Code, w.Body.String())
+	}
+}
+
+// Past maxPooledHosts upstream hosts, the idle connections are closed
+// (#23: 150 API Gateway hosts left 750 goroutines behind).
+func TestUpstreamHostsDoNotPileUpInThePool(t *testing.T) {
+	var closed int
+	u := newUpstream(staticArgs("us-east-1").Gateway, nil, closeCounter{&closed})
+	for i := 0; i < 3*maxPooledHosts; i++ {
+		u.pooled(fmt.Sprintf("api%d.execute-api.us-east-1.amazonaws.com", i))
+		u.pooled("aps-workspaces.us-east-1.amazonaws.com")
+	}
+	if closed < 2 || len(u.hosts) > maxPooledHosts {
+		t.Fatalf("pool emptied %d times, %d hosts tracked", closed, len(u.hosts))
+	}
+}
+
+type closeCounter struct{ n *int }
+
+func (c closeCounter) RoundTrip(*http.Request) (*http.Response, error) { return nil, io.EOF }
+func (c closeCounter) CloseIdleConnections()                           { *c.n++ }
