@@ -21,4 +21,6 @@
 //	    classify, scope    beneath all: error classes and labels; the service and
 //	                       region a host is signed for
 //	    redact             beneath awsauth: secrets and their shapes out of any text
+//	gateway                beside them all, importing none: the gateway's services and
+//	                       its table of telemetry operations with their IAM actions
 package awsauth

@@ -55,6 +55,8 @@ func TestValidationNamesTheField(t *testing.T) {
 		`gateway { services = ["aps", "sts"] }`:                                         `gateway: services: "sts" is never signed by the gateway`,
 		`gateway { services = ["secretsmanager"] }`:                                     `gateway: services: "secretsmanager" is never signed by the gateway`,
 		`gateway { services = ["APS"] }`:                                                `gateway: services: "APS" is not an AWS signing name`,
+		`gateway { unrestricted_services = ["sts"] }`:                                   `gateway: unrestricted_services: "sts" is never signed by the gateway`,
+		`gateway { unrestricted_services = ["lambda"] }`:                                `gateway: unrestricted_services: "lambda" is not among gateway { services }`,
 		`gateway { methods = ["post"] }`:                                                `gateway: methods: "post" is not one of GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS`,
 		`gateway { methods = ["CONNECT"] }`:                                             `gateway: methods: "CONNECT" is not one of`,
 		`gateway { response_header_timeout = "0s" }`:                                    "gateway: response_header_timeout: must be positive",

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/alecthomas/units"
+
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/gateway"
 )
 
 // Gateway configures the signing gateway.
@@ -18,7 +20,11 @@ type Gateway struct {
 	AllowRemoteClients bool             `river:"allow_remote_clients,attr,optional"`
 	MaxBodySize        units.Base2Bytes `river:"max_body_size,attr,optional"`
 	Services           []string         `river:"services,attr,optional"`
-	Methods            []string         `river:"methods,attr,optional"`
+	// UnrestrictedServices are signed for any operation, not only the
+	// telemetry writes of the operations table (still never the
+	// forbidden services, and only when in Services).
+	UnrestrictedServices []string `river:"unrestricted_services,attr,optional"`
+	Methods              []string `river:"methods,attr,optional"`
 	// ResponseHeaderTimeout bounds the wait for an upstream's answer.
 	ResponseHeaderTimeout time.Duration `river:"response_header_timeout,attr,optional"`
 }
@@ -29,28 +35,13 @@ const (
 	DefaultResponseHeaderTimeout = time.Minute
 )
 
-// DefaultGatewayServices are the services the gateway signs for unless
-// gateway { services } says otherwise: those that receive telemetry.
-//
-//	aps          Amazon Managed Service for Prometheus: remote_write
-//	logs         CloudWatch Logs: the OTLP logs endpoint
-//	xray         X-Ray: the OTLP traces endpoint
-//	monitoring   CloudWatch: the OTLP metrics endpoint
-//	es           OpenSearch Service domains: _bulk
-//	aoss         OpenSearch Serverless collections: _bulk
-//	osis         OpenSearch Ingestion pipelines: OTLP and JSON logs
-//	execute-api  API Gateway: a Loki (or any receiver) behind it
-var DefaultGatewayServices = []string{"aps", "logs", "xray", "monitoring", "es", "aoss", "osis", "execute-api"}
-
-// DefaultGatewayMethods are what remote_write, loki.write and OpenSearch
-// bulk writers send.
-var DefaultGatewayMethods = []string{http.MethodPost, http.MethodPut}
-
-// ForbiddenGatewayServices are never signed for by the gateway, even when
-// listed: with them a local client could mint or read credentials and
-// secrets (sts:GetSessionToken, secretsmanager:GetSecretValue, ...) or
-// change who may do what (iam).
-var ForbiddenGatewayServices = []string{"sts", "iam", "sso", "sso-oauth", "signin", "kms", "secretsmanager", "ssm", "rolesanywhere"}
+// DefaultGatewayServices, DefaultGatewayMethods and
+// ForbiddenGatewayServices are the gateway package's, written there once.
+var (
+	DefaultGatewayServices   = gateway.DefaultServices
+	DefaultGatewayMethods    = gateway.DefaultMethods
+	ForbiddenGatewayServices = gateway.ForbiddenServices
+)
 
 // gatewayMethods are the methods gateway { methods } may name.
 var gatewayMethods = []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete, http.MethodOptions}
@@ -90,6 +81,14 @@ func (g *Gateway) validate(service string) error {
 			errs = append(errs, fmt.Errorf("gateway: services: %q is not an AWS signing name (lower case, e.g. \"aps\")", s))
 		case slices.Contains(ForbiddenGatewayServices, s):
 			errs = append(errs, fmt.Errorf("gateway: services: %q is never signed by the gateway: a local client could use it to mint or read credentials or secrets", s))
+		}
+	}
+	for _, s := range g.UnrestrictedServices {
+		switch {
+		case slices.Contains(ForbiddenGatewayServices, s):
+			errs = append(errs, fmt.Errorf("gateway: unrestricted_services: %q is never signed by the gateway: a local client could use it to mint or read credentials or secrets", s))
+		case !slices.Contains(g.Services, s):
+			errs = append(errs, fmt.Errorf("gateway: unrestricted_services: %q is not among gateway { services }: add it there too", s))
 		}
 	}
 	for _, m := range g.Methods {

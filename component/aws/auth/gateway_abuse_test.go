@@ -62,6 +62,22 @@ func TestGatewayAbuse(t *testing.T) {
 		{"dot-dot host", "POST", "/../sts.amazonaws.com/", nil, "", "x", 400, "bad_path"},
 		{"empty host", "POST", "//sts.amazonaws.com/", nil, "", "x", 400, "bad_path"},
 		{"body over the limit", "POST", aps, nil, "", strings.Repeat("x", 2048), 413, "body_too_large"},
+		// Operations, not services (#23): each of these was signed through a default service.
+		{"OpenSearch UpdateDomainConfig", "POST", "/es.us-east-1.amazonaws.com/2021-01-01/opensearch/domain/logs/config", nil, "", `{"AccessPolicies":"{\"Principal\":\"*\"}"}`, 403, "operation_not_allowed"},
+		{"aoss CreateSecurityPolicy", "POST", "/aoss.us-east-1.amazonaws.com/", http.Header{"X-Amz-Target": {"OpenSearchServerless.CreateSecurityPolicy"}}, "", "{}", 403, "operation_not_allowed"},
+		{"logs PutResourcePolicy", "POST", "/logs.us-east-1.amazonaws.com/", http.Header{"X-Amz-Target": {"Logs_20140328.PutResourcePolicy"}}, "", "{}", 403, "operation_not_allowed"},
+		{"logs DeleteLogGroup", "POST", "/logs.us-east-1.amazonaws.com/", http.Header{"X-Amz-Target": {"Logs_20140328.DeleteLogGroup"}}, "", "{}", 403, "operation_not_allowed"},
+		{"logs FilterLogEvents", "POST", "/logs.us-east-1.amazonaws.com/", http.Header{"X-Amz-Target": {"Logs_20140328.FilterLogEvents"}}, "", "{}", 403, "operation_not_allowed"},
+		{"CloudWatch DeleteAlarms", "POST", "/monitoring.us-east-1.amazonaws.com/", nil, "", "Action=DeleteAlarms&AlarmNames.member.1=a", 403, "operation_not_allowed"},
+		{"AMP PutAlertManagerDefinition", "PUT", "/aps.us-east-1.amazonaws.com/workspaces/ws-1/alertmanager/definition", nil, "", "{}", 403, "operation_not_allowed"},
+		{"AMP CreateWorkspace", "POST", "/aps.us-east-1.amazonaws.com/workspaces", nil, "", "{}", 403, "operation_not_allowed"},
+		{"AMP query", "POST", "/aps-workspaces.us-east-1.amazonaws.com/workspaces/ws-1/api/v1/query", nil, "", "query=up", 403, "operation_not_allowed"},
+		{"osis UpdatePipeline", "PUT", "/osis.us-east-1.amazonaws.com/2022-01-01/osis/updatePipeline/p", nil, "", "{}", 403, "operation_not_allowed"},
+		{"X-Ray PutEncryptionConfig", "POST", "/xray.us-east-1.amazonaws.com/PutEncryptionConfig", nil, "", "{}", 403, "operation_not_allowed"},
+		{"X-Ray TraceSummaries", "POST", "/xray.us-east-1.amazonaws.com/TraceSummaries", nil, "", "{}", 403, "operation_not_allowed"},
+		{"OpenSearch _search", "POST", "/search-logs-abc.us-east-1.es.amazonaws.com/app/_search", nil, "", "{}", 403, "operation_not_allowed"},
+		{"OpenSearch security plugin", "PUT", "/search-logs-abc.us-east-1.es.amazonaws.com/_plugins/_security/api/internalusers/x", nil, "", "{}", 403, "operation_not_allowed"},
+		{"an escaped path that decodes to another", "POST", "/logs.us-east-1.amazonaws.com/v1%2Flogs", nil, "", "x", 403, "operation_not_allowed"},
 		{"remote_write", "POST", aps, http.Header{"Content-Type": {"application/x-protobuf"}, "Content-Encoding": {"snappy"}}, "", "samples", 200, ""},
 		{"localhost Host", "POST", aps, nil, "localhost:12345", "samples", 200, ""},
 		{"IPv6 loopback Host", "POST", aps, nil, "[::1]:12345", "samples", 200, ""},
@@ -231,7 +247,7 @@ func TestGatewayAnswersCannotRunOnTheAgentsOrigin(t *testing.T) {
 		w.Header().Set("Set-Cookie", "session=stolen")
 		_, _ = io.WriteString(w, "<script>alert(1)</script>")
 	}
-	w := f.do("POST", "/aps-workspaces.us-east-1.amazonaws.com/x", "127.0.0.1:1", strings.NewReader("x"), nil)
+	w := f.do("POST", "/aps-workspaces.us-east-1.amazonaws.com/workspaces/ws-1/api/v1/remote_write", "127.0.0.1:1", strings.NewReader("x"), nil)
 	<-f.seen
 	assertSafeHeaders(t, w.Header())
 	if w.Code != 200 || w.Header().Get("Set-Cookie") != "" || w.Body.String() != "<script>alert(1)</script>" {
@@ -292,12 +308,33 @@ func TestGatewayResponseHeaderTimeout(t *testing.T) {
 	f := newGatewayFixture(t, func(a *Arguments) { a.Gateway.ResponseHeaderTimeout = 200 * time.Millisecond })
 	f.upstream = func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() }
 	start := time.Now()
-	w := f.do("POST", "/aps-workspaces.us-east-1.amazonaws.com/x", "127.0.0.1:1", strings.NewReader("x"), nil)
+	w := f.do("POST", "/aps-workspaces.us-east-1.amazonaws.com/workspaces/ws-1/api/v1/remote_write", "127.0.0.1:1", strings.NewReader("x"), nil)
 	<-f.seen
 	if w.Code != http.StatusGatewayTimeout || !strings.Contains(w.Body.String(), "response_header_timeout") || time.Since(start) > 10*time.Second {
 		t.Fatalf("%d %q after %s", w.Code, w.Body.String(), time.Since(start))
 	}
 	if n := testutil.ToFloat64(f.c.metrics.gatewayRefused.WithLabelValues("upstream_timeout")); n != 1 {
 		t.Fatalf("upstream_timeout refusals %v", n)
+	}
+}
+
+// gateway { unrestricted_services } widens a service to any operation,
+// above the same forbidden floor, and the refusal names it.
+func TestUnrestrictedServicesWidenTheOperations(t *testing.T) {
+	const search = "/search-logs-abc.us-east-1.es.amazonaws.com/app/_search"
+	f := newGatewayFixture(t, nil)
+	w := f.do("POST", search, "127.0.0.1:1", strings.NewReader("{}"), nil)
+	if w.Code != 403 || !strings.Contains(w.Body.String(), "POST /app/_search on es") || !strings.Contains(w.Body.String(), "unrestricted_services") {
+		t.Fatalf("%d %q: want the operation and the setting named", w.Code, w.Body.String())
+	}
+	f = newGatewayFixture(t, func(a *Arguments) { a.Gateway.UnrestrictedServices = []string{"es"} })
+	if w := f.do("POST", search, "127.0.0.1:1", strings.NewReader("{}"), nil); w.Code != 200 {
+		t.Fatalf("with es unrestricted: %d %q", w.Code, w.Body.String())
+	}
+	<-f.seen
+	// A service outside the table is signed for only when unrestricted.
+	f = newGatewayFixture(t, func(a *Arguments) { a.Gateway.Services = append(a.Gateway.Services, "lambda") })
+	if w := f.do("POST", "/lambda.us-east-1.amazonaws.com/2015-03-31/functions/f/code", "127.0.0.1:1", strings.NewReader("{}"), nil); w.Code != 403 || !strings.Contains(w.Body.String(), "knows no telemetry write of \"lambda\"") {
+		t.Fatalf("lambda outside the table: %d %q", w.Code, w.Body.String())
 	}
 }

@@ -105,16 +105,17 @@ func TestGatewayForwardsSignedAndFaithfully(t *testing.T) {
 		"Content-Type":         {"application/x-protobuf"},
 		"X-Amz-Security-Token": {"client-supplied"},
 	}
-	w := f.do("POST", "/aps-workspaces.us-east-1.amazonaws.com/workspaces/ws-1/a%2Fb/c%20d?x=1%2F2&y=", "127.0.0.1:5000", strings.NewReader("payload"), hdr)
+	// API Gateway: any path of the customer's own API is signed, escaping kept.
+	w := f.do("POST", "/a1b2c3.execute-api.us-east-1.amazonaws.com/prod/a%2Fb/c%20d?x=1%2F2&y=", "127.0.0.1:5000", strings.NewReader("payload"), hdr)
 	if w.Code != http.StatusTooManyRequests || w.Header().Get("Retry-After") != "7" || w.Header().Get("X-Upstream") != "yes" || w.Body.String() != `{"message":"slow down"}` {
 		t.Fatalf("relay: %d %v %q", w.Code, w.Header(), w.Body.String())
 	}
 	up := <-f.seen
-	if up.RequestURI != "/workspaces/ws-1/a%2Fb/c%20d?x=1%2F2&y=" {
+	if up.RequestURI != "/prod/a%2Fb/c%20d?x=1%2F2&y=" {
 		t.Fatalf("upstream path %q", up.RequestURI)
 	}
 	auth := up.Header.Get("Authorization")
-	if !strings.Contains(auth, "/us-east-1/aps/aws4_request") || !strings.Contains(auth, "x-custom") || strings.Contains(auth, "x-drop-me") {
+	if !strings.Contains(auth, "/us-east-1/execute-api/aws4_request") || !strings.Contains(auth, "x-custom") || strings.Contains(auth, "x-drop-me") {
 		t.Fatalf("upstream Authorization %q", auth)
 	}
 	if up.Header.Get("X-Drop-Me") != "" || up.Header.Get("X-Amz-Security-Token") != "" || up.Header.Get("X-Custom") != "kept" {
@@ -134,7 +135,7 @@ func TestGatewayRefusals(t *testing.T) {
 		status               int
 		reason, text         string
 	}{
-		{"remote client", "/aps-workspaces.us-east-1.amazonaws.com/x", "192.0.2.10:4000", nil, 403, "remote_client", "only loopback clients"},
+		{"remote client", "/aps-workspaces.us-east-1.amazonaws.com/workspaces/ws-1/api/v1/remote_write", "192.0.2.10:4000", nil, 403, "remote_client", "only loopback clients"},
 		{"host outside the allowlist", "/evil.example.com/x", "127.0.0.1:1", nil, 403, "host_not_allowed", `host "evil.example.com" is neither an AWS endpoint nor in gateway { allowed_hosts }`},
 		{"look-alike host", "/amazonaws.com.evil.net/x", "127.0.0.1:1", nil, 403, "host_not_allowed", "neither an AWS endpoint"},
 		{"AWS host on another port", "/sts.us-east-1.amazonaws.com:8443/x", "127.0.0.1:1", nil, 403, "host_not_allowed", "neither an AWS endpoint"},
@@ -174,14 +175,14 @@ func TestGatewayAnswers503WithoutCredentials(t *testing.T) {
 func TestGatewayClientCancellationLeaksNothing(t *testing.T) {
 	f := newGatewayFixture(t, nil)
 	// Warm the connection pool so its goroutines count in the baseline.
-	f.do("POST", "/aps-workspaces.us-east-1.amazonaws.com/warm", "127.0.0.1:1", nil, nil)
+	f.do("POST", "/aps-workspaces.us-east-1.amazonaws.com/workspaces/ws-1/api/v1/remote_write", "127.0.0.1:1", nil, nil)
 	<-f.seen
 	f.upstream = func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() }
 	baseline := runtime.NumGoroutine()
 
 	for i := 0; i < 10; i++ {
 		ctx, cancel := context.WithCancel(context.Background())
-		r := httptest.NewRequest("POST", prefix+"/aps-workspaces.us-east-1.amazonaws.com/slow", strings.NewReader("x")).WithContext(ctx)
+		r := httptest.NewRequest("POST", prefix+"/aps-workspaces.us-east-1.amazonaws.com/workspaces/ws-1/api/v1/remote_write", strings.NewReader("x")).WithContext(ctx)
 		r.RemoteAddr, r.Host = "127.0.0.1:1", "127.0.0.1:12345"
 		done := make(chan struct{})
 		go func() { f.c.Handler().ServeHTTP(httptest.NewRecorder(), r); close(done) }()

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/gateway"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/scope"
 	awsriver "github.com/flow-aws-auth/flow-aws-auth/river"
 )
@@ -47,6 +48,9 @@ func (c *Component) admit(inst *instance, r *http.Request) (*url.URL, *refusal) 
 		return nil, ref
 	}
 	if ref := serviceAllowed(gw, target.Host, inst.args.Service, inst.auth.Region()); ref != nil {
+		return nil, ref
+	}
+	if ref := operationAllowed(gw, r.Method, target); ref != nil {
 		return nil, ref
 	}
 	if r.ContentLength > int64(gw.MaxBodySize) {
@@ -112,6 +116,38 @@ func samePartition(host, region string) *refusal {
 	}
 	return &refusal{http.StatusForbidden, "partition_mismatch", fmt.Sprintf(
 		"%s is in partition %s; aws.auth's credentials (region %s) are of %s, where that host does not know them", scope.StripPort(host), hp, region, cp)}
+}
+
+// operationAllowed lets through, for a service the operations table
+// knows, only its telemetry writes, unless gateway { unrestricted_services }
+// lists the service; and for a service it does not know, only when that
+// setting lists it. Hosts outside AWS's domains (allowed_hosts) name their
+// own operations.
+func operationAllowed(gw awsriver.Gateway, method string, target *url.URL) *refusal {
+	host := strings.ToLower(scope.StripPort(target.Host))
+	service, _, ok := scope.Infer(host)
+	if !ok || !scope.IsAWSHost(host) {
+		return nil
+	}
+	if slices.Contains(gw.UnrestrictedServices, service) {
+		return nil
+	}
+	what := gateway.Describe(method, host, target.EscapedPath())
+	if !gateway.Tabled(service) {
+		return &refusal{http.StatusForbidden, "operation_not_allowed", fmt.Sprintf(
+			"%s: the gateway knows no telemetry write of %q; add it to gateway { unrestricted_services } to sign any operation of it", what, service)}
+	}
+	// Both forms of the path must match: the one AWS sees and the decoded
+	// one, so that no escaping passes for another path.
+	_, ok = gateway.Match(method, host, target.EscapedPath())
+	if ok {
+		_, ok = gateway.Match(method, host, target.Path)
+	}
+	if !ok {
+		return &refusal{http.StatusForbidden, "operation_not_allowed", fmt.Sprintf(
+			"%s is not a telemetry write the gateway signs for %q; add %q to gateway { unrestricted_services } to sign any of its operations", what, service, service)}
+	}
+	return nil
 }
 
 // serviceAllowed checks the service the request would be signed for, and
