@@ -2,12 +2,12 @@ package auth
 
 import (
 	"net/http"
-	"slices"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/scope"
-	awsriver "github.com/flow-aws-auth/flow-aws-auth/river"
 )
 
 // The gateway never forwards to a host outside AWS's domains and the
@@ -50,10 +50,13 @@ func FuzzGatewayTarget(f *testing.F) {
 	})
 }
 
-// Whatever a client sends, the gateway admits only what its policy allows:
-// a loopback client naming the agent, no browser header, a method of
-// gateway { methods }, an AWS or allowed host, and a service of
-// gateway { services } — never STS, IAM, KMS, Secrets Manager or SSM.
+// Whatever a client sends, the gateway admits only what an oracle written
+// apart from its predicates allows (#23: checked against the gateway's own
+// predicates, a broken browser check passed): no header named Origin or
+// Sec-Fetch-* in any case, a Host that a parser of the test's own says is
+// loopback or localhost (never an unspecified address), a method of the
+// literal default list, and a target among literal forms of the telemetry
+// writes of the default services.
 func FuzzGatewayAdmission(f *testing.F) {
 	for _, seed := range []struct{ method, rest, host, header string }{
 		{"POST", "/aps-workspaces.us-east-1.amazonaws.com/workspaces/ws/api/v1/remote_write", "127.0.0.1:12345", "Content-Type"},
@@ -61,12 +64,18 @@ func FuzzGatewayAdmission(f *testing.F) {
 		{"POST", "/secretsmanager.us-east-1.amazonaws.com/", "127.0.0.1", "X-Amz-Target"},
 		{"PUT", "/search-x.us-east-1.es.amazonaws.com/_bulk", "rebind.example:12345", "Sec-Fetch-Mode"},
 		{"POST", "/a1.execute-api.us-east-1.amazonaws.com/prod/push", "[::1]:12345", "X-Custom"},
+		{"POST", "/logs.us-east-1.amazonaws.com/v1/logs", "0.0.0.0:12345", "sec-fetch-site"},
+		{"POST", "/search-x.us-east-1.es.amazonaws.com/app/_search", "localhost:12345", ""},
+		// Browsers' headers on requests that would otherwise pass, in the
+		// cases a client may send them.
+		{"POST", "/aps-workspaces.us-east-1.amazonaws.com/workspaces/ws/api/v1/remote_write", "127.0.0.1:12345", "sec-fetch-mode"},
+		{"POST", "/logs.us-east-1.amazonaws.com/v1/logs", "localhost:12345", "Sec-Fetch-User"},
+		{"PUT", "/a1.execute-api.us-east-1.amazonaws.com/prod/push", "[::1]:12345", "ORIGIN"},
 	} {
 		f.Add(seed.method, seed.rest, seed.host, seed.header)
 	}
 	fx := newGatewayFixture(f, nil)
 	c, inst := fx.c, fx.c.cur.Load()
-	gw := inst.args.Gateway
 	f.Fuzz(func(t *testing.T, method, rest, host, header string) {
 		r, err := http.NewRequest("GET", "http://127.0.0.1:12345/", nil)
 		if err != nil {
@@ -74,7 +83,7 @@ func FuzzGatewayAdmission(f *testing.F) {
 		}
 		r.Method, r.RequestURI, r.Host, r.RemoteAddr = method, prefix+rest, host, "127.0.0.1:40000"
 		if header != "" {
-			r.Header[http.CanonicalHeaderKey(header)] = []string{"x"}
+			r.Header[header] = []string{"x"} // as sent: any case
 		}
 		target, ref := c.admit(inst, r)
 		if ref != nil {
@@ -83,12 +92,85 @@ func FuzzGatewayAdmission(f *testing.F) {
 			}
 			return
 		}
-		if !gw.Allows(method) || browserHeader(r.Header) != "" || !c.ownHost(host) {
-			t.Fatalf("admitted %s with Host %q and header %q", method, host, header)
+		if h := strings.ToLower(header); h == "origin" || strings.HasPrefix(h, "sec-fetch-") {
+			t.Fatalf("admitted a request with a browser's header %q", header)
 		}
-		service, _, err := scope.For(target.Host, inst.args.Service, "us-east-1")
-		if err != nil || !gw.SignsFor(service) || slices.Contains(awsriver.ForbiddenGatewayServices, service) {
-			t.Fatalf("admitted %s for service %q (%v)", target, service, err)
+		if method != "POST" && method != "PUT" {
+			t.Fatalf("admitted method %q", method)
+		}
+		if !oracleLoopbackHost(host) {
+			t.Fatalf("admitted Host %q", host)
+		}
+		if !telemetryWrite(method, target.Host+target.EscapedPath()) || !telemetryWrite(method, target.Host+target.Path) {
+			t.Fatalf("admitted %s %s, which is no telemetry write", method, target)
 		}
 	})
+}
+
+// oracleLoopbackHost is the test's own reading of a Host header: empty,
+// localhost or an address in 127.0.0.0/8 or ::1, with an optional port;
+// or the fixture's listen address name. Nothing else, and no 0.0.0.0.
+func oracleLoopbackHost(h string) bool {
+	h = strings.ToLower(h)
+	if h == "" {
+		return true
+	}
+	name := h
+	if strings.HasPrefix(h, "[") {
+		end := strings.Index(h, "]")
+		if end < 0 || (end+1 < len(h) && !validPort(h[end+1:])) {
+			return false
+		}
+		return h[1:end] == "::1"
+	}
+	if i := strings.LastIndex(h, ":"); i >= 0 {
+		if !validPort(h[i:]) {
+			return false
+		}
+		name = h[:i]
+	}
+	if name == "localhost" {
+		return true
+	}
+	parts := strings.Split(name, ".")
+	if len(parts) != 4 || parts[0] != "127" {
+		return false
+	}
+	for _, p := range parts {
+		n, err := strconv.Atoi(p)
+		if err != nil || n < 0 || n > 255 || p != strconv.Itoa(n) {
+			return false
+		}
+	}
+	return true
+}
+
+func validPort(s string) bool {
+	if len(s) < 2 || s[0] != ':' {
+		return false
+	}
+	n, err := strconv.Atoi(s[1:])
+	return err == nil && n > 0 && n < 65536
+}
+
+// telemetryWrites are the forms of the default services' telemetry writes,
+// as the test writes them: HOST/PATH, lower-case host, region any.
+var telemetryWrites = []*regexp.Regexp{
+	regexp.MustCompile(`^aps-workspaces\.[a-z0-9-]+\.amazonaws\.com/workspaces/[^/]+/api/v1/remote_write$`),
+	regexp.MustCompile(`^(logs|logs-fips)\.[a-z0-9-]+\.amazonaws\.com/v1/logs$`),
+	regexp.MustCompile(`^xray\.[a-z0-9-]+\.amazonaws\.com/(v1/traces|TraceSegments)$`),
+	regexp.MustCompile(`^monitoring\.[a-z0-9-]+\.amazonaws\.com/v1/metrics$`),
+	regexp.MustCompile(`^[a-z0-9-]+\.[a-z0-9-]+\.(es|aoss)\.amazonaws\.com(/[a-z0-9][^/]*)?/(_bulk|_doc(/[^/]+)?)$`),
+	regexp.MustCompile(`^[a-z0-9-]+\.[a-z0-9-]+\.osis\.amazonaws\.com/.*$`),
+	regexp.MustCompile(`^[a-z0-9]+\.execute-api\.[a-z0-9-]+\.amazonaws\.com/.*$`),
+	regexp.MustCompile(`^vpce-[a-z0-9-]+\.(aps-workspaces\.[a-z0-9-]+\.vpce\.amazonaws\.com/workspaces/[^/]+/api/v1/remote_write|(logs|xray|monitoring)\.[a-z0-9-]+\.vpce\.amazonaws\.com/v1/(logs|traces|metrics)|xray\.[a-z0-9-]+\.vpce\.amazonaws\.com/TraceSegments|execute-api\.[a-z0-9-]+\.vpce\.amazonaws\.com/.*)$`),
+}
+
+func telemetryWrite(method, hostPath string) bool {
+	for _, re := range telemetryWrites {
+		if re.MatchString(hostPath) {
+			return true
+		}
+	}
+	return false
 }

@@ -60,13 +60,11 @@ func (c *Component) admit(inst *instance, r *http.Request) (*url.URL, *refusal) 
 	return target, nil
 }
 
-// browserHeader names the first header that only browsers send, if any.
+// browserHeader names the first header that only browsers send, if any,
+// in any case (a name net/http cannot canonicalize stays as sent).
 func browserHeader(h http.Header) string {
-	if _, ok := h["Origin"]; ok {
-		return "Origin"
-	}
 	for name := range h {
-		if strings.HasPrefix(name, "Sec-Fetch-") {
+		if strings.EqualFold(name, "Origin") || len(name) >= 10 && strings.EqualFold(name[:10], "Sec-Fetch-") {
 			return name
 		}
 	}
