@@ -1,10 +1,17 @@
 # The Go tools build and test everything else; make builds what needs Node.js.
-.PHONY: test ui aws-agent image
+.PHONY: test check ui aws-agent image
 
 # Everything CI runs, on a fresh clone too: installs Debian's chromium when
 # missing, builds the UI, vets, runs every test and fuzzes (tests/all.sh).
 test:
 	tests/all.sh
+
+# The quick check while working: vet and the engine's and River's tests
+# (no agent build, no browser, no image, no fleet); installs nothing.
+# A few minutes warm. make test is still what CI runs.
+check:
+	go vet ./awsauth/... ./river/...
+	go test -count=1 ./awsauth/... ./river/...
 
 # The Flow UI, from the web/ui sources of the agent module in go.mod, into
 # flowui/build (git-ignored). Needs Node.js and npm; about two minutes.
@@ -16,8 +23,12 @@ aws-agent: ui
 	go build -tags uiassets -o build/aws-agent ./cmd/aws-agent
 
 # The container image, without a Docker daemon: a static aws-agent with the
-# UI built in (run `make ui` first), packed by tools/ociimage into an image
-# archive for `podman load`, `docker load` or `crane push`.
-image:
+# UI built in (built first when flowui/build is missing), packed by
+# tools/ociimage into an image archive for `podman load`, `docker load` or
+# `crane push`.
+image: flowui/build/index.html
 	CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -tags uiassets -o build/aws-agent-static ./cmd/aws-agent
 	go run ./tools/ociimage -binary build/aws-agent-static -o build/aws-agent-image.tar -tag localhost/aws-agent:dev
+
+flowui/build/index.html:
+	flowui/build-ui.sh
