@@ -53,6 +53,24 @@ func TestEnvironmentSource(t *testing.T) {
 	}
 }
 
+// role_arn equal to IRSA's AWS_ROLE_ARN — the role assuming itself — is a
+// clear error naming both, before any STS call, not STS's opaque
+// AccessDenied (#25 item 3).
+func TestWebIdentityRoleAssumingItselfIsAClearError(t *testing.T) {
+	isolateEnv(t)
+	aws := fakeaws.StartSTS(t, awsauthtest.User)
+	t.Setenv("AWS_WEB_IDENTITY_TOKEN_FILE", writeFile(t, "oidc-token-1\n"))
+	t.Setenv("AWS_ROLE_ARN", awsauthtest.RoleARN)
+	c, err := New(Config{Region: "us-east-1", STSEndpoint: aws.URL, RoleARN: awsauthtest.RoleARN})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Retrieve(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "role_arn: ") || !strings.Contains(err.Error(), "is also AWS_ROLE_ARN") || len(aws.STS.Calls()) != 0 {
+		t.Fatalf("error %v after %d STS calls, want role_arn named against AWS_ROLE_ARN and no call", err, len(aws.STS.Calls()))
+	}
+}
+
 func TestWebIdentitySource(t *testing.T) {
 	isolateEnv(t)
 	aws := fakeaws.StartSTS(t, awsauthtest.User)

@@ -3,6 +3,7 @@ package chain
 import (
 	"context"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -74,6 +75,13 @@ func (c *Chain) webIdentitySource(ctx context.Context, env config.EnvConfig) (aw
 	}
 	if _, err := os.Stat(file); err != nil {
 		return nil, "", false, field.Errorf(name, "cannot read the token file: %v", field.Path(err))
+	}
+	// IRSA's role assuming itself: STS refuses it with an AccessDenied
+	// that names neither setting, unless the role's trust policy trusts
+	// the role itself, which nobody means to write.
+	if env.RoleARN != "" && strings.EqualFold(env.RoleARN, c.cfg.RoleARN) {
+		return nil, "", false, field.Errorf("role_arn", "%q is also AWS_ROLE_ARN, the role the web identity token already gives (IRSA): "+
+			"assuming it again from itself fails with AccessDenied; remove role_arn, or set it to another role to assume from this one", c.cfg.RoleARN)
 	}
 	role, usedRole := env.RoleARN, false
 	if role == "" {
