@@ -48,14 +48,21 @@ func TestMetricsAreDocumented(t *testing.T) {
 	if len(names) < 8 {
 		t.Fatalf("only %d metrics registered: %v", len(names), names)
 	}
-	for n := range names {
+	sameAsDocumented(t, "metrics table", names, documented)
+}
+
+// sameAsDocumented reports what the code has and a README table lacks,
+// and the reverse.
+func sameAsDocumented(t *testing.T, table string, inCode, documented map[string]bool) {
+	t.Helper()
+	for n := range inCode {
 		if !documented[n] {
-			t.Errorf("%s is registered but not in README's metrics table", n)
+			t.Errorf("%s is in the code but not in README's %s", n, table)
 		}
 	}
 	for n := range documented {
-		if !names[n] {
-			t.Errorf("README's metrics table names %s, which is not registered", n)
+		if !inCode[n] {
+			t.Errorf("README's %s names %s, which the code does not have", table, n)
 		}
 	}
 }
