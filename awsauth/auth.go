@@ -82,7 +82,7 @@ func (a *Auth) Transport(base http.RoundTripper) http.RoundTripper {
 	return &signing.Retry{Next: &signing.Transport{
 		Source: a.cache,
 		Base:   base,
-		Scope:  signing.Scope{Region: a.chain.Region(), Service: a.config.Service, SignBody: a.config.SignBody},
+		Scope:  signing.Scope{Region: a.chain.Region(), Service: a.config.Service},
 		Clock:  a.clock,
 		Stats:  a.stats,
 	}}

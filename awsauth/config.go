@@ -20,9 +20,6 @@ type Config struct {
 	ExpiryWindow time.Duration
 	// VerifyIdentity calls sts:GetCallerIdentity after each refresh.
 	VerifyIdentity bool
-	// SignBody adds X-Amz-Content-Sha256 to every request, not only to the
-	// services that require it (s3, aoss).
-	SignBody bool
 }
 
 // Validate checks the Config without touching the network or the files.

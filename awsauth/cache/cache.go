@@ -400,7 +400,6 @@ type Status struct {
 	CanExpire    bool
 	Stale        bool
 	Valid        bool
-	LastAttempt  time.Time
 	LastRefresh  time.Time
 	NextRefresh  time.Time
 	LastError    error
@@ -409,7 +408,6 @@ type Status struct {
 	IdentityErr  error
 	Refreshes    uint64
 	FailedCount  uint64
-	Backoff      bool
 	HasCredsEver bool
 }
 
@@ -419,7 +417,6 @@ func (c *Cache) Status() Status {
 	defer c.mu.Unlock()
 	now := time.Now()
 	s := Status{
-		LastAttempt: c.state.lastAttempt,
 		LastRefresh: c.state.lastSuccess,
 		LastError:   c.state.lastErr,
 		LastClass:   classify.Of(c.state.lastErr),
@@ -428,7 +425,6 @@ func (c *Cache) Status() Status {
 		Refreshes:   c.state.refreshes,
 		FailedCount: c.state.failed,
 		NextRefresh: time.Unix(0, c.nextTryNs.Load()),
-		Backoff:     c.state.lastErr != nil,
 	}
 	if c.nextTryNs.Load() == 0 {
 		s.NextRefresh = time.Time{}

@@ -22,9 +22,6 @@ type Scope struct {
 	Region string
 	// Service, when set, overrides the service inferred from the host.
 	Service string
-	// SignBody adds X-Amz-Content-Sha256 to every request, not only to
-	// the services that require it (s3, aoss).
-	SignBody bool
 }
 
 // Transport is an http.RoundTripper that signs each request with SigV4 and
@@ -93,7 +90,7 @@ func (t *Transport) roundTrip(req *http.Request) (*http.Response, *classify.APIE
 		r.TransferEncoding = nil
 	}
 	start := time.Now()
-	sigv4.Sign(r, creds, sigv4.ParamsFor(service, region, start.Add(t.Clock.Offset()), p.hash, t.Scope.SignBody || p.declared))
+	sigv4.Sign(r, creds, sigv4.ParamsFor(service, region, start.Add(t.Clock.Offset()), p.hash, p.declared))
 	t.Stats.Signed(service, time.Since(start))
 
 	base := t.Base
