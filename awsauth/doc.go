@@ -21,6 +21,7 @@
 //	    classify, scope    beneath all: error classes and labels; the service and
 //	                       region a host is signed for
 //	    redact             beneath awsauth: secrets and their shapes out of any text
-//	gateway                beside them all, importing none: the gateway's services and
+//	gateway                beside awsauth, over signing, scope and redact: the signing
+//	                       gateway (admission, target, bounds, proxy), its services and
 //	                       its table of telemetry operations with their IAM actions
 package awsauth

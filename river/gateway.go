@@ -99,10 +99,16 @@ func (g *Gateway) validate(service string) error {
 	return errors.Join(errs...)
 }
 
-// SignsFor reports whether the gateway signs for service.
-func (g *Gateway) SignsFor(service string) bool {
-	return slices.Contains(g.Services, service) && !slices.Contains(ForbiddenGatewayServices, service)
+// Policy is the gateway's policy as the block gives it; the component
+// adds where the gateway is mounted and the credentials' region.
+func (g *Gateway) Policy() gateway.Policy {
+	return gateway.Policy{
+		AllowedHosts:          g.AllowedHosts,
+		AllowRemoteClients:    g.AllowRemoteClients,
+		MaxBodySize:           int64(g.MaxBodySize),
+		Services:              g.Services,
+		UnrestrictedServices:  g.UnrestrictedServices,
+		Methods:               g.Methods,
+		ResponseHeaderTimeout: g.ResponseHeaderTimeout,
+	}
 }
-
-// Allows reports whether the gateway forwards method.
-func (g *Gateway) Allows(method string) bool { return slices.Contains(g.Methods, method) }

@@ -45,8 +45,8 @@ require_tests() {
 fuzz_targets=(
 	"FuzzSignVerify ./awsauth/sigv4/ 20000x"
 	"FuzzParseAPIError ./awsauth/classify/ 50000x"
-	"FuzzGatewayTarget ./component/aws/auth/ 10000x"
-	"FuzzGatewayAdmission ./component/aws/auth/ 10000x"
+	"FuzzGatewayTarget ./awsauth/gateway/ 10000x"
+	"FuzzGatewayAdmission ./awsauth/gateway/ 10000x"
 	"FuzzArguments ./river/ 10000x"
 	"FuzzParsePrivateKey ./awsauth/rolesanywhere/ 20000x"
 )

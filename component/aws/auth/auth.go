@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/gateway"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/stats"
 	awsriver "github.com/flow-aws-auth/flow-aws-auth/river"
 	"github.com/go-kit/log"
@@ -62,8 +63,8 @@ type instance struct {
 	args Arguments
 	auth *awsauth.Auth
 	base http.RoundTripper // http_client_config, under every signature
-	// gateway is the signing gateway's upstream side.
-	gateway *upstream
+	// gateway is the signing gateway for this configuration.
+	gateway *gateway.Gateway
 }
 
 var (
@@ -134,7 +135,7 @@ func (c *Component) Update(args component.Arguments) error {
 		// are signed or the gateway must not cost a refresh.
 		inst.auth = old.auth.WithService(a.Service)
 		inst.base = old.base
-		inst.gateway = newUpstream(a.Gateway, inst.auth.Transport(inst.base), inst.base)
+		inst.gateway = c.newGateway(a, inst.auth, inst.base)
 		c.cur.Store(inst)
 		c.publish()
 		return nil
@@ -143,7 +144,7 @@ func (c *Component) Update(args component.Arguments) error {
 	if err != nil {
 		return err
 	}
-	inst.gateway = newUpstream(a.Gateway, inst.auth.Transport(inst.base), inst.base)
+	inst.gateway = c.newGateway(a, inst.auth, inst.base)
 	c.cur.Store(inst)
 	if old != nil {
 		level.Info(c.log).Log("msg", "aws.auth credential arguments changed; resolving credentials anew", "region", inst.auth.Region())

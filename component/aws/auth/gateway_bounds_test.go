@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/alecthomas/units"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/gateway"
 )
 
 // Clients that announce a full body, send one byte and then nothing hold
@@ -21,9 +22,13 @@ import (
 // slow ones are answered 408 body_timeout (#23: four such connections
 // stopped the gateway for as long as they stayed).
 func TestSlowBodiesCannotStopTheGateway(t *testing.T) {
-	defer func(g time.Duration) { bodyGrace = g }(bodyGrace)
-	bodyGrace = time.Second
+	const grace = time.Second
 	f := newGatewayFixture(t, func(a *Arguments) { a.Gateway.MaxBodySize = units.KiB })
+	next := *f.c.cur.Load()
+	p := f.c.gatewayPolicy(next.args, next.auth)
+	p.BodyGrace = grace
+	next.gateway = gateway.New(p, next.auth.Transport(next.base), next.base, f.c.gatewayHooks(next.auth))
+	f.c.cur.Store(&next)
 	srv := httptest.NewServer(f.c.Handler())
 	defer srv.Close()
 	const aps = "/aps-workspaces.us-east-1.amazonaws.com/workspaces/ws-1/api/v1/remote_write"
@@ -60,8 +65,8 @@ func TestSlowBodiesCannotStopTheGateway(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	if !served || time.Since(start) > bodyGrace+3*time.Second {
-		t.Fatalf("the honest client was served: %v, after %s (grace %s)", served, time.Since(start).Round(time.Millisecond), bodyGrace)
+	if !served || time.Since(start) > grace+3*time.Second {
+		t.Fatalf("the honest client was served: %v, after %s (grace %s)", served, time.Since(start).Round(time.Millisecond), grace)
 	}
 	timedOut := 0
 	for _, r := range answers {
@@ -85,7 +90,7 @@ func TestRequestsWithoutBodiesAreBounded(t *testing.T) {
 	var held atomic.Int64
 	holding := func(a *Arguments) { a.Gateway.MaxBodySize = units.KiB }
 	f := newGatewayFixture(t, holding)
-	f.seen = make(chan *http.Request, 2*maxInFlight)
+	f.seen = make(chan *http.Request, 2*gateway.MaxInFlight)
 	f.upstream = func(w http.ResponseWriter, r *http.Request) {
 		held.Add(1)
 		<-hold
@@ -112,15 +117,15 @@ func TestRequestsWithoutBodiesAreBounded(t *testing.T) {
 	}
 
 	// Slots: with every slot held, a small bodiless request is busy too.
-	for i := 3; i < maxInFlight; i++ {
+	for i := 3; i < gateway.MaxInFlight; i++ {
 		go f.do("POST", aps, "127.0.0.1:5000", http.NoBody, nil)
 	}
-	wait(maxInFlight)
-	if held.Load() != maxInFlight {
-		t.Fatalf("%d of %d requests reached the upstream", held.Load(), maxInFlight)
+	wait(gateway.MaxInFlight)
+	if held.Load() != gateway.MaxInFlight {
+		t.Fatalf("%d of %d requests reached the upstream", held.Load(), gateway.MaxInFlight)
 	}
 	if w := f.do("POST", aps, "127.0.0.1:5000", http.NoBody, nil); w.Code != http.StatusServiceUnavailable {
-		t.Fatalf("request %d with %d in flight: %d %q, want 503 busy", maxInFlight+1, maxInFlight, w.Code, w.Body.String())
+		t.Fatalf("request %d with %d in flight: %d %q, want 503 busy", gateway.MaxInFlight+1, gateway.MaxInFlight, w.Code, w.Body.String())
 	}
 }
 
@@ -148,22 +153,3 @@ func TestChunkedBodiesAreBoundedAndForwarded(t *testing.T) {
 		t.Fatalf("320 KiB chunked against 200 KiB: %d %q", w.Code, w.Body.String())
 	}
 }
-
-// Past maxPooledHosts upstream hosts, the idle connections are closed
-// (#23: 150 API Gateway hosts left 750 goroutines behind).
-func TestUpstreamHostsDoNotPileUpInThePool(t *testing.T) {
-	var closed int
-	u := newUpstream(staticArgs("us-east-1").Gateway, nil, closeCounter{&closed})
-	for i := 0; i < 3*maxPooledHosts; i++ {
-		u.pooled(fmt.Sprintf("api%d.execute-api.us-east-1.amazonaws.com", i))
-		u.pooled("aps-workspaces.us-east-1.amazonaws.com")
-	}
-	if closed < 2 || len(u.hosts) > maxPooledHosts {
-		t.Fatalf("pool emptied %d times, %d hosts tracked", closed, len(u.hosts))
-	}
-}
-
-type closeCounter struct{ n *int }
-
-func (c closeCounter) RoundTrip(*http.Request) (*http.Response, error) { return nil, io.EOF }
-func (c closeCounter) CloseIdleConnections()                           { *c.n++ }

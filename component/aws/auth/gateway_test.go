@@ -203,26 +203,6 @@ func TestGatewayClientCancellationLeaksNothing(t *testing.T) {
 	}
 }
 
-func TestValidHostAndAllowlist(t *testing.T) {
-	for host, ok := range map[string]bool{
-		"aps-workspaces.us-east-1.amazonaws.com": true, "x.example:8443": true, "a-b.c": true,
-		"": false, "-a.b": false, "a..b": false, "a b": false, "a%2Fb": false, "a:": false, "a:123456": false, "a@b": false,
-	} {
-		if validHost(host) != ok {
-			t.Errorf("validHost(%q) = %v", host, !ok)
-		}
-	}
-	allowed := []string{"Loki.Internal.Example", "grafana.internal:8443"}
-	for host, ok := range map[string]bool{
-		"logs.us-east-1.amazonaws.com": true, "logs.us-east-1.amazonaws.com:443": true, "loki.internal.example": true,
-		"grafana.internal:8443": true, "grafana.internal": false, "loki.internal.example:8080": false, "amazonaws.com": false,
-	} {
-		if hostAllowed(host, allowed) != ok {
-			t.Errorf("hostAllowed(%q) = %v", host, !ok)
-		}
-	}
-}
-
 type panickingTransport struct{}
 
 // RoundTrip panics with the signed request's headers in the panic value,
@@ -241,7 +221,7 @@ func TestGatewayRecoversFromAPanicWithoutLeaking(t *testing.T) {
 	logs := &awsauthtest.SyncBuffer{}
 	f.c.log = log.NewLogfmtLogger(logs)
 	next := *f.c.cur.Load()
-	next.gateway = newUpstream(next.args.Gateway, next.auth.Transport(panickingTransport{}), nil)
+	next.gateway = f.c.newGateway(next.args, next.auth, panickingTransport{})
 	f.c.cur.Store(&next)
 
 	w := f.do("POST", "/aps-workspaces.us-east-1.amazonaws.com/workspaces/ws/api/v1/remote_write", "127.0.0.1:1", strings.NewReader("x"), nil)

@@ -1,4 +1,4 @@
-package auth
+package gateway
 
 import (
 	"bytes"
@@ -10,7 +10,6 @@ import (
 	"sync"
 	"time"
 
-	awsriver "github.com/flow-aws-auth/flow-aws-auth/river"
 	"golang.org/x/sync/semaphore"
 )
 
@@ -22,7 +21,7 @@ type upstream struct {
 	transport http.RoundTripper
 	maxBody   int64
 	// budget holds the bytes of the bodies in flight: at most
-	// budgetBodies times max_body_size. The signer reads a body without
+	// BudgetBodies times max_body_size. The signer reads a body without
 	// GetBody into memory once, so this bounds the gateway's memory;
 	// headers holds their headers' bytes, headerAllowance a slot.
 	budget, headers *semaphore.Weighted
@@ -34,39 +33,45 @@ type upstream struct {
 	pool  idleCloser
 	mu    sync.Mutex
 	hosts map[string]struct{} // upstream hosts since the pool was last emptied
+	// grace is the time a body may take besides its length at minBodyRate.
+	grace time.Duration
 }
 
 type idleCloser interface{ CloseIdleConnections() }
 
 // Bounds of the gateway (README: "Bounds").
 const (
-	// budgetBodies is how many bodies of max_body_size the gateway holds at once.
-	budgetBodies = 4
-	// maxInFlight is how many requests the gateway serves at once.
-	maxInFlight = 64
+	// BudgetBodies is how many bodies of max_body_size the gateway holds at once.
+	BudgetBodies = 4
+	// MaxInFlight is how many requests the gateway serves at once.
+	MaxInFlight = 64
 	// headerAllowance is the budget's room for each request's headers:
 	// remote_write's and loki.write's are well under 2 KiB; a request
 	// with more takes from the others'.
 	headerAllowance = 16 << 10
 	// maxPooledHosts is how many upstream hosts may keep idle connections.
 	maxPooledHosts = 32
-	// minBodyRate is the slowest a body may arrive, after bodyGrace.
+	// minBodyRate is the slowest a body may arrive, after the grace.
 	minBodyRate = 1 << 20 // bytes a second
 )
 
-// bodyGrace is the time a body may take besides its length at minBodyRate;
-// a variable for the tests.
-var bodyGrace = 10 * time.Second
+// DefaultBodyGrace is the time a body may take besides its length at
+// minBodyRate, unless Policy.BodyGrace says otherwise.
+const DefaultBodyGrace = 10 * time.Second
 
-func newUpstream(gw awsriver.Gateway, signing, base http.RoundTripper) *upstream {
-	maxBody := int64(gw.MaxBodySize)
+func newUpstream(gw *Policy, signing, base http.RoundTripper) *upstream {
+	maxBody := gw.MaxBodySize
 	u := &upstream{
 		transport: &headerTimeout{next: signing, timeout: gw.ResponseHeaderTimeout},
 		maxBody:   maxBody,
-		budget:    semaphore.NewWeighted(budgetBodies * maxBody),
-		headers:   semaphore.NewWeighted(maxInFlight * headerAllowance),
-		slots:     make(chan struct{}, maxInFlight),
+		budget:    semaphore.NewWeighted(BudgetBodies * maxBody),
+		headers:   semaphore.NewWeighted(MaxInFlight * headerAllowance),
+		slots:     make(chan struct{}, MaxInFlight),
 		hosts:     map[string]struct{}{},
+		grace:     gw.BodyGrace,
+	}
+	if u.grace <= 0 {
+		u.grace = DefaultBodyGrace
 	}
 	u.pool, _ = base.(idleCloser)
 	return u
@@ -97,7 +102,7 @@ func (u *upstream) bodyCost(r *http.Request) int64 {
 // retry (remote_write and loki.write do).
 func (u *upstream) reserve(r *http.Request) (release func(), ref *refusal) {
 	busy := &refusal{http.StatusServiceUnavailable, "busy", fmt.Sprintf(
-		"busy: %d requests or %d bodies of max_body_size %d are in flight; retry", maxInFlight, budgetBodies, u.maxBody)}
+		"busy: %d requests or %d bodies of max_body_size %d are in flight; retry", MaxInFlight, BudgetBodies, u.maxBody)}
 	select {
 	case u.slots <- struct{}{}:
 	default:
@@ -126,7 +131,7 @@ func (u *upstream) bodyDeadline(n int64) time.Time {
 	if n < 0 {
 		n = u.maxBody
 	}
-	return time.Now().Add(bodyGrace + time.Duration(n)*time.Second/minBodyRate)
+	return time.Now().Add(u.grace + time.Duration(n)*time.Second/minBodyRate)
 }
 
 // pooled notes that host will be connected to. Past maxPooledHosts hosts

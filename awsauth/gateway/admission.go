@@ -1,4 +1,4 @@
-package auth
+package gateway
 
 import (
 	"fmt"
@@ -8,15 +8,13 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/flow-aws-auth/flow-aws-auth/awsauth/gateway"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/scope"
-	awsriver "github.com/flow-aws-auth/flow-aws-auth/river"
 )
 
 // admit decides, before anything is read or signed, whether the gateway
 // forwards r, and where to.
-func (c *Component) admit(inst *instance, r *http.Request) (*url.URL, *refusal) {
-	gw := inst.args.Gateway
+func (g *Gateway) admit(r *http.Request) (*url.URL, *refusal) {
+	gw := &g.policy
 	loopback := loopbackClient(r.RemoteAddr)
 	if !gw.AllowRemoteClients && !loopback {
 		return nil, &refusal{http.StatusForbidden, "remote_client", fmt.Sprintf(
@@ -29,7 +27,7 @@ func (c *Component) admit(inst *instance, r *http.Request) (*url.URL, *refusal) 
 			"refusing a request with a %q header: browsers may not use the gateway", name)}
 	}
 	// A page that rebound its own name to 127.0.0.1 still sends that name.
-	if loopback && !c.ownHost(r.Host) {
+	if loopback && !g.ownHost(r.Host) {
 		return nil, &refusal{http.StatusForbidden, "host_header", fmt.Sprintf(
 			"refusing Host %q: a loopback client must address the agent as localhost, a loopback address or its listen address", r.Host)}
 	}
@@ -37,25 +35,25 @@ func (c *Component) admit(inst *instance, r *http.Request) (*url.URL, *refusal) 
 		return nil, &refusal{http.StatusMethodNotAllowed, "method_not_allowed", fmt.Sprintf(
 			"method %q is not among gateway { methods } (%s): add it there to forward it", r.Method, strings.Join(gw.Methods, ", "))}
 	}
-	target, ref := c.targetURL(r.RequestURI, gw.AllowedHosts)
+	target, ref := g.targetURL(r.RequestURI, gw.AllowedHosts)
 	if ref != nil {
 		return nil, ref
 	}
 	if ref := placed(target.Host, gw.AllowedHosts); ref != nil {
 		return nil, ref
 	}
-	if ref := samePartition(target.Host, inst.auth.Region()); ref != nil {
+	if ref := samePartition(target.Host, gw.Region); ref != nil {
 		return nil, ref
 	}
-	if ref := serviceAllowed(gw, target.Host, inst.args.Service, inst.auth.Region()); ref != nil {
+	if ref := serviceAllowed(gw, target.Host, gw.Service, gw.Region); ref != nil {
 		return nil, ref
 	}
 	if ref := operationAllowed(gw, r.Method, target); ref != nil {
 		return nil, ref
 	}
-	if r.ContentLength > int64(gw.MaxBodySize) {
+	if r.ContentLength > gw.MaxBodySize {
 		return nil, &refusal{http.StatusRequestEntityTooLarge, "body_too_large", fmt.Sprintf(
-			"body of %d bytes exceeds gateway max_body_size %d", r.ContentLength, int64(gw.MaxBodySize))}
+			"body of %d bytes exceeds gateway max_body_size %d", r.ContentLength, gw.MaxBodySize)}
 	}
 	return target, nil
 }
@@ -74,7 +72,7 @@ func browserHeader(h http.Header) string {
 // ownHost reports whether a loopback client's Host header names the agent:
 // localhost, a loopback address or the server's own listen address (and
 // no Host at all, which no browser sends).
-func (c *Component) ownHost(hostport string) bool {
+func (g *Gateway) ownHost(hostport string) bool {
 	hostport = strings.ToLower(hostport)
 	host := hostOf(hostport)
 	// 0.0.0.0 is no address of the agent's, though a listen address may
@@ -82,7 +80,7 @@ func (c *Component) ownHost(hostport string) bool {
 	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
 		return false
 	}
-	if hostport == "" || slices.Contains(c.ownHosts, hostport) {
+	if hostport == "" || slices.Contains(g.policy.OwnHosts, hostport) {
 		return true
 	}
 	return host == "localhost" || loopbackIP(host)
@@ -121,7 +119,7 @@ func samePartition(host, region string) *refusal {
 // lists the service; and for a service it does not know, only when that
 // setting lists it. Hosts outside AWS's domains (allowed_hosts) name their
 // own operations.
-func operationAllowed(gw awsriver.Gateway, method string, target *url.URL) *refusal {
+func operationAllowed(gw *Policy, method string, target *url.URL) *refusal {
 	host := strings.ToLower(scope.StripPort(target.Host))
 	service, _, ok := scope.Infer(host)
 	if !ok || !scope.IsAWSHost(host) {
@@ -130,16 +128,16 @@ func operationAllowed(gw awsriver.Gateway, method string, target *url.URL) *refu
 	if slices.Contains(gw.UnrestrictedServices, service) {
 		return nil
 	}
-	what := gateway.Describe(method, host, target.EscapedPath())
-	if !gateway.Tabled(service) {
+	what := Describe(method, host, target.EscapedPath())
+	if !Tabled(service) {
 		return &refusal{http.StatusForbidden, "operation_not_allowed", fmt.Sprintf(
 			"%s: the gateway knows no telemetry write of %q; add it to gateway { unrestricted_services } to sign any operation of it", what, service)}
 	}
 	// Both forms of the path must match: the one AWS sees and the decoded
 	// one, so that no escaping passes for another path.
-	_, ok = gateway.Match(method, host, target.EscapedPath())
+	_, ok = Match(method, host, target.EscapedPath())
 	if ok {
-		_, ok = gateway.Match(method, host, target.Path)
+		_, ok = Match(method, host, target.Path)
 	}
 	if !ok {
 		return &refusal{http.StatusForbidden, "operation_not_allowed", fmt.Sprintf(
@@ -151,7 +149,7 @@ func operationAllowed(gw awsriver.Gateway, method string, target *url.URL) *refu
 // serviceAllowed checks the service the request would be signed for, and
 // for an AWS endpoint the service the endpoint belongs to, against
 // gateway { services }.
-func serviceAllowed(gw awsriver.Gateway, host, configured, region string) *refusal {
+func serviceAllowed(gw *Policy, host, configured, region string) *refusal {
 	signing, _, err := scope.For(host, configured, region)
 	if err != nil {
 		return &refusal{http.StatusForbidden, "service_not_allowed", err.Error()}
@@ -162,7 +160,7 @@ func serviceAllowed(gw awsriver.Gateway, host, configured, region string) *refus
 	}
 	for _, s := range services {
 		switch {
-		case slices.Contains(awsriver.ForbiddenGatewayServices, s):
+		case slices.Contains(ForbiddenServices, s):
 			return &refusal{http.StatusForbidden, "service_not_allowed", fmt.Sprintf(
 				"service %q is never signed by the gateway: it could mint or read credentials or secrets", s)}
 		case !gw.SignsFor(s):

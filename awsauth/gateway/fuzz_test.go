@@ -1,4 +1,4 @@
-package auth
+package gateway
 
 import (
 	"net/http"
@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/scope"
 )
@@ -21,10 +22,10 @@ func FuzzGatewayTarget(f *testing.F) {
 	} {
 		f.Add(seed)
 	}
-	c := &Component{pathPrefix: prefix + "/"}
+	g := &Gateway{policy: Policy{PathPrefix: prefix + "/"}}
 	allowed := []string{"loki.internal.example", "grafana.internal:8443"}
 	f.Fuzz(func(t *testing.T, rest string) {
-		u, ref := c.targetURL(prefix+rest, allowed)
+		u, ref := g.targetURL(prefix+rest, allowed)
 		if ref != nil {
 			if ref.status < 400 || ref.msg == "" || strings.Contains(ref.msg, "\n") {
 				t.Fatalf("a refusal must be an error with a one-line reason: %+v", ref)
@@ -74,8 +75,7 @@ func FuzzGatewayAdmission(f *testing.F) {
 	} {
 		f.Add(seed.method, seed.rest, seed.host, seed.header)
 	}
-	fx := newGatewayFixture(f, nil)
-	c, inst := fx.c, fx.c.cur.Load()
+	g := New(defaultPolicy(), nil, nil, Hooks{})
 	f.Fuzz(func(t *testing.T, method, rest, host, header string) {
 		r, err := http.NewRequest("GET", "http://127.0.0.1:12345/", nil)
 		if err != nil {
@@ -85,7 +85,7 @@ func FuzzGatewayAdmission(f *testing.F) {
 		if header != "" {
 			r.Header[header] = []string{"x"} // as sent: any case
 		}
-		target, ref := c.admit(inst, r)
+		target, ref := g.admit(r)
 		if ref != nil {
 			if ref.status < 400 || ref.msg == "" || strings.Contains(ref.msg, "\n") {
 				t.Fatalf("a refusal must be an error with a one-line reason: %+v", ref)
@@ -173,4 +173,16 @@ func telemetryWrite(method, hostPath string) bool {
 		}
 	}
 	return false
+}
+
+const prefix = "/api/v0/component/aws.auth.test"
+
+// defaultPolicy is the policy of a gateway block left to its defaults, for
+// an agent listening on 0.0.0.0:12345 with credentials of us-east-1.
+func defaultPolicy() Policy {
+	return Policy{
+		PathPrefix: prefix + "/", OwnHosts: []string{"0.0.0.0:12345"},
+		MaxBodySize: 32 << 20, Services: DefaultServices, Methods: DefaultMethods, ResponseHeaderTimeout: time.Minute,
+		Region: "us-east-1",
+	}
 }

@@ -1,0 +1,69 @@
+package gateway
+
+import (
+	"slices"
+	"time"
+
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/redact"
+)
+
+// Policy is what one gateway forwards and signs: river's gateway block,
+// and what the component knows of where it is mounted and for whom.
+type Policy struct {
+	// PathPrefix is the path the gateway is mounted at, with its trailing
+	// slash; OwnHosts the Host headers, besides loopback ones, that name
+	// the server it is mounted on.
+	PathPrefix string
+	OwnHosts   []string
+
+	AllowedHosts          []string
+	AllowRemoteClients    bool
+	MaxBodySize           int64
+	Services              []string
+	UnrestrictedServices  []string
+	Methods               []string
+	ResponseHeaderTimeout time.Duration
+
+	// Region is the credentials' region (their partition, and the
+	// default scope); Service the configured service, "" to infer.
+	Region, Service string
+	// BodyGrace is the time a body may take besides its length at
+	// 1 MiB/s; zero: DefaultBodyGrace.
+	BodyGrace time.Duration
+}
+
+// SignsFor reports whether the gateway signs for service.
+func (p *Policy) SignsFor(service string) bool {
+	return slices.Contains(p.Services, service) && !slices.Contains(ForbiddenServices, service)
+}
+
+// Allows reports whether the gateway forwards method.
+func (p *Policy) Allows(method string) bool { return slices.Contains(p.Methods, method) }
+
+// Hooks are what the gateway tells its owner. Each may be nil.
+type Hooks struct {
+	// Refused counts a refusal by its reason.
+	Refused func(reason string)
+	// Redact takes secrets out of a text before it is answered or logged;
+	// nil: redact.Text, which knows only the shapes of secrets.
+	Redact func(string) string
+	// Warn logs an upstream failure; Panicked a recovered panic, both
+	// texts redacted.
+	Warn     func(msg, err string)
+	Panicked func(value, stack string)
+}
+
+func (h *Hooks) setDefaults() {
+	if h.Refused == nil {
+		h.Refused = func(string) {}
+	}
+	if h.Redact == nil {
+		h.Redact = func(s string) string { return redact.Text(s) }
+	}
+	if h.Warn == nil {
+		h.Warn = func(string, string) {}
+	}
+	if h.Panicked == nil {
+		h.Panicked = func(string, string) {}
+	}
+}
