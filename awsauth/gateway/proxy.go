@@ -21,9 +21,9 @@ import (
 // Loopback is not trust: a browser page, a sidecar, a port-forward or any
 // local process is a loopback client. So before anything is signed the
 // gateway turns away browsers, foreign Host headers, methods and services
-// that telemetry writers do not use, and more bodies than its memory budget
-// holds (policy.go); the rest is httputil.ReverseProxy over the signing
-// transport.
+// that telemetry writers do not use, operations that are not telemetry
+// writes (admission.go), and more than its bounds hold (budget.go); the
+// rest is httputil.ReverseProxy over the signing transport.
 
 // Gateway is the signing gateway for one configuration: an http.Handler.
 type Gateway struct {
