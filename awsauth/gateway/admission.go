@@ -4,8 +4,10 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/scope"
@@ -74,16 +76,38 @@ func browserHeader(h http.Header) string {
 // no Host at all, which no browser sends).
 func (g *Gateway) ownHost(hostport string) bool {
 	hostport = strings.ToLower(hostport)
-	host := hostOf(hostport)
-	// 0.0.0.0 is no address of the agent's, though a listen address may
-	// name it, and browsers send requests to it on to loopback.
-	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
-		return false
-	}
-	if hostport == "" || slices.Contains(g.policy.OwnHosts, hostport) {
+	if hostport == "" {
 		return true
 	}
-	return host == "localhost" || loopbackIP(host)
+	host, port, err := net.SplitHostPort(hostport)
+	switch {
+	case err == nil && !validPort(port):
+		return false // net.SplitHostPort takes any text for a port
+	case err != nil && strings.HasPrefix(hostport, "[") && strings.HasSuffix(hostport, "]"):
+		host = hostport[1 : len(hostport)-1]
+	case err != nil && strings.Contains(hostport, ":"):
+		return false // an IPv6 address without brackets, or worse
+	case err != nil:
+		host = hostport
+	}
+	addr, err := netip.ParseAddr(host)
+	// 0.0.0.0 is no address of the agent's, though a listen address may
+	// name it, and browsers send requests to it on to loopback.
+	if err == nil && addr.IsUnspecified() {
+		return false
+	}
+	if slices.Contains(g.policy.OwnHosts, hostport) || host == "localhost" {
+		return true
+	}
+	// Loopback as written: 127.0.0.0/8 in dotted form, or ::1 (not an
+	// IPv4-mapped form, which no client of the agent's writes).
+	return err == nil && (addr.Is4() && addr.IsLoopback() || addr == netip.IPv6Loopback())
+}
+
+// validPort is a decimal port number, 1 to 65535.
+func validPort(port string) bool {
+	n, err := strconv.Atoi(port)
+	return err == nil && n > 0 && n < 65536 && strconv.Itoa(n) == port
 }
 
 // placed refuses an AWS host whose service and region the inference

@@ -72,6 +72,11 @@ func FuzzGatewayAdmission(f *testing.F) {
 		{"POST", "/aps-workspaces.us-east-1.amazonaws.com/workspaces/ws/api/v1/remote_write", "127.0.0.1:12345", "sec-fetch-mode"},
 		{"POST", "/logs.us-east-1.amazonaws.com/v1/logs", "localhost:12345", "Sec-Fetch-User"},
 		{"PUT", "/a1.execute-api.us-east-1.amazonaws.com/prod/push", "[::1]:12345", "ORIGIN"},
+		// Host forms the two parsers must read alike (one found by CI's fuzzing).
+		{"POST", "/a1.execute-api.us-east-1.amazonaws.com/prod/push", "::1", ""},
+		{"POST", "/a1.execute-api.us-east-1.amazonaws.com/prod/push", "[::ffff:127.0.0.1]:80", ""},
+		{"POST", "/a1.execute-api.us-east-1.amazonaws.com/prod/push", "localhost:abc", ""},
+		{"POST", "/a1.execute-api.us-east-1.amazonaws.com/prod/push", "127.0.0.1:0", ""},
 	} {
 		f.Add(seed.method, seed.rest, seed.host, seed.header)
 	}
@@ -118,13 +123,13 @@ func oracleLoopbackHost(h string) bool {
 	name := h
 	if strings.HasPrefix(h, "[") {
 		end := strings.Index(h, "]")
-		if end < 0 || (end+1 < len(h) && !validPort(h[end+1:])) {
+		if end < 0 || (end+1 < len(h) && !oraclePort(h[end+1:])) {
 			return false
 		}
 		return h[1:end] == "::1"
 	}
 	if i := strings.LastIndex(h, ":"); i >= 0 {
-		if !validPort(h[i:]) {
+		if !oraclePort(h[i:]) {
 			return false
 		}
 		name = h[:i]
@@ -145,7 +150,7 @@ func oracleLoopbackHost(h string) bool {
 	return true
 }
 
-func validPort(s string) bool {
+func oraclePort(s string) bool {
 	if len(s) < 2 || s[0] != ':' {
 		return false
 	}
