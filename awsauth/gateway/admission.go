@@ -145,17 +145,13 @@ func samePartition(host, region string) *refusal {
 // own operations.
 func operationAllowed(gw *Policy, method string, target *url.URL) *refusal {
 	host := strings.ToLower(scope.StripPort(target.Host))
-	service, _, ok := scope.Infer(host)
-	if !ok || !scope.IsAWSHost(host) {
+	service, _, ok := scope.Infer(host) // ok only for a host in AWS's domains
+	if !ok || slices.Contains(gw.UnrestrictedServices, service) {
 		return nil
 	}
-	if slices.Contains(gw.UnrestrictedServices, service) {
-		return nil
-	}
-	what := Describe(method, host, target.EscapedPath())
 	if !Tabled(service) {
 		return &refusal{http.StatusForbidden, "operation_not_allowed", fmt.Sprintf(
-			"%s: the gateway knows no telemetry write of %q; add it to gateway { unrestricted_services } to sign any operation of it", what, service)}
+			"%s: the gateway knows no telemetry write of %q; add it to gateway { unrestricted_services } to sign any operation of it", Describe(method, host, target.EscapedPath()), service)}
 	}
 	// Both forms of the path must match: the one AWS sees and the decoded
 	// one, so that no escaping passes for another path.
@@ -165,7 +161,7 @@ func operationAllowed(gw *Policy, method string, target *url.URL) *refusal {
 	}
 	if !ok {
 		return &refusal{http.StatusForbidden, "operation_not_allowed", fmt.Sprintf(
-			"%s is not a telemetry write the gateway signs for %q; add %q to gateway { unrestricted_services } to sign any of its operations", what, service, service)}
+			"%s is not a telemetry write the gateway signs for %q; add %q to gateway { unrestricted_services } to sign any of its operations", Describe(method, host, target.EscapedPath()), service, service)}
 	}
 	return nil
 }

@@ -3,7 +3,8 @@ package gateway
 import (
 	"regexp"
 	"slices"
-	"strings"
+
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/scope"
 )
 
 // An Operation is one telemetry write the gateway signs: the requests it
@@ -66,7 +67,7 @@ func Tabled(service string) bool {
 // Match finds the operation a request to host (an AWS endpoint, without
 // port) by method for path is.
 func Match(method, host, path string) (Operation, bool) {
-	endpoint, dataPlane := Endpoint(host)
+	endpoint, dataPlane := scope.Endpoint(host)
 	if !dataPlane {
 		return Operation{}, false
 	}
@@ -81,51 +82,9 @@ func Match(method, host, path string) (Operation, bool) {
 // Describe names what a request is, for a refusal: its method, path and
 // endpoint.
 func Describe(method, host, path string) string {
-	endpoint, _ := Endpoint(host)
+	endpoint, _ := scope.Endpoint(host)
 	if len(path) > 80 {
 		path = path[:80] + "…"
 	}
 	return method + " " + path + " on " + endpoint
-}
-
-var awsSuffixes = []string{".amazonaws.com.cn", ".amazonaws.com", ".api.aws"}
-
-// Endpoint is the service label of an AWS host — aps-workspaces, logs,
-// es — and whether the host is a data-plane endpoint of a resource of the
-// customer's or a regional service endpoint that takes data: an
-// OpenSearch domain (DOMAIN.REGION.es.amazonaws.com) is, OpenSearch's
-// control plane (es.REGION.amazonaws.com) is not.
-func Endpoint(host string) (label string, dataPlane bool) {
-	host = strings.ToLower(strings.TrimSuffix(host, "."))
-	var rest string
-	for _, s := range awsSuffixes {
-		if r, ok := strings.CutSuffix(host, s); ok {
-			rest = r
-			break
-		}
-	}
-	labels := strings.Split(rest, ".")
-	n := len(labels)
-	if rest == "" || n < 2 {
-		return "", false
-	}
-	last := labels[n-1]
-	switch {
-	case last == "vpce" && n >= 4: // vpce-ID.SERVICE.REGION.vpce
-		return strings.TrimSuffix(labels[n-3], "-fips"), true
-	case last == "es" || last == "aoss" || last == "osis": // RESOURCE.REGION.SERVICE
-		return last, n >= 3
-	}
-	svc := labels[n-2]
-	if svc == "dualstack" && n >= 3 {
-		svc = labels[n-3]
-	}
-	svc = strings.TrimSuffix(svc, "-fips")
-	switch svc {
-	case "es", "aoss", "osis":
-		return svc, false // the control plane: SERVICE.REGION
-	case "execute-api":
-		return svc, n >= 3 // API-ID.execute-api.REGION
-	}
-	return svc, true
 }

@@ -49,6 +49,8 @@ func TestOperationsAreTelemetryWritesOnly(t *testing.T) {
 		{"POST", "aps-workspaces.us-east-1.amazonaws.com", "/workspaces/ws-1/api/v1/remote_write/x", ""},
 		{"GET", "aps-workspaces.us-east-1.amazonaws.com", "/workspaces/ws-1/api/v1/remote_write", ""},
 		{"DELETE", "a1b2c3.execute-api.us-east-1.amazonaws.com", "/prod/x", ""},
+		// Function and lattice URLs are no service's endpoint.
+		{"POST", "a1b2c3.execute-api.us-east-1.on.aws", "/prod/x", ""},
 		// Third-party PrivateLink: not AWS's service, whatever its path.
 		{"POST", "vpce-0a1b-2c3d.vpce-svc-0123456789abcdef0.us-east-1.vpce.amazonaws.com", "/v1/logs", ""},
 	} {

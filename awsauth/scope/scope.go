@@ -40,18 +40,10 @@ func IsAWSHost(host string) bool {
 // VPC endpoint and function URL forms. region is empty when the host names
 // none. ok is false when the host is not an AWS endpoint.
 func Infer(host string) (service, region string, ok bool) {
-	host = strings.ToLower(strings.TrimSuffix(StripPort(host), "."))
-	suffix := ""
-	for _, s := range awsSuffixes {
-		if strings.HasSuffix(host, s) {
-			suffix = s
-			break
-		}
-	}
-	if suffix == "" || len(host) == len(suffix) {
+	labels, suffix := split(host)
+	if labels == nil {
 		return "", "", false
 	}
-	labels := strings.Split(host[:len(host)-len(suffix)], ".")
 	n := len(labels)
 	last := labels[n-1]
 
@@ -76,6 +68,55 @@ func Infer(host string) (service, region string, ok bool) {
 		return signingName(last), region, true
 	}
 	return "", "", false
+}
+
+// split is host's labels before its AWS domain suffix, and the suffix;
+// nil labels when host is not in an AWS domain.
+func split(host string) (labels []string, suffix string) {
+	host = strings.ToLower(strings.TrimSuffix(StripPort(host), "."))
+	for _, s := range awsSuffixes {
+		if strings.HasSuffix(host, s) {
+			suffix = s
+			break
+		}
+	}
+	if suffix == "" || len(host) == len(suffix) {
+		return nil, ""
+	}
+	return strings.Split(host[:len(host)-len(suffix)], "."), suffix
+}
+
+// Endpoint is the service label of an AWS host — aps-workspaces, logs,
+// es — and whether the host is a data-plane endpoint of a resource of the
+// customer's or a regional service endpoint that takes data: an
+// OpenSearch domain (DOMAIN.REGION.es.amazonaws.com) is, OpenSearch's
+// control plane (es.REGION.amazonaws.com) is not. Function and lattice
+// URLs (*.on.aws) are no service's endpoint.
+func Endpoint(host string) (label string, dataPlane bool) {
+	labels, suffix := split(host)
+	n := len(labels)
+	if suffix == ".on.aws" || n < 2 {
+		return "", false
+	}
+	last := labels[n-1]
+	switch {
+	case last == "vpce" && n >= 4: // vpce-ID.SERVICE.REGION.vpce
+		return strings.TrimSuffix(labels[n-3], "-fips"), true
+	case hostServices[last]: // RESOURCE.REGION.SERVICE
+		return last, n >= 3
+	}
+	svc := labels[n-2]
+	if svc == "dualstack" && n >= 3 {
+		svc = labels[n-3]
+	}
+	svc = strings.TrimSuffix(svc, "-fips")
+	switch {
+	case hostServices[svc]:
+		return svc, false // the control plane: SERVICE.REGION
+	case svc == "execute-api":
+		return svc, n >= 3 // API-ID.execute-api.REGION
+	}
+	return svc, true
 }
 
 func signingName(label string) string {
