@@ -144,14 +144,16 @@ func (s *Stats) Response(service, host string, status int, e *classify.APIError)
 	switch {
 	case status < 400:
 		s.lastSuccess = time.Now()
-	case e != nil && scope.AWSOperated(host):
-		s.lastError = &RequestError{Service: service, Host: scope.StripPort(host), At: time.Now(), Status: status, Code: boundedCode(e.Code), Class: e.Class(), Message: boundedText(e.Message)}
 	case e != nil:
-		// A customer wrote this answer (API Gateway, a domain, a
-		// function): its status and a code of the fixed set are kept,
-		// not its text, which health would otherwise show as advice.
-		code := classify.CodeLabel(e.Code)
-		s.lastError = &RequestError{Service: service, Host: scope.StripPort(host), At: time.Now(), Status: status, Code: code, Class: classify.Code(code)}
+		code, class, msg := boundedCode(e.Code), e.Class(), boundedText(e.Message)
+		if !scope.AWSOperated(host) {
+			// A customer wrote this answer (API Gateway, a domain, a
+			// function): its status and a code of the fixed set are kept,
+			// not its text, which health would otherwise show as advice.
+			code = classify.CodeLabel(e.Code)
+			class, msg = classify.Code(code), ""
+		}
+		s.lastError = &RequestError{Service: service, Host: scope.StripPort(host), At: time.Now(), Status: status, Code: code, Class: class, Message: msg}
 	}
 	s.mu.Unlock()
 	if s.OnResponse != nil {
