@@ -29,11 +29,14 @@ import (
 
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest/pki"
+	"github.com/flow-aws-auth/flow-aws-auth/examples"
 )
 
+// The agents sign with AWS's documented example keys, the demo's: they
+// exist nowhere but in the sink's keyring.
 const (
-	keyID  = "AKIAYARDSTICKEXAMPL1"
-	secret = "yardstickSecretAccessKeyEXAMPLE012345678"
+	keyID  = examples.DemoAccessKeyID
+	secret = examples.DemoSecretAccessKey
 	host   = "aps-workspaces.us-east-1.amazonaws.com"
 )
 
