@@ -51,6 +51,7 @@ func TestValidationNamesTheField(t *testing.T) {
 		 session_tags = {team = "a"}
 		 transitive_tag_keys = ["env"]`: `transitive_tag_keys: "env" is not a key of session_tags`,
 		`gateway { allowed_hosts = ["https://x/y"] }`:                                   `gateway: allowed_hosts: "https://x/y" is not a host name`,
+		`gateway { client_hosts = ["http://agent:12345"] }`:                             `gateway: client_hosts: "http://agent:12345" is not a host name`,
 		`gateway { allowed_hosts = ["loki.internal.example"] }`:                         "gateway: allowed_hosts: needs service",
 		`gateway { services = ["aps", "sts"] }`:                                         `gateway: services: "sts" is never signed by the gateway`,
 		`gateway { services = ["secretsmanager"] }`:                                     `gateway: services: "secretsmanager" is never signed by the gateway`,

@@ -16,10 +16,13 @@ import (
 
 // Gateway configures the signing gateway.
 type Gateway struct {
-	AllowedHosts       []string         `river:"allowed_hosts,attr,optional"`
-	AllowRemoteClients bool             `river:"allow_remote_clients,attr,optional"`
-	MaxBodySize        units.Base2Bytes `river:"max_body_size,attr,optional"`
-	Services           []string         `river:"services,attr,optional"`
+	AllowedHosts       []string `river:"allowed_hosts,attr,optional"`
+	AllowRemoteClients bool     `river:"allow_remote_clients,attr,optional"`
+	// ClientHosts are names, besides this host's addresses, localhost and
+	// the listen address, that clients send as Host.
+	ClientHosts []string         `river:"client_hosts,attr,optional"`
+	MaxBodySize units.Base2Bytes `river:"max_body_size,attr,optional"`
+	Services    []string         `river:"services,attr,optional"`
 	// UnrestrictedServices are signed for any operation, not only the
 	// telemetry writes of the operations table (still never the
 	// forbidden services, and only when in Services).
@@ -72,6 +75,11 @@ func (g *Gateway) validate(service string) error {
 			errs = append(errs, fmt.Errorf("gateway: allowed_hosts: %q is not a host name (write it without scheme or path)", h))
 		}
 	}
+	for _, h := range g.ClientHosts {
+		if h == "" || strings.ContainsAny(h, "/?#@ ") {
+			errs = append(errs, fmt.Errorf("gateway: client_hosts: %q is not a host name (write it as the Host header has it: name or name:port)", h))
+		}
+	}
 	if len(g.AllowedHosts) > 0 && service == "" {
 		errs = append(errs, errors.New("gateway: allowed_hosts: needs service: a host outside AWS's domains names no service to sign for (e.g. service = \"execute-api\")"))
 	}
@@ -105,6 +113,7 @@ func (g *Gateway) Policy() gateway.Policy {
 	return gateway.Policy{
 		AllowedHosts:          g.AllowedHosts,
 		AllowRemoteClients:    g.AllowRemoteClients,
+		ClientHosts:           g.ClientHosts,
 		MaxBodySize:           int64(g.MaxBodySize),
 		Services:              g.Services,
 		UnrestrictedServices:  g.UnrestrictedServices,

@@ -28,10 +28,15 @@ func (g *Gateway) admit(r *http.Request) (*url.URL, *refusal) {
 		return nil, &refusal{http.StatusForbidden, "browser", fmt.Sprintf(
 			"refusing a request with a %q header: browsers may not use the gateway", name)}
 	}
-	// A page that rebound its own name to 127.0.0.1 still sends that name.
-	if loopback && !g.ownHost(r.Host) {
+	// A page that rebound its own name to 127.0.0.1 (or to the agent's
+	// address on the network) still sends that name.
+	if !g.servedHost(r.Host) {
+		if loopback {
+			return nil, &refusal{http.StatusForbidden, "host_header", fmt.Sprintf(
+				"refusing Host %q: a loopback client must address the agent as localhost, a loopback address, its listen address or one of gateway { client_hosts }", r.Host)}
+		}
 		return nil, &refusal{http.StatusForbidden, "host_header", fmt.Sprintf(
-			"refusing Host %q: a loopback client must address the agent as localhost, a loopback address or its listen address", r.Host)}
+			"refusing Host %q: a remote client must address the agent by an address of this host or a name in gateway { client_hosts }", r.Host)}
 	}
 	if !gw.Allows(r.Method) {
 		return nil, &refusal{http.StatusMethodNotAllowed, "method_not_allowed", fmt.Sprintf(
@@ -71,10 +76,12 @@ func browserHeader(h http.Header) string {
 	return ""
 }
 
-// ownHost reports whether a loopback client's Host header names the agent:
-// localhost, a loopback address or the server's own listen address (and
-// no Host at all, which no browser sends).
-func (g *Gateway) ownHost(hostport string) bool {
+// servedHost reports whether a Host header names the agent: localhost,
+// a loopback address, the server's own listen address, a name of
+// gateway { client_hosts } (with or without its port), or, for the
+// remote clients allow_remote_clients admits, an address of one of this
+// host's interfaces. No Host at all, which no browser sends, names it too.
+func (g *Gateway) servedHost(hostport string) bool {
 	hostport = strings.ToLower(hostport)
 	if hostport == "" {
 		return true
@@ -96,12 +103,35 @@ func (g *Gateway) ownHost(hostport string) bool {
 	if err == nil && addr.IsUnspecified() {
 		return false
 	}
-	if slices.Contains(g.policy.OwnHosts, hostport) || host == "localhost" {
+	if slices.Contains(g.policy.OwnHosts, hostport) || host == "localhost" ||
+		slices.ContainsFunc(g.policy.ClientHosts, func(c string) bool { return strings.EqualFold(c, hostport) || strings.EqualFold(c, host) }) {
 		return true
+	}
+	if err != nil {
+		return false
 	}
 	// Loopback as written: 127.0.0.0/8 in dotted form, or ::1 (not an
 	// IPv4-mapped form, which no client of the agent's writes).
-	return err == nil && (addr.Is4() && addr.IsLoopback() || addr == netip.IPv6Loopback())
+	if addr.Is4() && addr.IsLoopback() || addr == netip.IPv6Loopback() {
+		return true
+	}
+	return g.policy.AllowRemoteClients && slices.Contains(g.ifaddrs, addr.WithZone(""))
+}
+
+// interfaceAddrs are the addresses of this host's interfaces, which
+// remote clients may address the agent by.
+func interfaceAddrs() []netip.Addr {
+	as, err := net.InterfaceAddrs()
+	if err != nil {
+		return nil
+	}
+	var out []netip.Addr
+	for _, a := range as {
+		if p, err := netip.ParsePrefix(a.String()); err == nil && !p.Addr().IsUnspecified() {
+			out = append(out, p.Addr().Unmap().WithZone(""))
+		}
+	}
+	return out
 }
 
 // validPort is a decimal port number, 1 to 65535.

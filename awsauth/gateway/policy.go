@@ -16,8 +16,11 @@ type Policy struct {
 	PathPrefix string
 	OwnHosts   []string
 
-	AllowedHosts          []string
-	AllowRemoteClients    bool
+	AllowedHosts       []string
+	AllowRemoteClients bool
+	// ClientHosts are further names clients address the agent by (a
+	// Kubernetes Service's, say), with or without a port.
+	ClientHosts           []string
 	MaxBodySize           int64
 	Services              []string
 	UnrestrictedServices  []string

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httputil"
+	"net/netip"
 	"os"
 	"runtime/debug"
 	"strings"
@@ -27,16 +28,21 @@ import (
 
 // Gateway is the signing gateway for one configuration: an http.Handler.
 type Gateway struct {
-	policy Policy
-	hooks  Hooks
-	up     *upstream
+	policy  Policy
+	hooks   Hooks
+	up      *upstream
+	ifaddrs []netip.Addr // this host's, for remote clients' Host
 }
 
 // New returns the gateway for p, signing with signer (the signing
 // transport over base, which holds the connection pool).
 func New(p Policy, signer, base http.RoundTripper, h Hooks) *Gateway {
 	h.setDefaults()
-	return &Gateway{policy: p, hooks: h, up: newUpstream(&p, signer, base)}
+	g := &Gateway{policy: p, hooks: h, up: newUpstream(&p, signer, base)}
+	if p.AllowRemoteClients {
+		g.ifaddrs = interfaceAddrs()
+	}
+	return g
 }
 
 // clientSigningHeaders are the client's own signing headers: never

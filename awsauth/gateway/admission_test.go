@@ -1,0 +1,94 @@
+package gateway
+
+import (
+	"net/http"
+	"net/netip"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// With allow_remote_clients the Host is still checked (#23 item 7): a
+// page on another machine that rebinds its name to the agent's address
+// sends its own name, which is neither this host's address nor a name the
+// operator listed.
+func TestHostOfRemoteClients(t *testing.T) {
+	p := defaultPolicy()
+	p.AllowRemoteClients = true
+	p.ClientHosts = []string{"aws-agent.monitoring.svc:12345", "Agent.Example"}
+	g := New(p, nil, nil, Hooks{})
+	g.ifaddrs = []netip.Addr{netip.MustParseAddr("192.0.2.7"), netip.MustParseAddr("2001:db8::7")}
+	cases := []struct {
+		remote, host string
+		admitted     bool
+	}{
+		{"192.0.2.50:4000", "192.0.2.7:12345", true},   // this host's address
+		{"192.0.2.50:4000", "[2001:db8::7]:12345", true}, // in IPv6
+		{"192.0.2.50:4000", "aws-agent.monitoring.svc:12345", true},
+		{"192.0.2.50:4000", "AWS-AGENT.monitoring.svc:12345", true},
+		{"192.0.2.50:4000", "agent.example:8080", true}, // listed without a port: any port
+		{"192.0.2.50:4000", "localhost:12345", true},
+		{"192.0.2.50:4000", "", true},
+		{"192.0.2.50:4000", "rebind.attacker.example:12345", false},
+		{"192.0.2.50:4000", "aws-agent.monitoring.svc:9999", false}, // listed with another port
+		{"192.0.2.50:4000", "192.0.2.8:12345", false},                // not this host's
+		{"192.0.2.50:4000", "0.0.0.0:12345", false},
+		{"192.0.2.50:4000", "192.0.2.7:abc", false},
+		{"127.0.0.1:4000", "aws-agent.monitoring.svc:12345", true}, // a port-forward
+		{"127.0.0.1:4000", "rebind.attacker.example", false},
+	}
+	for _, c := range cases {
+		r := gatewayRequest(t, "POST", "/aps-workspaces.us-east-1.amazonaws.com/workspaces/ws/api/v1/remote_write", c.host)
+		r.RemoteAddr = c.remote
+		_, ref := g.admit(r)
+		if c.admitted != (ref == nil) {
+			t.Errorf("client %s, Host %q: admitted %v, want %v (%+v)", c.remote, c.host, ref == nil, c.admitted, ref)
+		}
+		if ref != nil && (ref.reason != "host_header" || !strings.Contains(ref.msg, "client_hosts")) {
+			t.Errorf("Host %q: refusal %+v, want host_header naming client_hosts", c.host, ref)
+		}
+	}
+
+	// Without allow_remote_clients, this host's address is no loopback
+	// name, and remote clients are refused before their Host is read.
+	p.AllowRemoteClients = false
+	g = New(p, nil, nil, Hooks{})
+	g.ifaddrs = []netip.Addr{netip.MustParseAddr("192.0.2.7")}
+	r := gatewayRequest(t, "POST", "/aps-workspaces.us-east-1.amazonaws.com/workspaces/ws/api/v1/remote_write", "192.0.2.7:12345")
+	if _, ref := g.admit(r); ref == nil || ref.reason != "host_header" {
+		t.Errorf("a loopback client's Host of the interface address: %+v", ref)
+	}
+	r.RemoteAddr = "192.0.2.50:4000"
+	if _, ref := g.admit(r); ref == nil || ref.reason != "remote_client" {
+		t.Errorf("a remote client without allow_remote_clients: %+v", ref)
+	}
+}
+
+// The interface addresses a gateway takes are this host's: loopback's
+// among them, without zones.
+func TestInterfaceAddrs(t *testing.T) {
+	as := interfaceAddrs()
+	if !slices.Contains(as, netip.MustParseAddr("127.0.0.1")) {
+		t.Fatalf("interface addresses %v lack 127.0.0.1", as)
+	}
+	for _, a := range as {
+		if a.Zone() != "" || a.IsUnspecified() || a.Is4In6() {
+			t.Fatalf("interface address %v", a)
+		}
+	}
+	p := defaultPolicy()
+	p.AllowRemoteClients = true
+	if g := New(p, nil, nil, Hooks{}); !slices.Equal(g.ifaddrs, as) {
+		t.Fatalf("the gateway took %v, not this host's %v", g.ifaddrs, as)
+	}
+}
+
+func gatewayRequest(t *testing.T, method, rest, host string) *http.Request {
+	t.Helper()
+	r, err := http.NewRequest(method, "http://127.0.0.1:12345/", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.RequestURI, r.Host, r.RemoteAddr = prefix+rest, host, "127.0.0.1:40000"
+	return r
+}
