@@ -1,5 +1,10 @@
 # The Go tools build and test everything else; make builds what needs Node.js.
-.PHONY: test check ui aws-agent image
+.PHONY: test check ui aws-agent aws-agent-static image vulncheck
+
+# The Go toolchain of go.mod's toolchain line (go1.27.3: the standard
+# library fixes go1.26.8 lacks, docs/vulnerabilities.md). Every entry point
+# exports it: the line alone does not hold where GOTOOLCHAIN=local is set.
+export GOTOOLCHAIN := $(shell sed -n 's/^toolchain //p' go.mod)
 
 # Everything CI runs, on a fresh clone too: installs Debian's chromium when
 # missing, builds the UI, vets, runs every test and fuzzes (tests/all.sh).
@@ -22,13 +27,21 @@ ui:
 aws-agent: ui
 	go build -tags uiassets -o build/aws-agent ./cmd/aws-agent
 
-# The container image, without a Docker daemon: a static aws-agent with the
-# UI built in (built first when flowui/build is missing), packed by
-# tools/ociimage into an image archive for `podman load`, `docker load` or
-# `crane push`.
-image: flowui/build/index.html
+# The binary the image ships: static, with the UI built in (built first
+# when flowui/build is missing).
+aws-agent-static: flowui/build/index.html
 	CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -tags uiassets -o build/aws-agent-static ./cmd/aws-agent
-	go run ./tools/ociimage -binary build/aws-agent-static -o build/aws-agent-image.tar -tag localhost/aws-agent:dev
+
+# The container image, without a Docker daemon: the static aws-agent packed
+# by tools/ociimage into an image archive for `podman load`, `docker load`
+# or `crane push`, with its SPDX SBOM inside and beside it.
+image: aws-agent-static
+	go run ./tools/ociimage -binary build/aws-agent-static -o build/aws-agent-image.tar -sbom build/aws-agent-image.spdx.json -tag localhost/aws-agent:dev
+
+# Known vulnerabilities: govulncheck against the pinned database, offline;
+# fails on any finding docs/vulnerabilities.md does not explain.
+vulncheck:
+	tests/vulncheck.sh
 
 flowui/build/index.html:
 	flowui/build-ui.sh

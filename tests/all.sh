@@ -5,6 +5,7 @@
 # Chromium from Debian), builds the Flow UI, vets, tests and fuzzes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+export GOTOOLCHAIN=$(sed -n 's/^toolchain //p' go.mod) # go.mod's toolchain, as the Makefile
 export PATH="/usr/local/go/bin:$HOME/go/bin:$PATH"
 go version
 go mod download
@@ -87,3 +88,7 @@ for target in "${fuzz_targets[@]}"; do
 	set -- $target
 	go test -run '^$' -fuzz "^$1\$" -fuzztime "$3" "$2"
 done
+
+# Known vulnerabilities: the gate (make vulncheck), after the tests, so that
+# it scans the static binary the image test built.
+tests/vulncheck.sh

@@ -6,6 +6,7 @@
 #   tests/bench.sh [COUNT]     (default 6; the machine is noisy: compare within one run)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+export GOTOOLCHAIN=$(sed -n 's/^toolchain //p' go.mod) # go.mod's toolchain, as the Makefile
 count=${1:-6}
 out=$(mktemp)
 go test -run '^$' -bench 'Sign' -benchmem -count "$count" ./tests/signbench/ | tee "$out" >/dev/null

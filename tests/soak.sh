@@ -9,6 +9,7 @@
 #	tests/soak.sh [DURATION]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+export GOTOOLCHAIN=$(sed -n 's/^toolchain //p' go.mod) # go.mod's toolchain, as the Makefile
 duration=${1:-30m}
 out=tests/artifacts/soak
 mkdir -p "$out" build

@@ -8,5 +8,6 @@
 # the measurement. Not run by CI.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+export GOTOOLCHAIN=$(sed -n 's/^toolchain //p' go.mod) # go.mod's toolchain, as the Makefile
 go build -o build/aws-agent ./cmd/aws-agent
 exec go run ./tests/yardstick -agent build/aws-agent "$@"

@@ -2,13 +2,15 @@
 // writes it as an image archive that `podman load` and `docker load` read
 // and `crane push` sends to a registry — no container daemon involved.
 //
-// The image has one layer: the binary, Debian's CA certificates, a passwd
+// The image has one layer: the binary, its SPDX SBOM (from the binary's
+// build info, at /usr/share/doc/aws-agent/sbom.spdx.json, named by the
+// io.github.flow-aws-auth.sbom label), Debian's CA certificates, a passwd
 // entry for the non-root user 65532 it runs as, and writable /tmp and
 // /var/lib/aws-agent. Its entrypoint is aws-agent; its default command
 // runs /etc/aws-agent/config.river, serving on 0.0.0.0:12345 as the
 // upstream agent's image does.
 //
-//	ociimage -binary build/aws-agent -o build/aws-agent-image.tar [-tag localhost/aws-agent:dev]
+//	ociimage -binary build/aws-agent -o build/aws-agent-image.tar [-sbom FILE] [-tag localhost/aws-agent:dev]
 package main
 
 import (
@@ -38,14 +40,15 @@ func main() {
 	tag := flag.String("tag", "localhost/aws-agent:dev", "the image's name in the archive")
 	certs := flag.String("ca-certificates", "/etc/ssl/certs/ca-certificates.crt", "the CA bundle to put in the image")
 	version := flag.String("version", "dev", "the org.opencontainers.image.version label")
+	sbomOut := flag.String("sbom", "", "also write the image's SPDX SBOM here")
 	flag.Parse()
-	if err := build(*binary, *certs, *out, *tag, *version); err != nil {
+	if err := build(*binary, *certs, *out, *tag, *version, *sbomOut); err != nil {
 		fmt.Fprintln(os.Stderr, "ociimage:", err)
 		os.Exit(1)
 	}
 }
 
-func build(binary, certs, out, tag, version string) error {
+func build(binary, certs, out, tag, version, sbomOut string) error {
 	ref, err := name.NewTag(tag)
 	if err != nil {
 		return fmt.Errorf("-tag: %w", err)
@@ -58,7 +61,16 @@ func build(binary, certs, out, tag, version string) error {
 	if err != nil {
 		return fmt.Errorf("-ca-certificates: %w (Debian's ca-certificates package provides it)", err)
 	}
-	layerTar, err := rootfs(bin, ca)
+	doc, err := sbom(bin, version)
+	if err != nil {
+		return fmt.Errorf("-binary: %w", err)
+	}
+	if sbomOut != "" {
+		if err := os.WriteFile(sbomOut, doc, 0o644); err != nil {
+			return fmt.Errorf("-sbom: %w", err)
+		}
+	}
+	layerTar, err := rootfs(bin, ca, doc)
 	if err != nil {
 		return err
 	}
@@ -89,6 +101,7 @@ func build(binary, certs, out, tag, version string) error {
 				"org.opencontainers.image.source":      "https://github.com/flow-aws-auth/flow-aws-auth",
 				"org.opencontainers.image.version":     version,
 				"org.opencontainers.image.licenses":    "Apache-2.0",
+				sbomLabel:                              "/" + sbomPath,
 			},
 		},
 	})
@@ -108,7 +121,7 @@ var epoch = time.Unix(0, 0).UTC()
 
 // rootfs is the layer: directories, then files, owned by root but for the
 // agent's writable directories.
-func rootfs(bin, ca []byte) ([]byte, error) {
+func rootfs(bin, ca, sbom []byte) ([]byte, error) {
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
 	entries := []struct {
@@ -125,6 +138,9 @@ func rootfs(bin, ca []byte) ([]byte, error) {
 		{name: "tmp/", mode: 0o1777, dir: true},
 		{name: "usr/", mode: 0o755, dir: true},
 		{name: "usr/bin/", mode: 0o755, dir: true},
+		{name: "usr/share/", mode: 0o755, dir: true},
+		{name: "usr/share/doc/", mode: 0o755, dir: true},
+		{name: "usr/share/doc/aws-agent/", mode: 0o755, dir: true},
 		{name: "var/", mode: 0o755, dir: true},
 		{name: "var/lib/", mode: 0o755, dir: true},
 		{name: "var/lib/aws-agent/", mode: 0o755, uid: uid, gid: gid, dir: true},
@@ -133,6 +149,7 @@ func rootfs(bin, ca []byte) ([]byte, error) {
 		{name: "etc/nsswitch.conf", mode: 0o644, body: []byte("hosts: files dns\n")},
 		{name: "etc/ssl/certs/ca-certificates.crt", mode: 0o644, body: ca},
 		{name: "usr/bin/aws-agent", mode: 0o755, body: bin},
+		{name: sbomPath, mode: 0o644, body: sbom},
 	}
 	for _, e := range entries {
 		h := &tar.Header{Name: e.name, Mode: e.mode, Uid: e.uid, Gid: e.gid, ModTime: epoch, Format: tar.FormatPAX}
