@@ -22,7 +22,7 @@ func TestHostOfRemoteClients(t *testing.T) {
 		remote, host string
 		admitted     bool
 	}{
-		{"192.0.2.50:4000", "192.0.2.7:12345", true},   // this host's address
+		{"192.0.2.50:4000", "192.0.2.7:12345", true},     // this host's address
 		{"192.0.2.50:4000", "[2001:db8::7]:12345", true}, // in IPv6
 		{"192.0.2.50:4000", "aws-agent.monitoring.svc:12345", true},
 		{"192.0.2.50:4000", "AWS-AGENT.monitoring.svc:12345", true},
@@ -31,7 +31,7 @@ func TestHostOfRemoteClients(t *testing.T) {
 		{"192.0.2.50:4000", "", true},
 		{"192.0.2.50:4000", "rebind.attacker.example:12345", false},
 		{"192.0.2.50:4000", "aws-agent.monitoring.svc:9999", false}, // listed with another port
-		{"192.0.2.50:4000", "192.0.2.8:12345", false},                // not this host's
+		{"192.0.2.50:4000", "192.0.2.8:12345", false},               // not this host's
 		{"192.0.2.50:4000", "0.0.0.0:12345", false},
 		{"192.0.2.50:4000", "192.0.2.7:abc", false},
 		{"127.0.0.1:4000", "aws-agent.monitoring.svc:12345", true}, // a port-forward
