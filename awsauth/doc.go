@@ -24,4 +24,6 @@
 //	gateway                beside awsauth, over signing, scope and redact: the signing
 //	                       gateway (admission, target, bounds, proxy), its services and
 //	                       its table of telemetry operations with their IAM actions
+//	iam                    over gateway and scope: the IAM policies a configuration needs,
+//	                       from that table; trust policies
 package awsauth

@@ -1,0 +1,72 @@
+package iam
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/gateway"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/scope"
+)
+
+// A Request is what a downstream component sends: its method, URL, and
+// the headers that name resources (CloudWatch Logs' x-aws-log-group and
+// x-aws-log-stream).
+type Request struct {
+	Method string
+	URL    string
+	Header http.Header
+}
+
+// A Grant is what one request needs: the operation it is, and the IAM
+// action and resource ARN that allow it.
+type Grant struct {
+	Operation        string
+	Action, Resource string
+}
+
+// Statement is the identity-policy statement that allows g alone.
+func (g Grant) Statement() Statement {
+	return Statement{Sid: sid(g.Action), Effect: "Allow", Action: []string{g.Action}, Resource: []string{g.Resource}}
+}
+
+// For is what req needs, signed with credentials of account ("*" when it
+// is not known). An endpoint the operations table does not know, or a
+// request that lacks what its resource is named by, is an error saying
+// which.
+func For(req Request, account string) (Grant, error) {
+	u, err := url.Parse(req.URL)
+	if err != nil || u.Host == "" {
+		return Grant{}, fmt.Errorf("%q is not an absolute URL", req.URL)
+	}
+	host := strings.ToLower(u.Hostname())
+	method := req.Method
+	if method == "" {
+		method = http.MethodPost
+	}
+	op, ok := gateway.Match(method, host, u.EscapedPath())
+	if !ok {
+		return Grant{}, fmt.Errorf("%s: not a telemetry write aws.auth knows the IAM action of", gateway.Describe(method, host, u.EscapedPath()))
+	}
+	_, region, _ := scope.Infer(host)
+	if account == "" {
+		account = "*"
+	}
+	values := map[string]string{
+		"Partition": scope.Partition(region), "Region": region, "Account": account,
+		"Method": strings.ToUpper(method[:1]) + strings.ToLower(method[1:]),
+	}
+	if err := resourceValues(op, host, u.Path, req.Header, method, values); err != nil {
+		return Grant{}, fmt.Errorf("%s %s: %w", method, req.URL, err)
+	}
+	return Grant{Operation: op.Service + " " + op.Name, Action: fill(op.Action, values), Resource: fill(op.Resource, values)}, nil
+}
+
+// fill replaces each ${Name} in template with its value.
+func fill(template string, values map[string]string) string {
+	for k, v := range values {
+		template = strings.ReplaceAll(template, "${"+k+"}", v)
+	}
+	return template
+}
