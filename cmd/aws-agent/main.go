@@ -5,6 +5,7 @@
 //	aws-agent run CONFIG.river   run an agent
 //	aws-agent fmt [-w] FILE      format River
 //	aws-agent check FILE.river   resolve an aws.auth block's credentials
+//	aws-agent policy FILE.river  the IAM policies each aws.auth identity needs
 //	aws-agent sign < REQUEST     sign or verify a raw HTTP request
 package main
 
@@ -16,6 +17,7 @@ import (
 	"github.com/flow-aws-auth/flow-aws-auth/cmd/aws-agent/internal/checkcmd"
 	"github.com/flow-aws-auth/flow-aws-auth/cmd/aws-agent/internal/democmd"
 	"github.com/flow-aws-auth/flow-aws-auth/cmd/aws-agent/internal/fmtcmd"
+	"github.com/flow-aws-auth/flow-aws-auth/cmd/aws-agent/internal/policycmd"
 	"github.com/flow-aws-auth/flow-aws-auth/cmd/aws-agent/internal/signcmd"
 	_ "github.com/flow-aws-auth/flow-aws-auth/component/aws/auth"
 	_ "github.com/grafana/agent/component/all"
@@ -29,6 +31,9 @@ Usage:
   aws-agent fmt [-w] FILE.river        format River, to standard output or in place with -w ("-": standard input)
   aws-agent check --config FILE.river [--component aws.auth.LABEL]
                                        resolve credentials as aws.auth would, and say who they are or why not
+  aws-agent policy [flags] CONFIG.river
+                                       the IAM policies each aws.auth identity needs: the actions its
+                                       components send, on the resources they name (JSON)
   aws-agent sign [flags] < REQUEST     sign a raw HTTP request, or --verify one: the SignatureDoesNotMatch debugger
 
 Run "aws-agent COMMAND -h" for a command's flags.
@@ -49,6 +54,11 @@ func main() {
 		err = democmd.Run(os.Args[2:], os.Stdout, os.Stderr)
 	case "check":
 		err = checkcmd.Run(os.Args[2:], os.Stdout, os.Stderr)
+	case "policy":
+		err = policycmd.Run(os.Args[2:], os.Stdout, os.Stderr)
+		if errors.Is(err, policycmd.ErrUnknownEndpoints) {
+			os.Exit(2) // the endpoints are named on stderr
+		}
 	case "sign":
 		err = signcmd.Run(os.Args[2:], os.Stdin, os.Stdout, os.Stderr)
 	case "-h", "--help", "help":

@@ -1,0 +1,162 @@
+package policycmd
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/iam"
+	awsriver "github.com/flow-aws-auth/flow-aws-auth/river"
+	"github.com/grafana/river/ast"
+	"github.com/grafana/river/vm"
+)
+
+// What an aws.auth export evaluates to here: its gateway_url and its
+// handler become marks that say which block they are, since the
+// configuration is read, not run.
+const (
+	gatewayMark = "aws-auth-gateway://"
+	handlerMark = "aws-auth-handler://"
+)
+
+// block is one aws.auth block of the configuration and what is sent
+// through it.
+type block struct {
+	ID       string
+	Args     awsriver.Arguments
+	Requests []sent
+}
+
+// sent is a request a downstream component sends through a block, and
+// which component.
+type sent struct {
+	Component string
+	iam.Request
+}
+
+// unknown is a downstream endpoint the policy cannot be written for.
+type unknown struct{ Component, URL, Why string }
+
+// read finds the aws.auth blocks of body and, for prometheus.remote_write
+// and loki.write endpoints whose url is a gateway_url and
+// otelcol.exporter.otlphttp clients whose auth is a handler, the requests
+// sent through each.
+func read(body ast.Body) (map[string]*block, []string, []unknown, error) {
+	blocks := map[string]*block{}
+	var order []string
+	labels := map[string]any{}
+	for _, stmt := range body {
+		b, ok := stmt.(*ast.BlockStmt)
+		if !ok || strings.Join(b.Name, ".") != "aws.auth" {
+			continue
+		}
+		id := "aws.auth." + b.Label
+		var args awsriver.Arguments
+		if err := vm.New(b.Body).Evaluate(nil, &args); err != nil {
+			return nil, nil, nil, fmt.Errorf("%s: %w (policy reads aws.auth on its own: references to other components cannot be resolved)", id, err)
+		}
+		blocks[id] = &block{ID: id, Args: args}
+		order = append(order, id)
+		labels[b.Label] = map[string]any{"gateway_url": gatewayMark + b.Label, "handler": handlerMark + b.Label}
+	}
+	scope := &vm.Scope{Variables: map[string]any{"aws": map[string]any{"auth": labels}}}
+	var unknowns []unknown
+	add := func(component, label string, r iam.Request) {
+		if b, ok := blocks["aws.auth."+label]; ok {
+			b.Requests = append(b.Requests, sent{component, r})
+		}
+	}
+	for _, stmt := range body {
+		b, ok := stmt.(*ast.BlockStmt)
+		if !ok {
+			continue
+		}
+		name := strings.Join(b.Name, ".")
+		component := name + "." + b.Label
+		switch name {
+		case "prometheus.remote_write", "loki.write":
+			for _, ep := range blocksNamed(b.Body, "endpoint") {
+				u, err := evalString(attr(ep.Body, "url"), scope)
+				if err != nil {
+					unknowns = append(unknowns, unknown{component, "endpoint { url }", err.Error()})
+					continue
+				}
+				label, rest, ok := strings.Cut(strings.TrimPrefix(u, gatewayMark), "/")
+				if !strings.HasPrefix(u, gatewayMark) || !ok {
+					continue // not through a gateway
+				}
+				add(component, label, iam.Request{Method: http.MethodPost, URL: "https://" + rest})
+			}
+		case "otelcol.exporter.otlphttp":
+			for _, c := range blocksNamed(b.Body, "client") {
+				auth, err := evalString(attr(c.Body, "auth"), scope)
+				if err != nil || !strings.HasPrefix(auth, handlerMark) {
+					continue // not signed by aws.auth
+				}
+				label := strings.TrimPrefix(auth, handlerMark)
+				headers := http.Header{}
+				if h := attr(c.Body, "headers"); h != nil {
+					var m map[string]string
+					if err := vm.New(h).Evaluate(scope, &m); err != nil {
+						unknowns = append(unknowns, unknown{component, "client { headers }", err.Error()})
+					}
+					for k, v := range m {
+						headers.Set(k, v)
+					}
+				}
+				endpoint, err := evalString(attr(c.Body, "endpoint"), scope)
+				if err != nil {
+					unknowns = append(unknowns, unknown{component, "client { endpoint }", err.Error()})
+					continue
+				}
+				found := false
+				for _, signal := range []string{"traces", "logs", "metrics"} {
+					u := strings.TrimSuffix(endpoint, "/") + "/v1/" + signal
+					if s, err := evalString(attr(b.Body, signal+"_endpoint"), scope); err == nil && s != "" {
+						u = s
+					}
+					r := iam.Request{Method: http.MethodPost, URL: u, Header: headers}
+					// An AWS OTLP endpoint takes one signal: the others are
+					// no operation of its service, and not sent there.
+					if _, err := iam.For(r, "*"); err == nil || strings.Contains(err.Error(), "x-aws-log") {
+						add(component, label, r)
+						found = true
+					}
+				}
+				if !found {
+					unknowns = append(unknowns, unknown{component, endpoint, "no OTLP endpoint of an AWS service aws.auth knows the IAM action of"})
+				}
+			}
+		}
+	}
+	return blocks, order, unknowns, nil
+}
+
+func blocksNamed(body ast.Body, name string) []*ast.BlockStmt {
+	var out []*ast.BlockStmt
+	for _, s := range body {
+		if b, ok := s.(*ast.BlockStmt); ok && strings.Join(b.Name, ".") == name {
+			out = append(out, b)
+		}
+	}
+	return out
+}
+
+func attr(body ast.Body, name string) ast.Expr {
+	for _, s := range body {
+		if a, ok := s.(*ast.AttributeStmt); ok && a.Name.Name == name {
+			return a.Value
+		}
+	}
+	return nil
+}
+
+// evalString evaluates e as a string; an absent attribute is "".
+func evalString(e ast.Expr, scope *vm.Scope) (string, error) {
+	if e == nil {
+		return "", nil
+	}
+	var s string
+	err := vm.New(e).Evaluate(scope, &s)
+	return s, err
+}

@@ -1,0 +1,72 @@
+package policycmd
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/iam"
+)
+
+// policies are the documents of one block: its identity policy, the base
+// identity's when it assumes a role, and the role's trust policy when
+// asked.
+func policies(b *block, account, trust string, t iam.TrustOptions, stderr io.Writer) (map[string]any, []unknown, error) {
+	role := b.Args.RoleARN
+	if b.Args.RolesAnywhere != nil {
+		role = b.Args.RolesAnywhere.RoleARN
+	}
+	partition := "aws"
+	if role != "" {
+		parts := strings.SplitN(role, ":", 6) // arn:PARTITION:iam::ACCOUNT:role/NAME
+		if len(parts) == 6 {
+			partition = parts[1]
+			if account == "" {
+				account = parts[4]
+			}
+		}
+	}
+	if account == "" {
+		account = "*"
+		fmt.Fprintf(stderr, "aws-agent policy: %s: no --account and no role_arn: resources name account *\n", b.ID)
+	}
+	docs := map[string]any{}
+	var grants []iam.Grant
+	var missing []unknown
+	for _, r := range b.Requests {
+		g, err := iam.For(r.Request, account)
+		if err != nil {
+			missing = append(missing, unknown{r.Component, r.URL, err.Error()})
+			continue
+		}
+		grants = append(grants, g)
+	}
+	if len(grants) == 0 {
+		fmt.Fprintf(stderr, "aws-agent policy: %s: no downstream component sends through it\n", b.ID)
+	}
+	docs["identity_policy"] = iam.Identity(grants)
+	if b.Args.RoleARN != "" {
+		docs["role_arn"] = b.Args.RoleARN
+		docs["base_identity_policy"] = iam.Document{Version: iam.Version, Statement: []iam.Statement{
+			iam.AssumeRole(b.Args.RoleARN, len(b.Args.SessionTags) > 0, b.Args.SourceIdentity != ""),
+		}}
+	}
+	if trust != "" {
+		t.Partition = partition
+		if t.Account == "" && account != "*" {
+			t.Account = account
+		}
+		if b.Args.RolesAnywhere != nil && t.TrustAnchorARN == "" {
+			t.TrustAnchorARN = b.Args.RolesAnywhere.TrustAnchorARN
+		}
+		if t.ExternalID == "" {
+			t.ExternalID = b.Args.ExternalID
+		}
+		doc, err := iam.Trust(trust, t)
+		if err != nil {
+			return nil, nil, err
+		}
+		docs["trust_policy"] = doc
+	}
+	return docs, missing, nil
+}

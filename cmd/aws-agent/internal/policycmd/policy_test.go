@@ -1,0 +1,213 @@
+package policycmd
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+const config = `
+aws.auth "telemetry" {
+	region       = "us-east-1"
+	role_arn     = "arn:aws:iam::444455556666:role/telemetry-writer"
+	external_id  = "ext-123"
+	session_tags = {"team" = "observability"}
+}
+
+prometheus.remote_write "amp" {
+	endpoint {
+		url = aws.auth.telemetry.gateway_url + "/aps-workspaces.us-east-1.amazonaws.com/workspaces/ws-abc/api/v1/remote_write"
+	}
+	endpoint {
+		url = "https://prometheus.internal.example/api/v1/write"
+	}
+}
+
+loki.write "apigw" {
+	endpoint {
+		url = aws.auth.telemetry.gateway_url + "/a1b2c3d4e5.execute-api.us-east-1.amazonaws.com/prod/loki/api/v1/push"
+	}
+}
+
+otelcol.exporter.otlphttp "xray" {
+	client {
+		endpoint = "https://xray.us-east-1.amazonaws.com"
+		auth     = aws.auth.telemetry.handler
+	}
+}
+
+otelcol.exporter.otlphttp "logs" {
+	client {
+		endpoint = "https://logs.us-east-1.amazonaws.com"
+		auth     = aws.auth.telemetry.handler
+		headers  = {"x-aws-log-group" = "/agent/app", "x-aws-log-stream" = "node-1"}
+	}
+}
+`
+
+func run(t *testing.T, text string, args ...string) (map[string]map[string]json.RawMessage, string, error) {
+	t.Helper()
+	file := filepath.Join(t.TempDir(), "config.river")
+	if err := os.WriteFile(file, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	err := Run(append(args, file), &stdout, &stderr)
+	var out map[string]map[string]json.RawMessage
+	if stdout.Len() > 0 {
+		if jerr := json.Unmarshal(stdout.Bytes(), &out); jerr != nil {
+			t.Fatalf("output is not JSON: %v\n%s", jerr, stdout.String())
+		}
+	}
+	return out, stderr.String(), err
+}
+
+type document struct {
+	Version   string
+	Statement []struct {
+		Effect    string
+		Principal map[string]string
+		Action    []string
+		Resource  []string
+		Condition map[string]map[string]string
+	}
+}
+
+func decode(t *testing.T, raw json.RawMessage) document {
+	t.Helper()
+	var d document
+	if err := json.Unmarshal(raw, &d); err != nil {
+		t.Fatal(err)
+	}
+	if d.Version != "2012-10-17" {
+		t.Fatalf("version %q", d.Version)
+	}
+	return d
+}
+
+func TestPolicyOfAConfiguration(t *testing.T) {
+	out, stderr, err := run(t, config, "--trust", "account", "--trusted-account", "111122223333")
+	if err != nil {
+		t.Fatalf("%v\n%s", err, stderr)
+	}
+	b := out["aws.auth.telemetry"]
+	got := map[string][]string{}
+	for _, s := range decode(t, b["identity_policy"]).Statement {
+		if s.Effect != "Allow" || len(s.Action) != 1 {
+			t.Fatalf("statement %+v", s)
+		}
+		got[s.Action[0]] = s.Resource
+	}
+	want := map[string][]string{
+		"aps:RemoteWrite":       {"arn:aws:aps:us-east-1:444455556666:workspace/ws-abc"},
+		"execute-api:Invoke":    {"arn:aws:execute-api:us-east-1:444455556666:a1b2c3d4e5/prod/POST/loki/api/v1/push"},
+		"xray:PutTraceSegments": {"*"},
+		"logs:PutLogEvents":     {"arn:aws:logs:us-east-1:444455556666:log-group:/agent/app:log-stream:node-1"},
+	}
+	if len(got) != len(want) {
+		t.Errorf("actions %v, want %v", got, want)
+	}
+	for a, r := range want {
+		if !slices.Equal(got[a], r) {
+			t.Errorf("%s on %v, want %v", a, got[a], r)
+		}
+	}
+	base := decode(t, b["base_identity_policy"]).Statement[0]
+	if !slices.Equal(base.Action, []string{"sts:AssumeRole", "sts:TagSession"}) || !slices.Equal(base.Resource, []string{"arn:aws:iam::444455556666:role/telemetry-writer"}) {
+		t.Errorf("base identity %+v", base)
+	}
+	trust := decode(t, b["trust_policy"]).Statement[0]
+	if trust.Principal["AWS"] != "arn:aws:iam::111122223333:root" || trust.Condition["StringEquals"]["sts:ExternalId"] != "ext-123" {
+		t.Errorf("trust %+v", trust)
+	}
+	if stderr != "" {
+		t.Errorf("stderr %q", stderr)
+	}
+}
+
+// An endpoint through the gateway whose IAM action aws.auth does not know
+// is named on stderr, and the exit says the policy is incomplete.
+func TestPolicyNamesUnknownEndpoints(t *testing.T) {
+	text := strings.Replace(config, "/a1b2c3d4e5.execute-api.us-east-1.amazonaws.com/prod/loki/api/v1/push", "/search-x-abc.us-east-1.es.amazonaws.com/app/_search", 1)
+	out, stderr, err := run(t, text)
+	if !errors.Is(err, ErrUnknownEndpoints) {
+		t.Fatalf("error %v", err)
+	}
+	if !strings.Contains(stderr, "loki.write.apigw: https://search-x-abc.us-east-1.es.amazonaws.com/app/_search:") || !strings.Contains(stderr, "not a telemetry write") {
+		t.Errorf("stderr %q", stderr)
+	}
+	if _, ok := out["aws.auth.telemetry"]["identity_policy"]; !ok {
+		t.Error("the policy of the known endpoints is still printed")
+	}
+}
+
+func TestPolicyAccountAndPrint(t *testing.T) {
+	text := `
+aws.auth "amp" { region = "eu-west-1" }
+prometheus.remote_write "amp" {
+	endpoint { url = aws.auth.amp.gateway_url + "/aps-workspaces.eu-west-1.amazonaws.com/workspaces/ws-1/api/v1/remote_write" }
+}
+`
+	file := filepath.Join(t.TempDir(), "c.river")
+	if err := os.WriteFile(file, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	if err := Run([]string{"--component", "aws.auth.amp", "--print", "identity", file}, &stdout, &stderr); err != nil {
+		t.Fatal(err)
+	}
+	d := decode(t, stdout.Bytes())
+	if !slices.Equal(d.Statement[0].Resource, []string{"arn:aws:aps:eu-west-1:*:workspace/ws-1"}) || !strings.Contains(stderr.String(), "resources name account *") {
+		t.Errorf("%+v; stderr %q", d, stderr.String())
+	}
+	stdout.Reset()
+	if err := Run([]string{"--account", "123456789012", "--component", "aws.auth.amp", "--print", "identity", file}, &stdout, &stderr); err != nil {
+		t.Fatal(err)
+	}
+	if d := decode(t, stdout.Bytes()); !slices.Equal(d.Statement[0].Resource, []string{"arn:aws:aps:eu-west-1:123456789012:workspace/ws-1"}) {
+		t.Errorf("%+v", d)
+	}
+	if err := Run([]string{"--component", "aws.auth.amp", "--print", "base", file}, &stdout, &stderr); err == nil || !strings.Contains(err.Error(), "base needs role_arn") {
+		t.Errorf("--print base without role_arn: %v", err)
+	}
+}
+
+// examples/policies holds what `aws-agent policy --account 111122223333`
+// prints for each example; regenerate with
+//
+//	for f in examples/*.river; do go run ./cmd/aws-agent policy --account 111122223333 $f > examples/policies/$(basename $f .river).json; done
+func TestExamplePoliciesAreCurrent(t *testing.T) {
+	files, err := filepath.Glob("../../../../examples/*.river")
+	if err != nil || len(files) < 5 {
+		t.Fatalf("examples: %v %v", files, err)
+	}
+	for _, f := range files {
+		var stdout, stderr bytes.Buffer
+		if err := Run([]string{"--account", "111122223333", f}, &stdout, &stderr); err != nil {
+			t.Errorf("%s: %v\n%s", f, err, stderr.String())
+			continue
+		}
+		name := strings.TrimSuffix(filepath.Base(f), ".river")
+		want, err := os.ReadFile(filepath.Join("../../../../examples/policies", name+".json"))
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		if !bytes.Equal(stdout.Bytes(), want) {
+			t.Errorf("examples/policies/%s.json is not what aws-agent policy prints for examples/%s.river now:\n%s", name, name, stdout.String())
+		}
+		var out map[string]map[string]json.RawMessage
+		if err := json.Unmarshal(want, &out); err != nil || len(out) == 0 {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	policies, _ := filepath.Glob("../../../../examples/policies/*.json")
+	if len(policies) != len(files) {
+		t.Errorf("%d policies for %d examples", len(policies), len(files))
+	}
+}
