@@ -7,6 +7,7 @@ import (
 
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/cache"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/classify"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/iam"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/stats"
 )
 
@@ -29,13 +30,13 @@ func (s Status) Health(now time.Time) Health {
 			return Health{false, fmt.Sprintf("ExpiredToken: credentials from %s expired %s ago and cannot be refreshed: %v",
 				c.Source, round(now.Sub(c.Expires)), c.LastError)}
 		case c.LastError != nil:
-			return Health{false, "no AWS credentials: " + c.LastError.Error()}
+			return Health{false, "no AWS credentials: " + WithMissing(c.LastError.Error())}
 		default:
 			return Health{false, "resolving AWS credentials"}
 		}
 	}
 	if c.LastError != nil && permanent(c.LastClass) {
-		return Health{false, fmt.Sprintf("refreshing credentials fails (the current ones expire %s): %v", until(now, c), c.LastError)}
+		return Health{false, fmt.Sprintf("refreshing credentials fails (the current ones expire %s): %s", until(now, c), WithMissing(c.LastError.Error()))}
 	}
 	// failing is the last request error, while no request has succeeded
 	// since and it is recent.
@@ -77,6 +78,16 @@ func (s Status) Health(now time.Time) Health {
 		msg += " (" + strings.Join(notes, "; ") + ")"
 	}
 	return Health{true, msg}
+}
+
+// WithMissing adds to an error that quotes AWS's AccessDenied for an
+// action on a resource (STS refusing AssumeRole, say) the statement that
+// would allow it.
+func WithMissing(text string) string {
+	if principal, action, resource, ok := classify.AccessDeniedDetail(text); ok {
+		return text + ": " + iam.Missing(principal, action, resource)
+	}
+	return text
 }
 
 func untilTime(now, t time.Time) string {
@@ -125,7 +136,10 @@ func describeRequestError(e *stats.RequestError, skew time.Duration) string {
 			if resource != "" {
 				msg += " on " + resource
 			}
-			return msg + " (" + where + "): grant it in the role's IAM policy"
+			return msg + " (" + where + "): " + iam.Missing(principal, action, resource)
+		}
+		if needs := iam.Needs(e.Service); needs != "" {
+			return "AccessDenied: " + where + ": " + e.Message + ": " + needs
 		}
 		return "AccessDenied: " + where + ": " + e.Message
 	case classify.ClockSkew:

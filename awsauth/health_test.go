@@ -69,7 +69,9 @@ func TestHealthTellsWhatIsWrong(t *testing.T) {
 	}
 	resp.Body.Close()
 	h = a.Status().Health(time.Now())
-	if h.Healthy || !strings.HasPrefix(h.Message, "AccessDenied: "+wantARN) || !strings.Contains(h.Message, "is not allowed aps:RemoteWrite on arn:aws:aps:us-east-1:444455556666:workspace/ws-1") {
+	if h.Healthy || !strings.HasPrefix(h.Message, "AccessDenied: "+wantARN) || !strings.Contains(h.Message, "is not allowed aps:RemoteWrite on arn:aws:aps:us-east-1:444455556666:workspace/ws-1") ||
+		!strings.Contains(h.Message, `add to the identity policy of `+wantARN) ||
+		!strings.Contains(h.Message, `: {"Effect":"Allow","Action":"aps:RemoteWrite","Resource":"arn:aws:aps:us-east-1:444455556666:workspace/ws-1"}`) {
 		t.Fatalf("access denied: %+v", h)
 	}
 
@@ -79,8 +81,21 @@ func TestHealthTellsWhatIsWrong(t *testing.T) {
 		t.Fatal("refresh succeeded against a refusing STS")
 	}
 	h = a.Status().Health(time.Now())
-	if h.Healthy || !strings.Contains(h.Message, "sts:AssumeRole: AccessDenied: User: "+awsauthtest.UserARN+" is not authorized to perform: sts:AssumeRole on resource: "+awsauthtest.RoleARN) {
+	if h.Healthy || !strings.Contains(h.Message, "sts:AssumeRole: AccessDenied: User: "+awsauthtest.UserARN+" is not authorized to perform: sts:AssumeRole on resource: "+awsauthtest.RoleARN) ||
+		!strings.Contains(h.Message, `{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"`+awsauthtest.RoleARN+`"}`) ||
+		!strings.Contains(h.Message, awsauthtest.RoleARN+"'s trust policy must allow it") {
 		t.Fatalf("sts access denied: %+v", h)
+	}
+}
+
+// An AccessDenied that names no action (API Gateway's, AMP's plain one)
+// still says what the service's telemetry writes need.
+func TestHealthAccessDeniedWithoutDetail(t *testing.T) {
+	s := Status{Credentials: cache.Status{Valid: true, Source: "static"},
+		Requests: stats.Snapshot{LastError: &stats.RequestError{Service: "execute-api", Host: "a1.execute-api.us-east-1.amazonaws.com", At: time.Now(), Status: 403, Code: "AccessDeniedException", Class: classify.AccessDenied, Message: "User is not authorized to access this resource"}}}
+	h := s.Health(time.Now())
+	if h.Healthy || !strings.Contains(h.Message, "the role's identity policy must allow execute-api:Invoke on the resource written to (aws-agent policy CONFIG.river prints the statement)") {
+		t.Fatalf("%+v", h)
 	}
 }
 

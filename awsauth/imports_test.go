@@ -29,7 +29,7 @@ func TestNoAgentOrRiverImports(t *testing.T) {
 func TestPackagesImportDownward(t *testing.T) {
 	const mod = "github.com/flow-aws-auth/flow-aws-auth/"
 	allowed := map[string][]string{
-		"awsauth":               {"cache", "chain", "classify", "field", "redact", "rolesanywhere", "signing", "stats"},
+		"awsauth":               {"cache", "chain", "classify", "field", "iam", "redact", "rolesanywhere", "signing", "stats"},
 		"awsauth/signing":       {"classify", "scope", "sigv4", "stats"},
 		"awsauth/stats":         {"classify", "scope"},
 		"awsauth/cache":         {"classify"},

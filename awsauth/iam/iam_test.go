@@ -204,3 +204,30 @@ func equalMaps(a, b map[string]string) bool {
 	}
 	return true
 }
+
+func TestMissing(t *testing.T) {
+	got := Missing("arn:aws:sts::111122223333:assumed-role/agent/i-1", "aps:RemoteWrite", "arn:aws:aps:us-east-1:111122223333:workspace/ws-1")
+	want := `add to the identity policy of arn:aws:sts::111122223333:assumed-role/agent/i-1: {"Effect":"Allow","Action":"aps:RemoteWrite","Resource":"arn:aws:aps:us-east-1:111122223333:workspace/ws-1"}`
+	if got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+	got = Missing("arn:aws:sts::111122223333:assumed-role/base/x", "sts:AssumeRole", "arn:aws:iam::444455556666:role/writer")
+	if !strings.Contains(got, `"Action":"sts:AssumeRole","Resource":"arn:aws:iam::444455556666:role/writer"`) || !strings.Contains(got, "arn:aws:iam::444455556666:role/writer's trust policy must allow it") {
+		t.Errorf("%s", got)
+	}
+	if got := Missing("p", "xray:PutTraceSegments", ""); !strings.Contains(got, `"Resource":"*"`) {
+		t.Errorf("%s", got)
+	}
+}
+
+func TestNeeds(t *testing.T) {
+	if got := Needs("es"); !strings.Contains(got, "es:ESHttpPost, es:ESHttpPut") || strings.Contains(got, "${") {
+		t.Errorf("%q", got)
+	}
+	if got := Needs("aps"); !strings.Contains(got, "allow aps:RemoteWrite on") {
+		t.Errorf("%q", got)
+	}
+	if got := Needs("lambda"); got != "" {
+		t.Errorf("%q", got)
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/cache"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/chain"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/redact"
@@ -149,5 +150,5 @@ func diagnose(err error) string {
 		}
 		return b.String()
 	}
-	return err.Error()
+	return awsauth.WithMissing(err.Error())
 }

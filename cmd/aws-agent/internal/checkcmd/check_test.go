@@ -95,7 +95,7 @@ func TestCheckFailuresAreDiagnosed(t *testing.T) {
 	// STS refusing AssumeRole altogether.
 	sts.Fail("AssumeRole", &awsauthtest.Error{Status: 403, Code: "AccessDenied"})
 	out, err := runCheck(t, config(stsURL, fmt.Sprintf("role_arn = %q\nexternal_id = \"tenant-42\"", role)))
-	if err != ErrFailed || !strings.Contains(out, "AccessDenied: User: "+userARN+" is not authorized to perform: sts:AssumeRole") {
+	if err != ErrFailed || !strings.Contains(out, "AccessDenied: User: "+userARN+" is not authorized to perform: sts:AssumeRole") || !strings.Contains(out, `add to the identity policy of `+userARN+`: {"Effect":"Allow","Action":"sts:AssumeRole"`) {
 		t.Fatalf("%v\n%s", err, out)
 	}
 	if _, err := runCheck(t, config(stsURL, ""), "--component", "aws.auth.other"); err == nil || !strings.Contains(err.Error(), "no aws.auth.other in") {
