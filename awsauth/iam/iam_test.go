@@ -1,6 +1,7 @@
 package iam
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"net/http"
 	"regexp"
@@ -229,5 +230,37 @@ func TestNeeds(t *testing.T) {
 	}
 	if got := Needs("lambda"); got != "" {
 		t.Errorf("%q", got)
+	}
+}
+
+func jwt(payload string) []byte {
+	enc := func(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }
+	return []byte(enc(`{"alg":"RS256"}`) + "." + enc(payload) + ".c2lnbmF0dXJl\n")
+}
+
+func TestReadToken(t *testing.T) {
+	c, err := ReadToken(jwt(`{"iss":"https://oidc.eks.us-east-1.amazonaws.com/id/ABC","sub":"system:serviceaccount:monitoring:aws-agent","aud":["sts.amazonaws.com"]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ns, sa, ok := c.ServiceAccount(); !ok || ns != "monitoring" || sa != "aws-agent" || len(c.IRSANotes()) != 0 || c.Issuer != "https://oidc.eks.us-east-1.amazonaws.com/id/ABC" {
+		t.Fatalf("%+v %v", c, c.IRSANotes())
+	}
+	c, err = ReadToken(jwt(`{"sub":"system:serviceaccount:default:default","aud":"https://kubernetes.default.svc"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := c.IRSANotes(); len(n) != 1 || !strings.Contains(n[0], `aud is "https://kubernetes.default.svc", not sts.amazonaws.com`) {
+		t.Fatalf("%v", n)
+	}
+	c, _ = ReadToken(jwt(`{"sub":"user@example.com","aud":"sts.amazonaws.com"}`))
+	if n := c.IRSANotes(); len(n) != 1 || !strings.Contains(n[0], "is no Kubernetes service account") {
+		t.Fatalf("%v", n)
+	}
+	for _, bad := range []string{"AKIAsecretish-not-a-jwt", "a.!!!.c", "a." + base64.RawURLEncoding.EncodeToString([]byte("not json")) + ".c"} {
+		_, err := ReadToken([]byte(bad))
+		if err == nil || strings.Contains(err.Error(), bad) {
+			t.Errorf("%q: %v", bad, err)
+		}
 	}
 }

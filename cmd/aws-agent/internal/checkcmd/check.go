@@ -16,6 +16,7 @@ import (
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/cache"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/chain"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/iam"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/redact"
 	awsriver "github.com/flow-aws-auth/flow-aws-auth/river"
 	"github.com/grafana/river/ast"
@@ -111,6 +112,7 @@ func check(id string, block *ast.BlockStmt, out io.Writer) bool {
 		return fail("%v", err)
 	}
 	fmt.Fprintf(out, "  region:     %s\n", ch.Region())
+	tokenClaims(args.WebIdentityTokenFile, out)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	// A source's error may quote a secret (a credential helper's output).
@@ -137,6 +139,40 @@ func check(id string, block *ast.BlockStmt, out io.Writer) bool {
 	}
 	fmt.Fprintf(out, "  identity:   %s\n  account:    %s\n  OK\n", ident.ARN, ident.AccountID)
 	return true
+}
+
+// tokenClaims prints what a web identity token says about its subject,
+// against what an IRSA trust policy requires of it: a role that does not
+// trust exactly this sub and aud answers AccessDenied, which says neither.
+func tokenClaims(file string, out io.Writer) {
+	if file == "" {
+		file = os.Getenv("AWS_WEB_IDENTITY_TOKEN_FILE")
+	}
+	if file == "" {
+		return
+	}
+	f, err := os.Open(file)
+	if err != nil {
+		return // the chain says why it cannot read it
+	}
+	defer f.Close()
+	token, err := io.ReadAll(io.LimitReader(f, 64<<10))
+	if err != nil {
+		return
+	}
+	c, err := iam.ReadToken(token)
+	if err != nil {
+		fmt.Fprintf(out, "  WARNING:    %v\n", err)
+		return
+	}
+	fmt.Fprintf(out, "  token:      sub %s, aud %s, iss %s\n", c.Subject, strings.Join(c.Audience, ","), c.Issuer)
+	for _, n := range c.IRSANotes() {
+		fmt.Fprintf(out, "  WARNING:    %s\n", n)
+	}
+	if ns, sa, ok := c.ServiceAccount(); ok {
+		fmt.Fprintf(out, "  trust:      the role must trust exactly this sub and aud: aws-agent policy --trust irsa --oidc-provider %s --namespace %s --service-account %s CONFIG.river\n",
+			strings.TrimPrefix(c.Issuer, "https://"), ns, sa)
+	}
 }
 
 // diagnose spells an error out, one source a line for NoCredentialProviders.

@@ -2,6 +2,7 @@ package checkcmd
 
 import (
 	"bytes"
+	"encoding/base64"
 	"fmt"
 	"net/http/httptest"
 	"os"
@@ -141,5 +142,38 @@ aws.auth "edge" {
 		if got := strings.Contains(out, "WARNING:    the certificate expires in"); got != want {
 			t.Errorf("%s left: warning %v, want %v:\n%s", left, got, want, out)
 		}
+	}
+}
+
+// With a web identity, check prints the token's sub and aud, says what
+// the trust policy must require, and warns of an audience STS refuses.
+func TestCheckPrintsTheTokensClaims(t *testing.T) {
+	_, stsURL := setup(t)
+	enc := func(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }
+	token := filepath.Join(t.TempDir(), "token")
+	payload := `{"iss":"https://oidc.eks.us-east-1.amazonaws.com/id/ABC","sub":"system:serviceaccount:monitoring:aws-agent","aud":"https://kubernetes.default.svc"}`
+	if err := os.WriteFile(token, []byte(enc(`{"alg":"RS256"}`)+"."+enc(payload)+".c2ln"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg := fmt.Sprintf(`
+aws.auth "irsa" {
+	region                  = "us-east-1"
+	web_identity_token_file = %q
+	role_arn                = %q
+	sts_endpoint            = %q
+}
+`, token, role, stsURL)
+	out, _ := runCheck(t, cfg)
+	for _, want := range []string{
+		"token:      sub system:serviceaccount:monitoring:aws-agent, aud https://kubernetes.default.svc, iss https://oidc.eks.us-east-1.amazonaws.com/id/ABC",
+		`WARNING:    aud is "https://kubernetes.default.svc", not sts.amazonaws.com`,
+		"aws-agent policy --trust irsa --oidc-provider oidc.eks.us-east-1.amazonaws.com/id/ABC --namespace monitoring --service-account aws-agent",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "c2ln") || strings.Contains(out, enc(payload)) {
+		t.Errorf("the token is printed:\n%s", out)
 	}
 }
