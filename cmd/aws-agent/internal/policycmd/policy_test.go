@@ -205,9 +205,49 @@ func TestExamplePoliciesAreCurrent(t *testing.T) {
 		if err := json.Unmarshal(want, &out); err != nil || len(out) == 0 {
 			t.Errorf("%s: %v", name, err)
 		}
+		for id, docs := range out {
+			for key, raw := range docs {
+				if key == "role_arn" {
+					continue
+				}
+				for _, st := range decode(t, raw).Statement {
+					for _, a := range st.Action {
+						if !inReference(t, a) {
+							t.Errorf("%s %s %s: %s is not in AWS's Service Authorization Reference", name, id, key, a)
+						}
+					}
+					for _, r := range st.Resource {
+						if r != "*" && !strings.HasPrefix(r, "arn:aws:") {
+							t.Errorf("%s %s %s: resource %q", name, id, key, r)
+						}
+					}
+				}
+			}
+		}
 	}
 	policies, _ := filepath.Glob("../../../../examples/policies/*.json")
 	if len(policies) != len(files) {
 		t.Errorf("%d policies for %d examples", len(policies), len(files))
 	}
+}
+
+// inReference reports whether action is in AWS's Service Authorization
+// Reference as the gateway's table test reads it.
+func inReference(t *testing.T, action string) bool {
+	t.Helper()
+	b, err := os.ReadFile("../../../../awsauth/gateway/testdata/iam-reference.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ref struct {
+		Services map[string]struct {
+			Actions map[string]json.RawMessage `json:"actions"`
+		} `json:"services"`
+	}
+	if err := json.Unmarshal(b, &ref); err != nil {
+		t.Fatal(err)
+	}
+	prefix, name, _ := strings.Cut(action, ":")
+	_, ok := ref.Services[prefix].Actions[name]
+	return ok
 }
