@@ -16,6 +16,7 @@ import (
 
 	"github.com/flow-aws-auth/flow-aws-auth/cmd/aws-agent/internal/checkcmd"
 	"github.com/flow-aws-auth/flow-aws-auth/cmd/aws-agent/internal/democmd"
+	"github.com/flow-aws-auth/flow-aws-auth/cmd/aws-agent/internal/exitstatus"
 	"github.com/flow-aws-auth/flow-aws-auth/cmd/aws-agent/internal/fmtcmd"
 	"github.com/flow-aws-auth/flow-aws-auth/cmd/aws-agent/internal/policycmd"
 	"github.com/flow-aws-auth/flow-aws-auth/cmd/aws-agent/internal/signcmd"
@@ -56,9 +57,6 @@ func main() {
 		err = checkcmd.Run(os.Args[2:], os.Stdout, os.Stderr)
 	case "policy":
 		err = policycmd.Run(os.Args[2:], os.Stdout, os.Stderr)
-		if errors.Is(err, policycmd.ErrUnknownEndpoints) {
-			os.Exit(2) // the endpoints are named on stderr
-		}
 	case "sign":
 		err = signcmd.Run(os.Args[2:], os.Stdin, os.Stdout, os.Stderr)
 	case "-h", "--help", "help":
@@ -68,8 +66,9 @@ func main() {
 		fmt.Fprintf(os.Stderr, "aws-agent: unknown command %q\n\n%s", os.Args[1], usage)
 		os.Exit(2)
 	}
-	if errors.Is(err, checkcmd.ErrFailed) || errors.Is(err, signcmd.ErrVerifyFailed) || errors.Is(err, democmd.ErrUndelivered) {
-		os.Exit(1) // the diagnosis is printed
+	var printed *exitstatus.Error
+	if errors.As(err, &printed) {
+		os.Exit(printed.Status) // the diagnosis is printed
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "aws-agent:", err)

@@ -18,6 +18,7 @@ import (
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/chain"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/iam"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/redact"
+	"github.com/flow-aws-auth/flow-aws-auth/cmd/aws-agent/internal/exitstatus"
 	awsriver "github.com/flow-aws-auth/flow-aws-auth/river"
 	"github.com/grafana/river/ast"
 	"github.com/grafana/river/parser"
@@ -33,7 +34,7 @@ Flags:
 `
 
 // ErrFailed is returned when a check failed; the diagnosis is printed.
-var ErrFailed = errors.New("check failed")
+var ErrFailed = exitstatus.New(1, "check failed")
 
 // Run is `aws-agent check`.
 func Run(args []string, stdout, stderr io.Writer) error {

@@ -6,7 +6,6 @@ package democmd
 import (
 	"bytes"
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -20,6 +19,7 @@ import (
 	"time"
 
 	"github.com/flow-aws-auth/flow-aws-auth/agentrun"
+	"github.com/flow-aws-auth/flow-aws-auth/cmd/aws-agent/internal/exitstatus"
 	"github.com/flow-aws-auth/flow-aws-auth/examples"
 	"github.com/flow-aws-auth/flow-aws-auth/flowui"
 	"github.com/grafana/agent/pkg/flow"
@@ -31,7 +31,7 @@ import (
 
 // ErrUndelivered is returned when, by the end of --duration, a request was
 // rejected or a signal delivered nothing.
-var ErrUndelivered = errors.New("the demo did not deliver every signal")
+var ErrUndelivered = exitstatus.New(1, "the demo did not deliver every signal")
 
 // Run is `aws-agent demo`.
 func Run(args []string, stdout, stderr io.Writer) error {

@@ -15,6 +15,7 @@ import (
 	"strings"
 
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/iam"
+	"github.com/flow-aws-auth/flow-aws-auth/cmd/aws-agent/internal/exitstatus"
 	"github.com/grafana/river/parser"
 )
 
@@ -36,7 +37,7 @@ Flags:
 
 // ErrUnknownEndpoints is returned when some endpoint could not be put in
 // a policy; they are named on stderr, and the policies printed lack them.
-var ErrUnknownEndpoints = errors.New("some endpoints are not in the policies")
+var ErrUnknownEndpoints = exitstatus.New(2, "some endpoints are not in the policies")
 
 // Run is `aws-agent policy`.
 func Run(args []string, stdout, stderr io.Writer) error {

@@ -7,7 +7,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -21,6 +20,7 @@ import (
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/chain"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/scope"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/sigv4"
+	"github.com/flow-aws-auth/flow-aws-auth/cmd/aws-agent/internal/exitstatus"
 )
 
 const signUsage = `aws-agent sign: sign a raw HTTP request as aws.auth would, to debug SignatureDoesNotMatch.
@@ -180,7 +180,7 @@ func maskToken(text, token string) string {
 }
 
 // ErrVerifyFailed is returned when --verify rejects the request; the reason is printed.
-var ErrVerifyFailed = errors.New("the signature does not verify")
+var ErrVerifyFailed = exitstatus.New(1, "the signature does not verify")
 
 func firstDifference(want, got string) (line int, wantLine, gotLine string, differ bool) {
 	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
