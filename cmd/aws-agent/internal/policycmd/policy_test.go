@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -212,13 +213,14 @@ func TestExamplePoliciesAreCurrent(t *testing.T) {
 				}
 				for _, st := range decode(t, raw).Statement {
 					for _, a := range st.Action {
-						if !inReference(t, a) {
+						formats, ok := reference(t, a)
+						if !ok {
 							t.Errorf("%s %s %s: %s is not in AWS's Service Authorization Reference", name, id, key, a)
 						}
-					}
-					for _, r := range st.Resource {
-						if r != "*" && !strings.HasPrefix(r, "arn:aws:") {
-							t.Errorf("%s %s %s: resource %q", name, id, key, r)
+						for _, r := range st.Resource {
+							if !resourceFits(r, formats) {
+								t.Errorf("%s %s %s: %s on %q: not an ARN of its resource types %v", name, id, key, a, r, formats)
+							}
 						}
 					}
 				}
@@ -231,9 +233,10 @@ func TestExamplePoliciesAreCurrent(t *testing.T) {
 	}
 }
 
-// inReference reports whether action is in AWS's Service Authorization
-// Reference as the gateway's table test reads it.
-func inReference(t *testing.T, action string) bool {
+// reference finds action in AWS's Service Authorization Reference (as the
+// gateway's table test reads it) and returns the ARN formats of the
+// resource types it takes; "*" among them when none is required.
+func reference(t *testing.T, action string) ([]string, bool) {
 	t.Helper()
 	b, err := os.ReadFile("../../../../awsauth/gateway/testdata/iam-reference.json")
 	if err != nil {
@@ -241,13 +244,68 @@ func inReference(t *testing.T, action string) bool {
 	}
 	var ref struct {
 		Services map[string]struct {
-			Actions map[string]json.RawMessage `json:"actions"`
+			Actions map[string][]struct {
+				Name     string `json:"name"`
+				Required bool   `json:"required"`
+			} `json:"actions"`
+			ResourceTypes map[string]string `json:"resourceTypes"`
 		} `json:"services"`
 	}
 	if err := json.Unmarshal(b, &ref); err != nil {
 		t.Fatal(err)
 	}
 	prefix, name, _ := strings.Cut(action, ":")
-	_, ok := ref.Services[prefix].Actions[name]
-	return ok
+	types, ok := ref.Services[prefix].Actions[name]
+	if !ok {
+		return nil, false
+	}
+	var formats []string
+	required := false
+	for _, rt := range types {
+		required = required || rt.Required
+		formats = append(formats, ref.Services[prefix].ResourceTypes[rt.Name])
+	}
+	if !required {
+		formats = append(formats, "*")
+	}
+	return formats, true
+}
+
+// resourceFits reports whether an ARN has one of the formats: each
+// ${Placeholder} is one or more characters; OpenSearch's domain ARN may go
+// on with a path, as its access policies match.
+func resourceFits(arn string, formats []string) bool {
+	for _, f := range formats {
+		if f == "*" {
+			if arn == "*" {
+				return true
+			}
+			continue
+		}
+		pattern := "^" + regexp.MustCompile(`\\\$\\\{[A-Za-z]+\\\}`).ReplaceAllString(regexp.QuoteMeta(f), ".+") + "(/.+)?$"
+		if regexp.MustCompile(pattern).MatchString(arn) {
+			return true
+		}
+	}
+	return false
+}
+
+func TestResourceFits(t *testing.T) {
+	ws := "arn:${Partition}:aps:${Region}:${Account}:workspace/${WorkspaceId}"
+	for _, c := range []struct {
+		arn     string
+		formats []string
+		fits    bool
+	}{
+		{"arn:aws:aps:us-east-1:111122223333:workspace/ws-1", []string{ws}, true},
+		{"arn:aws:aps:us-east-1:111122223333:workspaces/ws-1", []string{ws}, false},
+		{"arn:aws:aps:us-east-1:111122223333:rulegroupsnamespace/ws-1/x", []string{ws}, false},
+		{"*", []string{ws}, false},
+		{"*", []string{ws, "*"}, true},
+		{"arn:aws:es:us-east-1:111122223333:domain/logs/app/_bulk", []string{"arn:${Partition}:es:${Region}:${Account}:domain/${DomainName}"}, true},
+	} {
+		if got := resourceFits(c.arn, c.formats); got != c.fits {
+			t.Errorf("resourceFits(%q, %v) = %v", c.arn, c.formats, got)
+		}
+	}
 }
