@@ -13,6 +13,8 @@ import (
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest/receivers"
 	"github.com/flow-aws-auth/flow-aws-auth/examples"
+	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/collector/pdata/plog/plogotlp"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 	"go.opentelemetry.io/collector/pdata/ptrace/ptraceotlp"
 )
@@ -79,6 +81,22 @@ func startDemoAgent(t *testing.T, flags ...string) *demoAgent {
 		return err == nil && resp.StatusCode == 200
 	})
 	return d
+}
+
+// sendLogRecord hands the agent's OTLP receiver one log record whose
+// body is text.
+func (d *demoAgent) sendLogRecord(t *testing.T, text string) {
+	t.Helper()
+	logs := plog.NewLogs()
+	logs.ResourceLogs().AppendEmpty().ScopeLogs().AppendEmpty().LogRecords().AppendEmpty().Body().SetStr(text)
+	body, _ := plogotlp.NewExportRequestFromLogs(logs).MarshalProto()
+	eventually(t, 30*time.Second, "the OTLP receiver takes a log record", func() bool {
+		resp, err := http.Post("http://"+d.otlp+"/v1/logs", "application/x-protobuf", bytes.NewReader(body))
+		if err == nil {
+			resp.Body.Close()
+		}
+		return err == nil && resp.StatusCode == 200
+	})
 }
 
 // sendSpan hands the agent's OTLP receiver one span named name.

@@ -24,7 +24,17 @@ type Endpoint struct {
 	rejected map[string]int
 	signers  map[Signer]int
 	recent   [RecentBodies][]byte // a ring: the last accepted bodies
+	shapes   map[Shape]bool       // what accepted requests were, up to maxShapes
 }
+
+// A Shape is what an accepted request was, as IAM sees it: its method,
+// host and path, and the headers that name resources.
+type Shape struct {
+	Method, Host, Path  string
+	LogGroup, LogStream string // x-aws-log-group, x-aws-log-stream
+}
+
+const maxShapes = 64
 
 // RecentBodies is how many of the last accepted bodies an Endpoint keeps.
 const RecentBodies = 64
@@ -52,6 +62,12 @@ func (e *Endpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			e.signers = map[Signer]int{}
 		}
 		e.signers[Signer{ARN: caller.Key.ARN, Session: caller.Key.SessionToken != "", Region: caller.Region, Service: caller.Service}]++
+		if e.shapes == nil {
+			e.shapes = map[Shape]bool{}
+		}
+		if len(e.shapes) < maxShapes {
+			e.shapes[Shape{r.Method, r.Host, r.URL.EscapedPath(), r.Header.Get("X-Aws-Log-Group"), r.Header.Get("X-Aws-Log-Stream")}] = true
+		}
 	}
 	e.mu.Unlock()
 	if verr != nil {
@@ -103,6 +119,17 @@ func (e *Endpoint) Bodies() [][]byte {
 	var out [][]byte
 	for i := max(0, e.accepted-RecentBodies); i < e.accepted; i++ {
 		out = append(out, e.recent[i%RecentBodies])
+	}
+	return out
+}
+
+// Shapes returns what the accepted requests were (up to 64 distinct).
+func (e *Endpoint) Shapes() []Shape {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	out := make([]Shape, 0, len(e.shapes))
+	for s := range e.shapes {
+		out = append(out, s)
 	}
 	return out
 }

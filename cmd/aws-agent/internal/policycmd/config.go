@@ -3,6 +3,7 @@ package policycmd
 import (
 	"fmt"
 	"net/http"
+	"os"
 	"strings"
 
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/iam"
@@ -41,7 +42,11 @@ type unknown struct{ Component, URL, Why string }
 // and loki.write endpoints whose url is a gateway_url and
 // otelcol.exporter.otlphttp clients whose auth is a handler, the requests
 // sent through each.
-func read(body ast.Body) (map[string]*block, []string, []unknown, error) {
+//
+// Environment variables in vary differ from agent to agent (a pod's name):
+// downstream components read them as "*", so that a resource named by one
+// (a log stream per pod) is every agent's.
+func read(body ast.Body, vary map[string]bool) (map[string]*block, []string, []unknown, error) {
 	blocks := map[string]*block{}
 	var order []string
 	labels := map[string]any{}
@@ -59,7 +64,13 @@ func read(body ast.Body) (map[string]*block, []string, []unknown, error) {
 		order = append(order, id)
 		labels[b.Label] = map[string]any{"gateway_url": gatewayMark + b.Label, "handler": handlerMark + b.Label}
 	}
-	scope := &vm.Scope{Variables: map[string]any{"aws": map[string]any{"auth": labels}}}
+	env := func(name string) string {
+		if vary[name] {
+			return "*"
+		}
+		return os.Getenv(name)
+	}
+	scope := &vm.Scope{Variables: map[string]any{"aws": map[string]any{"auth": labels}, "env": env}}
 	var unknowns []unknown
 	add := func(component, label string, r iam.Request) {
 		if b, ok := blocks["aws.auth."+label]; ok {

@@ -21,7 +21,7 @@ import (
 
 const usage = `aws-agent policy: the IAM policies each aws.auth block's identity needs.
 
-  aws-agent policy [--account ID] [--trust KIND [trust flags]] [--component aws.auth.LABEL [--print identity|base|trust]] CONFIG.river
+  aws-agent policy [--account ID] [--vary ENV_VAR]... [--trust KIND [trust flags]] [--component aws.auth.LABEL [--print identity|base|trust]] CONFIG.river
 
 Prints JSON: per aws.auth block, "identity_policy" (the actions its downstream
 components send, on the resources they name), with role_arn "base_identity_policy"
@@ -52,6 +52,11 @@ func Run(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&t.ServiceAccount, "service-account", "", "irsa: the agent's service account")
 	fs.StringVar(&t.SubjectCN, "subject-cn", "", "roles-anywhere: the certificate subject's CN to require")
 	fs.StringVar(&t.TrustedAccount, "trusted-account", "", "account: the account whose identities may assume the role")
+	vary := map[string]bool{}
+	fs.Func("vary", "an environment variable that differs per agent (POD_NAME): resources named by it become * (repeatable)", func(v string) error {
+		vary[v] = true
+		return nil
+	})
 	only := fs.String("component", "", "only this block, e.g. aws.auth.amp")
 	print := fs.String("print", "", "with --component: print one document alone: identity, base or trust")
 	if err := fs.Parse(args); err != nil {
@@ -73,7 +78,7 @@ func Run(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	blocks, order, unknowns, err := read(parsed.Body)
+	blocks, order, unknowns, err := read(parsed.Body, vary)
 	if err != nil {
 		return err
 	}

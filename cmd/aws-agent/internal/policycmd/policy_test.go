@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"flag"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -306,6 +307,55 @@ func TestResourceFits(t *testing.T) {
 	} {
 		if got := resourceFits(c.arn, c.formats); got != c.fits {
 			t.Errorf("resourceFits(%q, %v) = %v", c.arn, c.formats, got)
+		}
+	}
+}
+
+var update = flag.Bool("update", false, "rewrite examples/kubernetes/policies from the command's output")
+
+// examples/kubernetes/policies holds, per flavour, what aws-agent policy
+// prints for the manifests' configuration (base/config.river) with the
+// Deployment's environment, the pod's name varying per agent, and the
+// flavour's trust; regenerate with go test -run TestKubernetesPolicies -update.
+func TestKubernetesPoliciesAreCurrent(t *testing.T) {
+	t.Setenv("AWS_REGION", "us-east-1")
+	t.Setenv("AMP_WORKSPACE_ID", "ws-EXAMPLE11-2222-3333-4444-555555555555")
+	t.Setenv("CLOUDWATCH_LOG_GROUP", "/aws-agent/pods")
+	t.Setenv("POD_NAME", "")
+	config := "../../../../examples/kubernetes/base/config.river"
+	for flavour, trust := range map[string][]string{
+		"irsa":         {"--trust", "irsa", "--oidc-provider", "oidc.eks.us-east-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE", "--namespace", "aws-agent", "--service-account", "aws-agent"},
+		"pod-identity": {"--trust", "pod-identity"},
+	} {
+		var stdout, stderr bytes.Buffer
+		args := append([]string{"--account", "111122223333", "--vary", "POD_NAME"}, trust...)
+		if err := Run(append(args, config), &stdout, &stderr); err != nil {
+			t.Fatalf("%s: %v\n%s", flavour, err, stderr.String())
+		}
+		file := "../../../../examples/kubernetes/policies/" + flavour + ".json"
+		if *update {
+			if err := os.WriteFile(file, stdout.Bytes(), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		want, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(stdout.Bytes(), want) {
+			t.Errorf("%s is not what aws-agent policy prints now:\n%s", file, stdout.String())
+		}
+		var out map[string]map[string]json.RawMessage
+		if err := json.Unmarshal(want, &out); err != nil {
+			t.Fatal(err)
+		}
+		for _, docs := range out {
+			if !bytes.Contains(docs["identity_policy"], []byte(`log-stream:*`)) {
+				t.Errorf("%s: the log stream, one per pod, is not *:\n%s", flavour, docs["identity_policy"])
+			}
+			if _, ok := docs["trust_policy"]; !ok {
+				t.Errorf("%s: no trust policy", flavour)
+			}
 		}
 	}
 }
