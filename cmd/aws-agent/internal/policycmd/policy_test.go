@@ -11,6 +11,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest"
 )
 
 const config = `
@@ -239,32 +241,19 @@ func TestExamplePoliciesAreCurrent(t *testing.T) {
 // resource types it takes; "*" among them when none is required.
 func reference(t *testing.T, action string) ([]string, bool) {
 	t.Helper()
-	b, err := os.ReadFile("../../../../awsauth/gateway/testdata/iam-reference.json")
+	ref, err := awsauthtest.ReadIAMReference("../../../../awsauth/gateway/testdata/iam-reference.json")
 	if err != nil {
 		t.Fatal(err)
 	}
-	var ref struct {
-		Services map[string]struct {
-			Actions map[string][]struct {
-				Name     string `json:"name"`
-				Required bool   `json:"required"`
-			} `json:"actions"`
-			ResourceTypes map[string]string `json:"resourceTypes"`
-		} `json:"services"`
-	}
-	if err := json.Unmarshal(b, &ref); err != nil {
-		t.Fatal(err)
-	}
-	prefix, name, _ := strings.Cut(action, ":")
-	types, ok := ref.Services[prefix].Actions[name]
+	uses, arns, ok := ref.Action(action)
 	if !ok {
 		return nil, false
 	}
 	var formats []string
 	required := false
-	for _, rt := range types {
-		required = required || rt.Required
-		formats = append(formats, ref.Services[prefix].ResourceTypes[rt.Name])
+	for _, u := range uses {
+		required = required || u.Required
+		formats = append(formats, arns[u.Name])
 	}
 	if !required {
 		formats = append(formats, "*")
