@@ -27,8 +27,8 @@ Prints JSON: per aws.auth block, "identity_policy" (the actions its downstream
 components send, on the resources they name), with role_arn "base_identity_policy"
 (the AssumeRole step, for the identity that assumes it), and with --trust
 "trust_policy". --print writes that one IAM document alone.
-KIND: irsa, pod-identity, ec2, ecs, roles-anywhere, account (a role assumed from
-another account, with the block's external_id).
+KIND: irsa, pod-identity, ec2, ecs, roles-anywhere, account:ID (a role assumed from
+account ID, with the block's external_id; or account with --trusted-account ID).
 
 Exit status 2: an endpoint whose IAM action aws.auth does not know (named on stderr).
 
@@ -65,6 +65,9 @@ func Run(args []string, stdout, stderr io.Writer) error {
 	if fs.NArg() != 1 {
 		fs.Usage()
 		return errors.New("policy takes one configuration file")
+	}
+	if id, ok := strings.CutPrefix(*trust, "account:"); ok { // --trust account:ID
+		*trust, t.TrustedAccount = "account", id
 	}
 	if *print != "" && *only == "" {
 		return errors.New("--print needs --component")

@@ -95,7 +95,7 @@ func decode(t *testing.T, raw json.RawMessage) document {
 }
 
 func TestPolicyOfAConfiguration(t *testing.T) {
-	out, stderr, err := run(t, config, "--trust", "account", "--trusted-account", "111122223333")
+	out, stderr, err := run(t, config, "--trust", "account:111122223333")
 	if err != nil {
 		t.Fatalf("%v\n%s", err, stderr)
 	}
