@@ -77,6 +77,7 @@ func TestGate(t *testing.T) {
 			[]string{"GO-2026-0002 (golang.org/x/net): excepted, but no scan finds it any more"}},
 		{"an exception of another module", header + gitRow + "| GO-2024-3170 | github.com/grafana/loki | x | y |\n",
 			[]string{"GO-2024-3170: the exception names module github.com/grafana/loki, the finding is in github.com/grafana/agent, github.com/grafana/agent/static"}},
+		{"a nested module excepted by its parent's path", header + gitRow + "| GO-2024-3170 | github.com/grafana | x | y |\n", nil},
 		{"a finding in two modules, excepted by the second", header + gitRow + "| GO-2024-3170 | github.com/grafana/agent/static | x | y |\n", nil},
 		{"a package-level finding does not count", header + agentRow + gitRow + "| GO-2025-0001 | example.com/m | x | y |\n",
 			[]string{"GO-2025-0001 (example.com/m): excepted, but no scan finds it"}},
