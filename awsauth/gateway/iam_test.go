@@ -19,7 +19,7 @@ func TestOperationsAgainstAWSAuthorizationReference(t *testing.T) {
 	}
 	for _, o := range Operations {
 		for _, method := range o.Methods {
-			action := strings.ReplaceAll(o.Action, "${Method}", methodWord(method))
+			action := o.ActionFor(method)
 			types, formats, ok := ref.Action(action)
 			if !ok {
 				t.Errorf("%s %s (%s): action %q is not in AWS's reference (%s)", o.Service, o.Name, method, action, ref.Version)
@@ -48,9 +48,6 @@ func TestOperationsAgainstAWSAuthorizationReference(t *testing.T) {
 		}
 	}
 }
-
-// The names the reference writes in ESHttp${Method}.
-func methodWord(m string) string { return m[:1] + strings.ToLower(m[1:]) }
 
 var placeholder = regexp.MustCompile(`\$\{[A-Za-z]+\}`)
 

@@ -3,6 +3,7 @@ package gateway
 import (
 	"regexp"
 	"slices"
+	"strings"
 
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/scope"
 )
@@ -56,6 +57,15 @@ var Operations = []Operation{
 		"osis:Ingest", "arn:${Partition}:osis:${Region}:${Account}:pipeline/${Pipeline}"},
 	{"Invoke", "execute-api", "execute-api", []string{"POST", "PUT"}, nil,
 		"execute-api:Invoke", "arn:${Partition}:execute-api:${Region}:${Account}:${API}/${Stage}/${Method}/${Resource}"},
+}
+
+// ActionFor is the IAM action a request by method needs: Action with
+// ${Method} as IAM spells it in action names (POST: ESHttpPost).
+func (o Operation) ActionFor(method string) string {
+	if method == "" {
+		return o.Action
+	}
+	return strings.ReplaceAll(o.Action, "${Method}", method[:1]+strings.ToLower(method[1:]))
 }
 
 // Tabled tells whether the table holds operations of service: only those

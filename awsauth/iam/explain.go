@@ -35,7 +35,7 @@ func Needs(service string) string {
 	var actions []string
 	for _, o := range gateway.Operations {
 		for _, m := range o.Methods {
-			a := strings.ReplaceAll(o.Action, "${Method}", m[:1]+strings.ToLower(m[1:]))
+			a := o.ActionFor(m)
 			if o.Service == service && !slices.Contains(actions, a) {
 				actions = append(actions, a)
 			}

@@ -53,14 +53,11 @@ func For(req Request, account string) (Grant, error) {
 	if account == "" {
 		account = "*"
 	}
-	values := map[string]string{
-		"Partition": scope.Partition(region), "Region": region, "Account": account,
-		"Method": strings.ToUpper(method[:1]) + strings.ToLower(method[1:]),
-	}
+	values := map[string]string{"Partition": scope.Partition(region), "Region": region, "Account": account}
 	if err := resourceValues(op, host, u.Path, req.Header, method, values); err != nil {
 		return Grant{}, fmt.Errorf("%s %s: %w", method, req.URL, err)
 	}
-	return Grant{Operation: op.Service + " " + op.Name, Action: fill(op.Action, values), Resource: fill(op.Resource, values)}, nil
+	return Grant{Operation: op.Service + " " + op.Name, Action: op.ActionFor(method), Resource: fill(op.Resource, values)}, nil
 }
 
 // fill replaces each ${Name} in template with its value.

@@ -51,9 +51,7 @@ func resourceValues(op gateway.Operation, host, path string, h http.Header, meth
 		if v["Stage"] == "" {
 			return errors.New("an API Gateway URL names its stage first (/STAGE/PATH)")
 		}
-		// The ARN names the method as sent (POST); es's action as a word
-		// (ESHttpPost), and execute-api's action names none.
-		v["Method"] = strings.ToUpper(method)
+		v["Method"] = strings.ToUpper(method) // the ARN names it as sent: POST
 		v["Resource"] = strings.Join(segments[1:], "/")
 	}
 	return nil
