@@ -11,12 +11,12 @@ export GOTOOLCHAIN := $(shell sed -n 's/^toolchain //p' go.mod)
 test:
 	tests/all.sh
 
-# The quick check while working: vet and the engine's and River's tests
+# The quick check while working: vet and the engine's, River's and the docs' tests
 # (no agent build, no browser, no image, no fleet); installs nothing.
 # A few minutes warm. make test is still what CI runs.
 check:
-	go vet ./awsauth/... ./river/...
-	go test -count=1 ./awsauth/... ./river/...
+	go vet ./awsauth/... ./river/... ./docs/
+	go test -count=1 ./awsauth/... ./river/... ./docs/
 
 # The Flow UI, from the web/ui sources of the agent module in go.mod, into
 # flowui/build (git-ignored). Needs Node.js and npm; about two minutes.

@@ -25,7 +25,7 @@ import (
 // loki.write do. Every request must arrive, nothing a user can see (the
 // errors the client got, every health message, the status) may hold a
 // secret, and health must name the fault while it lasts and recover after.
-// The table it logs is the one in the README; FAULT_REPORT=FILE writes it
+// The table it logs is the one in docs/testing.md; FAULT_REPORT=FILE writes it
 // to FILE too.
 func TestFaultMatrix(t *testing.T) {
 	var rows []string

@@ -25,7 +25,7 @@ func TestNoAgentOrRiverImports(t *testing.T) {
 }
 
 // The packages import downward only, as the package documentation draws
-// them; README's architecture picture is the same drawing.
+// them (docs/architecture.md points there rather than copying it).
 func TestPackagesImportDownward(t *testing.T) {
 	const mod = "github.com/flow-aws-auth/flow-aws-auth/"
 	allowed := map[string][]string{

@@ -317,7 +317,7 @@ func TestIMDSSource(t *testing.T) {
 	start := time.Now()
 	_, err = retrieve(t, Config{Region: "us-east-1"})
 	var none *NoCredentialsError
-	// README: "each attempt is bounded to 5 s"; the rest of the chain
+	// The reference: "each attempt is bounded to 5 s"; the rest of the chain
 	// gets 1.5 s on top.
 	if !errors.As(err, &none) || time.Since(start) > source.IMDSTimeout+1500*time.Millisecond {
 		t.Fatalf("err %v after %s", err, time.Since(start))

@@ -39,7 +39,7 @@ type upstream struct {
 
 type idleCloser interface{ CloseIdleConnections() }
 
-// Bounds of the gateway (README: "Bounds").
+// Bounds of the gateway (docs/gateway.md: "Bounds").
 const (
 	// BudgetBodies is how many bodies of max_body_size the gateway holds at once.
 	BudgetBodies = 4

@@ -1,15 +1,14 @@
 package auth
 
 import (
-	"os"
 	"strings"
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus"
 )
 
-// Every metric the component registers is in README's table, and the
-// table names none it does not register.
+// Every metric the component registers is in the reference's table, and
+// the table names none it does not register.
 func TestMetricsAreDocumented(t *testing.T) {
 	var l exportsLog
 	opts := testOptions(&l)
@@ -33,17 +32,9 @@ func TestMetricsAreDocumented(t *testing.T) {
 		name, _, _ := strings.Cut(rest, `"`)
 		names[name] = true
 	}
-	readme, err := os.ReadFile("../../../README.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, table, _ := strings.Cut(string(readme), "### Metrics\n")
-	table, _, _ = strings.Cut(table, "\nLabels take")
 	documented := map[string]bool{}
-	for _, line := range strings.Split(table, "\n") {
-		if f := strings.Split(line, "`"); len(f) > 2 && strings.HasPrefix(f[1], "aws_auth_") {
-			documented[f[1]] = true
-		}
+	for _, row := range docTable(t, readDoc(t, referencePage), "## Debug metrics") {
+		documented[strings.Trim(row[0], "`")] = true
 	}
 	if len(names) < 8 {
 		t.Fatalf("only %d metrics registered: %v", len(names), names)
@@ -51,18 +42,18 @@ func TestMetricsAreDocumented(t *testing.T) {
 	sameAsDocumented(t, "metrics table", names, documented)
 }
 
-// sameAsDocumented reports what the code has and a README table lacks,
-// and the reverse.
+// sameAsDocumented reports what the code has and a documentation table
+// lacks, and the reverse.
 func sameAsDocumented(t *testing.T, table string, inCode, documented map[string]bool) {
 	t.Helper()
 	for n := range inCode {
 		if !documented[n] {
-			t.Errorf("%s is in the code but not in README's %s", n, table)
+			t.Errorf("%s is in the code but not in the docs' %s", n, table)
 		}
 	}
 	for n := range documented {
 		if !inCode[n] {
-			t.Errorf("README's %s names %s, which the code does not have", table, n)
+			t.Errorf("the docs' %s names %s, which the code does not have", table, n)
 		}
 	}
 }
