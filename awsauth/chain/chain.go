@@ -2,7 +2,6 @@ package chain
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"strings"
 	"sync/atomic"
@@ -142,40 +141,31 @@ func (c *Chain) Retrieve(ctx context.Context) (aws.Credentials, error) {
 	}
 	var attempts []Attempt
 	for _, s := range c.sources() {
-		p, skip, usedRole, err := s.lookup(ctx, env)
+		found, err := s.Find(ctx, env)
 		if err != nil {
-			return aws.Credentials{}, &SourceError{Source: s.name, Err: err, Skipped: attempts}
+			return aws.Credentials{}, &SourceError{Source: s.Name, Err: err, Skipped: attempts}
 		}
-		if p == nil {
-			attempts = append(attempts, Attempt{Source: s.name, Reason: skip})
+		if found.Provider == nil {
+			attempts = append(attempts, Attempt{Source: s.Name, Reason: found.Skip})
 			continue
 		}
-		creds, err := p.Retrieve(ctx)
+		creds, err := found.Provider.Retrieve(ctx)
 		if err != nil {
-			if s.name == source.IMDS {
-				// IMDS is the fallback of last resort: off EC2 its failure
-				// means that nothing was configured.
-				attempts = append(attempts, Attempt{Source: s.name, Reason: classify.Describe(err)})
+			if found.LastResort {
+				attempts = append(attempts, Attempt{Source: s.Name, Reason: classify.Describe(err)})
 				return aws.Credentials{}, &NoCredentialsError{Attempts: attempts}
 			}
-			return aws.Credentials{}, &SourceError{Source: s.name, Err: err, Skipped: attempts}
+			return aws.Credentials{}, &SourceError{Source: s.Name, Err: err, Skipped: attempts}
 		}
-		name := s.name
-		if rp, ok := p.(*rolesanywhere.Provider); ok {
-			name = creds.Source // which certificate
-			c.cert.Store(rp.Certificate())
+		name := s.Name
+		switch {
+		case found.ProviderNames:
+			name = creds.Source
+		case found.Name != "":
+			name = found.Name
 		}
-		if s.name == source.Profile {
-			name = fmt.Sprintf("profile %q", c.profile(env).Name)
-		}
-		if usedRole {
-			name += " as " + c.cfg.RoleARN
-		}
-		if c.cfg.RoleARN != "" && !usedRole {
-			role := source.AssumeRole{RoleARN: c.cfg.RoleARN, SessionName: c.sessionName(), ExternalID: c.cfg.ExternalID,
-				SourceIdentity: c.cfg.SourceIdentity, Duration: c.cfg.assumeRoleDuration(),
-				Tags: c.cfg.SessionTags, TransitiveTagKeys: c.cfg.TransitiveTagKeys}
-			if creds, err = role.Retrieve(ctx, c.sts(), env, creds); err != nil {
+		if c.cfg.RoleARN != "" && !found.UsedRole {
+			if creds, err = c.assumeRole(ctx, env, creds); err != nil {
 				return aws.Credentials{}, &SourceError{Source: name + ", then sts:AssumeRole " + c.cfg.RoleARN, Err: err, Skipped: attempts}
 			}
 			name += ", then AssumeRole " + c.cfg.RoleARN
@@ -184,6 +174,15 @@ func (c *Chain) Retrieve(ctx context.Context) (aws.Credentials, error) {
 		return creds, nil
 	}
 	return aws.Credentials{}, &NoCredentialsError{Attempts: attempts}
+}
+
+// assumeRole assumes role_arn with base, with what the configuration
+// sends along.
+func (c *Chain) assumeRole(ctx context.Context, env config.EnvConfig, base aws.Credentials) (aws.Credentials, error) {
+	role := source.AssumeRole{RoleARN: c.cfg.RoleARN, SessionName: c.sessionName(), ExternalID: c.cfg.ExternalID,
+		SourceIdentity: c.cfg.SourceIdentity, Duration: c.cfg.assumeRoleDuration(),
+		Tags: c.cfg.SessionTags, TransitiveTagKeys: c.cfg.TransitiveTagKeys}
+	return role.Retrieve(ctx, c.sts(), env, base)
 }
 
 // Identity is what sts:GetCallerIdentity says about a set of credentials.
@@ -228,4 +227,9 @@ func (c *Chain) sessionName() string {
 	}
 	host, _ := os.Hostname()
 	return field.SessionName("flow-aws-auth-" + host)
+}
+
+// profile is the shared profile the configuration and environment name.
+func (c *Chain) profile(env config.EnvConfig) source.SharedProfile {
+	return source.NewSharedProfile(env, c.cfg.Profile, c.cfg.SharedCredentialsFiles, c.cfg.SharedConfigFiles)
 }

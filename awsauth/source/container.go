@@ -22,7 +22,14 @@ const ecsEndpoint = "http://169.254.170.2"
 // FromContainer is the ECS task endpoint (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI)
 // or the EKS Pod Identity agent (AWS_CONTAINER_CREDENTIALS_FULL_URI) with
 // AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE or AWS_CONTAINER_AUTHORIZATION_TOKEN.
-func FromContainer(ctx context.Context, env config.EnvConfig, client *http.Client) (aws.CredentialsProvider, string, error) {
+func FromContainer(client *http.Client) Source {
+	return Source{Name: Container, Find: func(ctx context.Context, env config.EnvConfig) (Found, error) {
+		p, skip, err := containerProvider(ctx, env, client)
+		return Found{Provider: p, Skip: skip}, err
+	}}
+}
+
+func containerProvider(ctx context.Context, env config.EnvConfig, client *http.Client) (aws.CredentialsProvider, string, error) {
 	var endpoint string
 	switch {
 	case env.ContainerCredentialsRelativePath != "":

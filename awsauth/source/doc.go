@@ -1,14 +1,14 @@
-// Package source reads, for one credential source at a time, whether its
-// inputs are present in the environment and the shared files, and returns
-// the SDK provider that fetches from them: the environment's keys, a
-// shared profile, the ECS or EKS Pod Identity container endpoint, EC2
-// IMDSv2. Like the SDK's credentials packages, one source per file.
-//
-// Each function answers in one of three ways: a provider (the inputs are
-// present), a reason (they are absent, and the chain passes on to the
-// next source), or an error (they are present but broken, and the chain
-// stops there). The order of the sources, and what to do with each answer,
-// is package chain's.
+// Package source holds the credential sources, one per file as the SDK's
+// credentials packages: static keys, the environment's keys, a web
+// identity token (IRSA), a shared profile, the ECS or EKS Pod Identity
+// container endpoint, EC2 IMDSv2. Each is a Source whose Find reads its
+// inputs (through the SDK's EnvConfig and shared-config loader) and
+// answers in one of three ways: a provider (the inputs are present, and
+// the SDK's provider fetches from them), a reason (they are absent, and
+// the chain passes on to the next source), or an error (they are present
+// but broken, and the chain stops there). The order of the sources is
+// package chain's; STS and AssumeRole, which several of them use, are
+// here too.
 package source
 
 // Names of the sources, as status, health and errors show them.

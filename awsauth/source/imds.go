@@ -17,17 +17,21 @@ const IMDSTimeout = 5 * time.Second
 
 // FromIMDS is the EC2 instance's role through IMDSv2 only, at
 // AWS_EC2_METADATA_SERVICE_ENDPOINT when set, unless
-// AWS_EC2_METADATA_DISABLED is true.
-func FromIMDS(env config.EnvConfig, client *http.Client) (aws.CredentialsProvider, string) {
-	if env.EC2IMDSClientEnableState == imds.ClientDisabled {
-		return nil, "AWS_EC2_METADATA_DISABLED is true"
-	}
-	c := imds.New(imds.Options{
-		Endpoint:       env.EC2IMDSEndpoint,
-		HTTPClient:     client,
-		EnableFallback: aws.FalseTernary, // IMDSv2 only
-	})
-	return timeoutProvider{ec2rolecreds.New(func(o *ec2rolecreds.Options) { o.Client = c }), IMDSTimeout}, ""
+// AWS_EC2_METADATA_DISABLED is true. It is the last resort: off EC2 its
+// failure means that nothing was configured.
+func FromIMDS(client *http.Client) Source {
+	return Source{Name: IMDS, Find: func(_ context.Context, env config.EnvConfig) (Found, error) {
+		if env.EC2IMDSClientEnableState == imds.ClientDisabled {
+			return skipped("AWS_EC2_METADATA_DISABLED is true")
+		}
+		c := imds.New(imds.Options{
+			Endpoint:       env.EC2IMDSEndpoint,
+			HTTPClient:     client,
+			EnableFallback: aws.FalseTernary, // IMDSv2 only
+		})
+		p := timeoutProvider{ec2rolecreds.New(func(o *ec2rolecreds.Options) { o.Client = c }), IMDSTimeout}
+		return Found{Provider: p, LastResort: true}, nil
+	}}
 }
 
 type timeoutProvider struct {

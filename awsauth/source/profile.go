@@ -25,6 +25,17 @@ type SharedProfile struct {
 	CABundle string
 }
 
+// FromProfile is the profile name (else AWS_PROFILE, else "default") in
+// the shared files, resolved as the SDK resolves it (see Provider);
+// the credentials are named by the profile.
+func FromProfile(name string, credFiles, configFiles []string, client *http.Client, stsRegion string) Source {
+	return Source{Name: Profile, Find: func(ctx context.Context, env config.EnvConfig) (Found, error) {
+		p := NewSharedProfile(env, name, credFiles, configFiles)
+		provider, skip, err := p.Provider(ctx, client, stsRegion)
+		return Found{Provider: provider, Skip: skip, Name: fmt.Sprintf("profile %q", p.Name)}, err
+	}}
+}
+
 // NewSharedProfile is the profile name (else AWS_PROFILE, else "default")
 // in the files given (else AWS_SHARED_CREDENTIALS_FILE and
 // AWS_CONFIG_FILE, else the SDK's default files).

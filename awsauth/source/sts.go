@@ -85,12 +85,3 @@ func (a AssumeRole) Retrieve(ctx context.Context, s STS, env config.EnvConfig, b
 		sort.Slice(o.Tags, func(i, j int) bool { return *o.Tags[i].Key < *o.Tags[j].Key })
 	}).Retrieve(ctx)
 }
-
-// FromWebIdentity exchanges the token in file for role's credentials
-// (IRSA); the file is read on every retrieve, as EKS rotates it.
-// duration 0 leaves the session as long as the role allows by default.
-func FromWebIdentity(client *sts.Client, file, role, session string, duration time.Duration) aws.CredentialsProvider {
-	return stscreds.NewWebIdentityRoleProvider(client, role, stscreds.IdentityTokenFile(file), func(o *stscreds.WebIdentityRoleOptions) {
-		o.RoleSessionName, o.Duration = session, duration
-	})
-}
