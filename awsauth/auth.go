@@ -34,6 +34,7 @@ type Options struct {
 type Auth struct {
 	config Config
 	chain  *chain.Chain
+	ident  *identifying // nil without verify_identity
 	cache  *cache.Cache
 	stats  *stats.Stats
 	clock  *signing.Clock
@@ -59,40 +60,32 @@ func New(cfg Config, opts Options) (*Auth, error) {
 		BackoffMax:   opts.BackoffMax,
 		Recheck:      opts.Recheck,
 	}
+	a := &Auth{config: cfg, chain: ch, stats: opts.Stats, clock: &signing.Clock{}}
+	var provider aws.CredentialsProvider = ch
 	if cfg.VerifyIdentity {
-		co.Identify = func(ctx context.Context, creds aws.Credentials) (cache.Identity, error) {
-			id, err := ch.Identify(ctx, creds)
-			return cache.Identity(id), err
-		}
+		a.ident = &identifying{chain: ch}
+		provider = a.ident
 	}
-	return &Auth{config: cfg, chain: ch, cache: cache.New(ch, co), stats: opts.Stats, clock: &signing.Clock{}}, nil
-}
-
-// WithService returns an Auth that shares a's credentials, counters and
-// clock but signs for service (empty: inferred from each host).
-func (a *Auth) WithService(service string) *Auth {
-	b := *a
-	b.config.Service = service
-	return &b
+	a.cache = cache.New(provider, co)
+	return a, nil
 }
 
 // Transport returns a signing transport over base (nil:
-// http.DefaultTransport), retrying once on ExpiredToken and clock skew.
-func (a *Auth) Transport(base http.RoundTripper) http.RoundTripper {
+// http.DefaultTransport) that signs for service (empty: the service each
+// request's host names), retrying once on ExpiredToken and clock skew.
+// Every transport of an Auth shares its credentials, counters and clock.
+func (a *Auth) Transport(base http.RoundTripper, service string) http.RoundTripper {
 	return &signing.Retry{Next: &signing.Transport{
 		Source: a.cache,
 		Base:   base,
-		Scope:  signing.Scope{Region: a.chain.Region(), Service: a.config.Service},
+		Scope:  signing.Scope{Region: a.chain.Region(), Service: service},
 		Clock:  a.clock,
 		Stats:  a.stats,
 	}}
 }
 
-// Service is the service requests are signed for; empty: inferred from
-// each request's host.
-func (a *Auth) Service() string { return a.config.Service }
-
-// ForceRefresh fetches new credentials now, as after an ExpiredToken.
+// ForceRefresh fetches new credentials now, as after an ExpiredToken: for
+// programs that learn otherwise that the current ones were revoked.
 func (a *Auth) ForceRefresh(ctx context.Context) error {
 	creds, _ := a.cache.Current()
 	_, err := a.cache.ForceRefresh(ctx, creds.AccessKeyID)
@@ -108,15 +101,15 @@ func (a *Auth) ClockOffset() time.Duration { return a.clock.Offset() }
 // Credentials are the current credentials, if valid ones are held.
 func (a *Auth) Credentials() (aws.Credentials, bool) { return a.cache.Current() }
 
-// SharesCredentials reports whether a and b hand out the same credentials
-// (b was made from a by WithService, or is a).
-func (a *Auth) SharesCredentials(b *Auth) bool { return b != nil && a.cache == b.cache }
-
 // Status is a snapshot of everything worth showing about an Auth. It holds
 // no secret: the access key id is masked.
 type Status struct {
 	Region      string
 	Credentials cache.Status
+	// Identity is what sts:GetCallerIdentity said of the current
+	// credentials (verify_identity), IdentityErr why it failed.
+	Identity    chain.Identity
+	IdentityErr error
 	Requests    stats.Snapshot
 	// Certificate is Roles Anywhere's certificate, when that is the source.
 	Certificate *rolesanywhere.CertificateInfo
@@ -124,7 +117,9 @@ type Status struct {
 
 // Status returns a snapshot.
 func (a *Auth) Status() Status {
-	return Status{Region: a.chain.Region(), Credentials: a.cache.Status(), Requests: a.stats.Snapshot(), Certificate: a.chain.Certificate()}
+	s := Status{Region: a.chain.Region(), Credentials: a.cache.Status(), Requests: a.stats.Snapshot(), Certificate: a.chain.Certificate()}
+	s.Identity, s.IdentityErr = a.ident.identity()
+	return s
 }
 
 // Run keeps the credentials fresh until ctx ends.

@@ -48,7 +48,7 @@ func TestTransportFailsClearlyWithoutCredentials(t *testing.T) {
 	body := &closeRecorder{Reader: strings.NewReader("x")}
 	req, _ := http.NewRequest("POST", "http://127.0.0.1:1/v1/traces", body)
 	req.Host = "xray.us-east-1.amazonaws.com"
-	_, err = a.Transport(nil).RoundTrip(req)
+	_, err = a.Transport(nil, "").RoundTrip(req)
 	if err == nil || !strings.Contains(err.Error(), "cannot sign the request to xray.us-east-1.amazonaws.com: NoCredentialProviders") {
 		t.Fatalf("err %v", err)
 	}

@@ -14,8 +14,6 @@ import (
 type Config struct {
 	// Credentials says where credentials come from, and the default region.
 	Credentials chain.Config
-	// Service overrides the signing service inferred from each request's host.
-	Service string
 	// ExpiryWindow is how long before expiry a refresh starts.
 	ExpiryWindow time.Duration
 	// VerifyIdentity calls sts:GetCallerIdentity after each refresh.

@@ -355,7 +355,7 @@ func (f fault) run(t *testing.T) (sent, lost, leaked int) {
 	}()
 
 	stop := make(chan struct{})
-	l := &loadClient{tr: a.Transport(nil), url: e.epURL, seen: seen}
+	l := &loadClient{tr: a.Transport(nil, ""), url: e.epURL, seen: seen}
 	done := l.start(stop, 2)
 	var stopLoading sync.Once
 	endLoad := func() { stopLoading.Do(func() { close(stop); <-done }) }

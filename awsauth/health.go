@@ -49,8 +49,8 @@ func (s Status) Health(now time.Time) Health {
 	}
 
 	msg := "credentials from " + c.Source
-	if c.Identity.ARN != "" {
-		msg += " as " + c.Identity.ARN
+	if s.Identity.ARN != "" {
+		msg += " as " + s.Identity.ARN
 	}
 	msg += ", " + until(now, c)
 	var notes []string
@@ -60,8 +60,8 @@ func (s Status) Health(now time.Time) Health {
 	if c.LastError != nil {
 		notes = append(notes, "refresh failing, retrying: "+c.LastError.Error())
 	}
-	if c.IdentityErr != nil {
-		notes = append(notes, "sts:GetCallerIdentity failed: "+classify.Describe(c.IdentityErr))
+	if s.IdentityErr != nil {
+		notes = append(notes, "sts:GetCallerIdentity failed: "+classify.Describe(s.IdentityErr))
 	}
 	if failing != nil {
 		// Auth failures made the component unhealthy above; this one is

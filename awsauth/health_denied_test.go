@@ -74,7 +74,7 @@ func TestHealthSaysWhatAccessDeniedNeeds(t *testing.T) {
 			srv := newServer(t, ep)
 			req, _ := http.NewRequest("POST", srv+c.path, strings.NewReader("x"))
 			req.Host = c.host
-			resp, err := a.Transport(nil).RoundTrip(req)
+			resp, err := a.Transport(nil, "").RoundTrip(req)
 			if err != nil {
 				t.Fatal(err)
 			}

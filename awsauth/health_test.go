@@ -49,7 +49,7 @@ func TestHealthTellsWhatIsWrong(t *testing.T) {
 	if !h.Healthy || !strings.Contains(h.Message, "credentials from static, then AssumeRole "+awsauthtest.RoleARN+" as "+wantARN) || !strings.Contains(h.Message, "expire in 1") {
 		t.Fatalf("healthy: %+v", h)
 	}
-	if s := a.Status(); s.Credentials.AccessKeyID != cache.MaskKeyID(creds.AccessKeyID) || s.Credentials.Identity.AccountID != "444455556666" {
+	if s := a.Status(); s.Credentials.AccessKeyID != cache.MaskKeyID(creds.AccessKeyID) || s.Identity.AccountID != "444455556666" {
 		t.Fatalf("status %+v", s.Credentials)
 	}
 
@@ -63,7 +63,7 @@ func TestHealthTellsWhatIsWrong(t *testing.T) {
 	srv := newServer(t, ep)
 	req, _ := http.NewRequest("POST", srv+"/workspaces/ws-1/api/v1/remote_write", strings.NewReader("x"))
 	req.Host = "aps-workspaces.us-east-1.amazonaws.com"
-	resp, err := a.Transport(nil).RoundTrip(req)
+	resp, err := a.Transport(nil, "").RoundTrip(req)
 	if err != nil {
 		t.Fatal(err)
 	}

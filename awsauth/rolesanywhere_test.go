@@ -68,7 +68,7 @@ func TestRolesAnywhereRotationUnderLoad(t *testing.T) {
 	go a.Run(ctx)
 
 	seen := &seenTexts{}
-	l := &loadClient{tr: a.Transport(nil), url: epSrv.URL, seen: seen}
+	l := &loadClient{tr: a.Transport(nil, ""), url: epSrv.URL, seen: seen}
 	stop := make(chan struct{})
 	done := l.start(stop, 2)
 	count := func() int {

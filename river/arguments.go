@@ -89,8 +89,8 @@ func (a *Arguments) Validate() error {
 	if err := a.HTTPClientConfig.TLSConfig.Validate(); err != nil {
 		errs = append(errs, fmt.Errorf("http_client_config: tls_config: %w", err))
 	}
-	if a.HTTPClientConfig.Timeout < 0 {
-		errs = append(errs, errors.New("http_client_config: timeout: must not be negative"))
+	if a.HTTPClientConfig.Timeout <= 0 {
+		errs = append(errs, errors.New("http_client_config: timeout: must be positive"))
 	}
 	if err := a.Gateway.validate(a.Service); err != nil {
 		errs = append(errs, err)
@@ -119,7 +119,6 @@ func (a *Arguments) config() awsauth.Config {
 			SourceIdentity:       a.SourceIdentity,
 			RolesAnywhere:        a.RolesAnywhere.config(),
 		},
-		Service:        a.Service,
 		ExpiryWindow:   a.ExpiryWindow,
 		VerifyIdentity: a.VerifyIdentity,
 	}
@@ -143,11 +142,7 @@ func (a *Arguments) Convert() (awsauth.Config, http.RoundTripper, error) {
 	if err != nil {
 		return cfg, nil, err
 	}
-	timeout := a.HTTPClientConfig.Timeout
-	if timeout == 0 {
-		timeout = DefaultTimeout
-	}
-	cfg.Credentials.HTTPClient = &http.Client{Transport: rt, Timeout: timeout}
+	cfg.Credentials.HTTPClient = &http.Client{Transport: rt, Timeout: a.HTTPClientConfig.Timeout}
 	return cfg, rt, nil
 }
 

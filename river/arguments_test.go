@@ -61,7 +61,8 @@ func TestValidationNamesTheField(t *testing.T) {
 		`gateway { methods = ["post"] }`:                                                `gateway: methods: "post" is not one of GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS`,
 		`gateway { methods = ["CONNECT"] }`:                                             `gateway: methods: "CONNECT" is not one of`,
 		`gateway { response_header_timeout = "0s" }`:                                    "gateway: response_header_timeout: must be positive",
-		`http_client_config { timeout = "-1s" }`:                                        "http_client_config: timeout: must not be negative",
+		`http_client_config { timeout = "-1s" }`:                                        "http_client_config: timeout: must be positive",
+		`http_client_config { timeout = "0s" }`:                                         "http_client_config: timeout: must be positive",
 		"http_client_config {\n tls_config {\n ca_pem = \"x\"\n ca_file = \"y\"\n }\n}": "at most one of ca_pem and ca_file must be configured",
 	} {
 		var a Arguments

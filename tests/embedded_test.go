@@ -36,7 +36,7 @@ func (embedder) Update(args component.Arguments) error {
 		return err
 	}
 	req, _ := http.NewRequest("GET", a.URL, nil)
-	resp, err := auth.Transport(base).RoundTrip(req)
+	resp, err := auth.Transport(base, a.AWSAuth.Service).RoundTrip(req)
 	if err != nil {
 		return err
 	}

@@ -39,7 +39,7 @@ func TestCredentialsExpiringEveryTwoSecondsUnderLoad(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go a.Run(ctx)
-	tr := a.Transport(nil)
+	tr := a.Transport(nil, "")
 
 	var sent, failed atomic.Int64
 	var firstErr atomic.Value

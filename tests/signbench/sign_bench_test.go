@@ -47,7 +47,7 @@ func ours(b testing.TB) http.RoundTripper {
 	if err != nil {
 		b.Fatal(err)
 	}
-	return a.Transport(noop{})
+	return a.Transport(noop{}, "")
 }
 
 func contrib(b testing.TB) http.RoundTripper {

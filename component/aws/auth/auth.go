@@ -133,7 +133,7 @@ func (c *Component) Update(args component.Arguments) error {
 	if old != nil && sameCredentials(old.args, a) {
 		// Keep the credentials: a reload that only changes how requests
 		// are signed or the gateway must not cost a refresh.
-		inst.auth = old.auth.WithService(a.Service)
+		inst.auth = old.auth
 		inst.base = old.base
 		inst.gateway = c.newGateway(a, inst.auth, inst.base)
 		c.cur.Store(inst)
@@ -167,7 +167,7 @@ func sameCredentials(a, b Arguments) bool {
 // refreshed is told the outcome of each refresh of inst.
 func (c *Component) refreshed(inst *instance, err error) {
 	c.metrics.refreshed(err)
-	if !c.cur.Load().auth.SharesCredentials(inst.auth) {
+	if c.cur.Load().auth != inst.auth {
 		return // replaced by an update with other credential arguments
 	}
 	if err != nil {
@@ -188,7 +188,7 @@ func (c *Component) publish() {
 		Handler:     c.handler,
 		Transport:   c.transport,
 		Credentials: exportedCredentials(inst.auth),
-		Identity:    exportedIdentity(inst.auth.Status().Credentials.Identity),
+		Identity:    exportedIdentity(inst.auth.Status().Identity),
 		GatewayURL:  c.gatewayURL,
 	})
 }

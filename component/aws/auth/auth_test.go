@@ -78,11 +78,11 @@ func TestExportsKeepTheirIdentityAcrossUpdates(t *testing.T) {
 	// A reload that changes only the service keeps the credentials.
 	withService := staticArgs("us-east-1")
 	withService.Service = "aps"
-	before := l.last().Credentials
+	before, auth := l.last().Credentials, c.cur.Load().auth
 	if err := c.Update(withService); err != nil {
 		t.Fatal(err)
 	}
-	if got := l.last(); got.Credentials != before || c.CurrentHealth().Health != component.HealthTypeHealthy || c.cur.Load().auth.Service() != "aps" {
+	if got := l.last(); got.Credentials != before || c.CurrentHealth().Health != component.HealthTypeHealthy || c.cur.Load().auth != auth || c.cur.Load().args.Service != "aps" {
 		t.Fatalf("service-only update lost the credentials: %+v", got.Credentials)
 	}
 

@@ -5,7 +5,7 @@ import (
 	"time"
 
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth"
-	"github.com/flow-aws-auth/flow-aws-auth/awsauth/cache"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/chain"
 	otelauth "github.com/grafana/agent/component/otelcol/auth"
 	"github.com/grafana/river"
 	"github.com/grafana/river/rivertypes"
@@ -59,7 +59,7 @@ func exportedCredentials(a *awsauth.Auth) Credentials {
 	return out
 }
 
-func exportedIdentity(id cache.Identity) Identity {
+func exportedIdentity(id chain.Identity) Identity {
 	return Identity{ARN: id.ARN, AccountID: id.AccountID, UserID: id.UserID}
 }
 
@@ -83,7 +83,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if base == nil {
 		base = inst.base
 	}
-	return inst.auth.Transport(base).RoundTrip(req)
+	return inst.auth.Transport(base, inst.args.Service).RoundTrip(req)
 }
 
 // Wrap returns a signer over base instead of the component's own

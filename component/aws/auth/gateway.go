@@ -53,7 +53,7 @@ func (c *Component) gatewayHooks(auth *awsauth.Auth) gateway.Hooks {
 
 // newGateway is the gateway of one configuration.
 func (c *Component) newGateway(a Arguments, auth *awsauth.Auth, base http.RoundTripper) *gateway.Gateway {
-	return gateway.New(c.gatewayPolicy(a, auth), auth.Transport(base), base, c.gatewayHooks(auth))
+	return gateway.New(c.gatewayPolicy(a, auth), auth.Transport(base, a.Service), base, c.gatewayHooks(auth))
 }
 
 // componentPath is this component's path on the agent's HTTP server, with a

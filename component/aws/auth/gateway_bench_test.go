@@ -38,7 +38,7 @@ func BenchmarkGateway(b *testing.B) {
 	}))
 	defer hop.Close()
 	inst := f.c.cur.Load()
-	direct := inst.auth.Transport(inst.base)
+	direct := inst.auth.Transport(inst.base, inst.args.Service)
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 8}}
 	send := func(way string, body []byte) time.Duration {
 		start := time.Now()

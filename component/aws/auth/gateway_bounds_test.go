@@ -27,7 +27,7 @@ func TestSlowBodiesCannotStopTheGateway(t *testing.T) {
 	next := *f.c.cur.Load()
 	p := f.c.gatewayPolicy(next.args, next.auth)
 	p.BodyGrace = grace
-	next.gateway = gateway.New(p, next.auth.Transport(next.base), next.base, f.c.gatewayHooks(next.auth))
+	next.gateway = gateway.New(p, next.auth.Transport(next.base, next.args.Service), next.base, f.c.gatewayHooks(next.auth))
 	f.c.cur.Store(&next)
 	srv := httptest.NewServer(f.c.Handler())
 	defer srv.Close()
