@@ -15,7 +15,6 @@ import (
 
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest/receivers"
-	"github.com/flow-aws-auth/flow-aws-auth/examples"
 )
 
 // clusterConfig is each clustered agent's configuration: its own aws.auth
@@ -90,9 +89,9 @@ type clusterAgent struct {
 func TestClusteredAgentsShareTheTargets(t *testing.T) {
 	isolateEnv(t)
 	bin := sharedAgent(t)
-	aws := examples.StartDemoAWS()
+	aws := receivers.StartDemoAWS()
 	t.Cleanup(aws.Close)
-	aws.AMP.Endpoint.Verifier.Accept = awsauthtest.AssumedRole(examples.DemoRoleARN)
+	aws.AMP.Endpoint.Verifier.Accept = awsauthtest.AssumedRole(receivers.DemoRoleARN)
 
 	const nTargets = 30
 	var targets []string
@@ -217,7 +216,7 @@ func startClusterAgent(t *testing.T, bin string, aws *receivers.FakeAWS, name, a
 	t.Helper()
 	dir := t.TempDir()
 	config := filepath.Join(dir, "config.river")
-	body := fmt.Sprintf(clusterConfig, examples.DemoRoleARN, examples.DemoExternalID, name, targets, name)
+	body := fmt.Sprintf(clusterConfig, receivers.DemoRoleARN, receivers.DemoExternalID, name, targets, name)
 	if err := os.WriteFile(config, []byte(body), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -233,8 +232,8 @@ func startClusterAgent(t *testing.T, bin string, aws *receivers.FakeAWS, name, a
 		"--server.http.listen-addr", addr, "--storage.path", filepath.Join(dir, "data"),
 		"--cluster.enabled", "--cluster.node-name", name, "--cluster.advertise-address", addr,
 		"--cluster.join-addresses", strings.Join(join, ","), "--cluster.rejoin-interval", "5s")
-	a.cmd.Env = append(os.Environ(), examples.DemoEnv{
-		AccessKeyID: examples.DemoAccessKeyID, SecretAccessKey: examples.DemoSecretAccessKey,
+	a.cmd.Env = append(os.Environ(), receivers.DemoEnv{
+		AccessKeyID: receivers.DemoAccessKeyID, SecretAccessKey: receivers.DemoSecretAccessKey,
 		STSEndpoint: aws.STSURL, ProxyURL: aws.Proxy.URL, CAPEM: aws.Server.CAPEM,
 	}.Vars()...)
 	a.cmd.Stdout, a.cmd.Stderr = a.out, a.out

@@ -12,7 +12,6 @@ import (
 
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest/receivers"
-	"github.com/flow-aws-auth/flow-aws-auth/examples"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/pdata/plog/plogotlp"
 	"go.opentelemetry.io/collector/pdata/ptrace"
@@ -34,7 +33,7 @@ func startDemoAgent(t *testing.T, flags ...string) *demoAgent {
 	t.Helper()
 	isolateEnv(t)
 	bin := sharedAgent(t)
-	aws := examples.StartDemoAWS()
+	aws := receivers.StartDemoAWS()
 	t.Cleanup(aws.Close)
 
 	dir := t.TempDir()
@@ -48,8 +47,8 @@ func startDemoAgent(t *testing.T, flags ...string) *demoAgent {
 	// Flags before and after the configuration, as upstream's run takes them.
 	args := append([]string{"run", "--server.http.listen-addr", addr, "--storage.path", filepath.Join(dir, "data"), "../examples/demo.river"}, flags...)
 	agent := exec.CommandContext(ctx, bin, args...)
-	agent.Env = append(os.Environ(), examples.DemoEnv{
-		AccessKeyID: examples.DemoAccessKeyID, SecretAccessKey: examples.DemoSecretAccessKey,
+	agent.Env = append(os.Environ(), receivers.DemoEnv{
+		AccessKeyID: receivers.DemoAccessKeyID, SecretAccessKey: receivers.DemoSecretAccessKey,
 		STSEndpoint: aws.STSURL, ProxyURL: aws.Proxy.URL, CAPEM: aws.Server.CAPEM,
 		LogFile: d.logFile, OTLPListen: d.otlp,
 	}.Vars()...)

@@ -14,6 +14,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest/receivers"
 )
 
 // notExpected are the metric names the agent mixin's dashboards query that
@@ -158,6 +160,14 @@ func TestOperatedLikeTheUpstreamAgent(t *testing.T) {
 	}
 	if status, body := getPage(t, d.base+"/debug/pprof/heap?debug=1"); status != 200 || !bytes.Contains(body, []byte("heap profile")) {
 		t.Errorf("/debug/pprof/heap: %d %.200s", status, body)
+	}
+
+	// The start-up log says where aws.auth's credentials come from once its
+	// first refresh has finished, not that it is still resolving them.
+	want := []byte("aws-agent: aws.auth.demo: healthy: credentials from static, then AssumeRole " + receivers.DemoRoleARN)
+	eventually(t, 20*time.Second, "the start-up log names the demo's credentials", func() bool { return bytes.Contains(d.out.Bytes(), want) })
+	if bytes.Contains(d.out.Bytes(), []byte("aws.auth.demo: unhealthy")) {
+		t.Errorf("the start-up log reported aws.auth.demo before its first refresh:\n%s", d.out.Bytes())
 	}
 }
 

@@ -18,7 +18,7 @@ import (
 	"github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
-	"github.com/flow-aws-auth/flow-aws-auth/examples"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest/receivers"
 )
 
 // The Flow UI, built by `make ui`, served by aws-agent on the demo
@@ -59,7 +59,7 @@ func TestFlowUIShowsAWSAuth(t *testing.T) {
 	}
 	for _, s := range []string{
 		"Latest health message",
-		"credentials from static, then AssumeRole " + examples.DemoRoleARN,
+		"credentials from static, then AssumeRole " + receivers.DemoRoleARN,
 		"Debug info",
 		"credential_source", want["credential_source"],
 		"access_key_id", want["access_key_id"],

@@ -19,6 +19,7 @@ import (
 	"github.com/flow-aws-auth/flow-aws-auth/cmd/aws-agent/internal/exitstatus"
 	"github.com/flow-aws-auth/flow-aws-auth/cmd/aws-agent/internal/fmtcmd"
 	"github.com/flow-aws-auth/flow-aws-auth/cmd/aws-agent/internal/policycmd"
+	"github.com/flow-aws-auth/flow-aws-auth/cmd/aws-agent/internal/runcmd"
 	"github.com/flow-aws-auth/flow-aws-auth/cmd/aws-agent/internal/signcmd"
 	_ "github.com/flow-aws-auth/flow-aws-auth/component/aws/auth"
 	_ "github.com/grafana/agent/component/all"
@@ -48,7 +49,7 @@ func main() {
 	var err error
 	switch os.Args[1] {
 	case "run":
-		err = runCommand(os.Args[2:])
+		err = runcmd.Run(os.Args[2:], os.Stderr)
 	case "fmt":
 		err = fmtcmd.Run(os.Args[2:], os.Stdin, os.Stdout, os.Stderr)
 	case "demo":

@@ -29,14 +29,14 @@ import (
 
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest/pki"
-	"github.com/flow-aws-auth/flow-aws-auth/examples"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest/receivers"
 )
 
 // The agents sign with AWS's documented example keys, the demo's: they
 // exist nowhere but in the sink's keyring.
 const (
-	keyID  = examples.DemoAccessKeyID
-	secret = examples.DemoSecretAccessKey
+	keyID  = receivers.DemoAccessKeyID
+	secret = receivers.DemoSecretAccessKey
 	host   = "aps-workspaces.us-east-1.amazonaws.com"
 )
 

@@ -19,9 +19,9 @@ import (
 	"time"
 
 	"github.com/flow-aws-auth/flow-aws-auth/agentrun"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest/receivers"
 	"github.com/flow-aws-auth/flow-aws-auth/cmd/aws-agent/internal/exitstatus"
 	"github.com/flow-aws-auth/flow-aws-auth/examples"
-	"github.com/flow-aws-auth/flow-aws-auth/flowui"
 	"github.com/grafana/agent/pkg/flow"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/pdata/plog/plogotlp"
@@ -37,26 +37,22 @@ var ErrUndelivered = exitstatus.New(1, "the demo did not deliver every signal")
 func Run(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	listen := fs.String("server.http.listen-addr", "127.0.0.1:12345", "address of the agent's HTTP server and UI")
+	var server agentrun.ServerFlags
+	server.RegisterFlags(fs)
 	duration := fs.Duration("duration", 0, "stop after this long, failing if any request was rejected or any signal delivered nothing (0: run until interrupted)")
 	every := fs.Duration("report-every", 3*time.Second, "how often to print the report")
 	grace := fs.Duration("grace", 15*time.Second, "with --duration: how long to wait afterwards for signals still on their way")
 	ttl := fs.Duration("credentials-ttl", time.Minute, "lifetime of the credentials the fake STS issues, to watch refreshes")
-	uiDir := fs.String("ui.assets-dir", "", flowui.AssetsDirUsage)
-	pprof := fs.Bool("server.http.enable-pprof", true, agentrun.PProfUsage)
 	source := fs.String("source", "static", "where the demo's credentials come from: static (keys, then AssumeRole) or roles-anywhere (an X.509 certificate made at start)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	assets, err := flowui.Assets(*uiDir)
+	assets, err := server.UIAssets(stderr, "aws-agent demo:")
 	if err != nil {
 		return err
 	}
-	if assets == nil {
-		fmt.Fprintln(stderr, "aws-agent demo:", flowui.NoAssets)
-	}
 
-	aws := examples.StartDemoAWS()
+	aws := receivers.StartDemoAWS()
 	aws.STS.TTL = *ttl
 
 	dir, err := os.MkdirTemp("", "aws-agent-demo-")
@@ -81,8 +77,8 @@ func Run(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	env := examples.DemoEnv{
-		AccessKeyID: examples.DemoAccessKeyID, SecretAccessKey: examples.DemoSecretAccessKey,
+	env := receivers.DemoEnv{
+		AccessKeyID: receivers.DemoAccessKeyID, SecretAccessKey: receivers.DemoSecretAccessKey,
 		STSEndpoint: aws.STSURL, ProxyURL: aws.Proxy.URL, CAPEM: aws.Server.CAPEM,
 		LogFile: logFile, OTLPListen: otlpAddr,
 	}
@@ -110,17 +106,17 @@ func Run(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	agent, err = agentrun.Start(ctx, agentrun.Options{
-		ListenAddr:  *listen,
+		ListenAddr:  server.ListenAddr,
 		StoragePath: filepath.Join(dir, "data"),
 		LogWriter:   io.Discard,
 		UIAssets:    assets,
-		EnablePProf: *pprof,
+		EnablePProf: server.EnablePProf,
 		Load:        func() (*flow.Source, error) { return src, nil },
 	})
 	if err != nil {
 		return fmt.Errorf("loading the demo: %w", err)
 	}
-	fmt.Fprintf(stdout, "aws-agent demo: a fake AWS on loopback, the agent on http://%s (UI: http://%s/component/aws.auth.demo)\n", *listen, *listen)
+	fmt.Fprintf(stdout, "aws-agent demo: a fake AWS on loopback, the agent on http://%s (UI: http://%s/component/aws.auth.demo)\n", server.ListenAddr, server.ListenAddr)
 
 	// The feeders stop at --duration; the agent runs on while the last
 	// signals land.
@@ -133,7 +129,7 @@ func Run(args []string, stdout, stderr io.Writer) error {
 	go appendLogLines(feed, logFile)
 	go sendOTLP(feed, "http://"+otlpAddr)
 
-	r := &reporter{aws: aws, agent: agent, out: stdout, ui: "http://" + *listen}
+	r := &reporter{aws: aws, agent: agent, out: stdout, ui: "http://" + server.ListenAddr}
 	ticker := time.NewTicker(*every)
 	defer ticker.Stop()
 	for {

@@ -1,12 +1,11 @@
-package examples
+package receivers
 
-import (
-	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest"
-	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest/receivers"
-)
+import "github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest"
 
 // The demo's keys are AWS's documented example keys: they exist nowhere
-// but in the fake AWS. demo.river assumes DemoRoleARN with DemoExternalID.
+// but in the fake AWS. examples/demo.river assumes DemoRoleARN with
+// DemoExternalID. aws-agent demo and the end-to-end tests start the same
+// fake AWS, so the demo's setup lives here, beside the fakes.
 const (
 	DemoAccessKeyID     = "AKIAIOSFODNN7EXAMPLE"
 	DemoSecretAccessKey = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
@@ -16,8 +15,8 @@ const (
 
 // StartDemoAWS starts the fake AWS demo.river runs against: it knows the
 // demo user's keys and lets them assume the demo role with its external ID.
-func StartDemoAWS() *receivers.FakeAWS {
-	aws := receivers.StartFakeAWS(awsauthtest.Key{AccessKeyID: DemoAccessKeyID, SecretAccessKey: DemoSecretAccessKey,
+func StartDemoAWS() *FakeAWS {
+	aws := StartFakeAWS(awsauthtest.Key{AccessKeyID: DemoAccessKeyID, SecretAccessKey: DemoSecretAccessKey,
 		ARN: "arn:aws:iam::111122223333:user/demo", Account: "111122223333", UserID: "AIDADEMOUSER"})
 	aws.STS.RequireExternalID(DemoRoleARN, DemoExternalID)
 	return aws

@@ -1,31 +1,34 @@
-package main
+// Package runcmd is `aws-agent run`: an agent on a configuration file,
+// reloaded on SIGHUP, as upstream's run.
+package runcmd
 
 import (
 	"context"
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 	"time"
 
 	"github.com/flow-aws-auth/flow-aws-auth/agentrun"
 	"github.com/flow-aws-auth/flow-aws-auth/cmd/aws-agent/internal/flagset"
-	"github.com/flow-aws-auth/flow-aws-auth/flowui"
+	"github.com/flow-aws-auth/flow-aws-auth/component/aws/auth"
 	"github.com/grafana/agent/component"
 	"github.com/grafana/agent/pkg/flow"
 	"github.com/grafana/river/diag"
 )
 
-func runCommand(args []string) error {
+// Run is `aws-agent run`.
+func Run(args []string, stderr io.Writer) error {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
-	listen := fs.String("server.http.listen-addr", "127.0.0.1:12345", "address the HTTP server (UI, API, /metrics, the aws.auth gateway) listens on")
+	fs.SetOutput(stderr)
+	var server agentrun.ServerFlags
+	server.RegisterFlags(fs)
 	storage := fs.String("storage.path", "data-agent/", "where components keep their data (WALs, positions)")
 	logLevel := fs.String("log.level", "info", "log level: debug, info, warn, error")
-	uiDir := fs.String("ui.assets-dir", "", flowui.AssetsDirUsage)
-	pprof := fs.Bool("server.http.enable-pprof", true, agentrun.PProfUsage)
 	clusterOpts := agentrun.DefaultClusterOptions
 	clusterOpts.RegisterFlags(fs)
 	files, err := flagset.Parse(fs, args)
@@ -36,23 +39,20 @@ func runCommand(args []string) error {
 		return errors.New("run takes one configuration file: aws-agent run [flags] CONFIG.river (flags before or after it)")
 	}
 	path := files[0]
-	assets, err := flowui.Assets(*uiDir)
+	assets, err := server.UIAssets(stderr, "aws-agent:")
 	if err != nil {
 		return err
-	}
-	if assets == nil {
-		fmt.Fprintln(os.Stderr, "aws-agent:", flowui.NoAssets)
 	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	var src *flow.Source
 	agent, err := agentrun.Start(ctx, agentrun.Options{
-		ListenAddr:  *listen,
+		ListenAddr:  server.ListenAddr,
 		StoragePath: *storage,
 		LogLevel:    *logLevel,
 		UIAssets:    assets,
-		EnablePProf: *pprof,
+		EnablePProf: server.EnablePProf,
 		Cluster:     clusterOpts,
 		Load: func() (*flow.Source, error) {
 			s, err := agentrun.SourceFromFile(path)
@@ -61,12 +61,12 @@ func runCommand(args []string) error {
 		},
 	})
 	if err != nil {
-		printDiagnostics(src, err)
+		printDiagnostics(stderr, src, err)
 		return fmt.Errorf("loading %s: %w", path, err)
 	}
 	defer agent.Stop()
-	fmt.Fprintf(os.Stderr, "aws-agent: listening on http://%s (UI at /, reload with POST /-/reload)\n", *listen)
-	go reportAWSAuth(ctx, agent)
+	fmt.Fprintf(stderr, "aws-agent: listening on http://%s (UI at /, reload with POST /-/reload)\n", server.ListenAddr)
+	go reportAWSAuth(ctx, stderr, agent)
 
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
@@ -80,10 +80,10 @@ func runCommand(args []string) error {
 				err = agent.Flow.LoadSource(s, nil)
 			}
 			if err != nil {
-				printDiagnostics(s, err)
-				fmt.Fprintln(os.Stderr, "aws-agent: reload failed:", err)
+				printDiagnostics(stderr, s, err)
+				fmt.Fprintln(stderr, "aws-agent: reload failed:", err)
 			} else {
-				fmt.Fprintln(os.Stderr, "aws-agent: configuration reloaded")
+				fmt.Fprintln(stderr, "aws-agent: configuration reloaded")
 			}
 		}
 	}
@@ -91,7 +91,7 @@ func runCommand(args []string) error {
 
 // reportAWSAuth names each aws.auth instance and, once its first refresh is
 // done, where its credentials come from.
-func reportAWSAuth(ctx context.Context, agent *agentrun.Agent) {
+func reportAWSAuth(ctx context.Context, stderr io.Writer, agent *agentrun.Agent) {
 	infos, err := agent.Flow.ListComponents("", component.InfoOptions{})
 	if err != nil {
 		return
@@ -103,13 +103,14 @@ func reportAWSAuth(ctx context.Context, agent *agentrun.Agent) {
 		id := info.ID
 		deadline := time.Now().Add(15 * time.Second)
 		for {
-			i, err := agent.Flow.GetComponent(id, component.InfoOptions{GetHealth: true})
+			i, err := agent.Flow.GetComponent(id, component.InfoOptions{GetHealth: true, GetDebugInfo: true})
 			if err != nil {
 				break
 			}
-			resolved := i.Health.Health == component.HealthTypeHealthy || !strings.HasPrefix(i.Health.Message, "resolving")
-			if resolved || time.Now().After(deadline) {
-				fmt.Fprintf(os.Stderr, "aws-agent: %s: %s: %s\n", id, i.Health.Health, i.Health.Message)
+			// Resolved once the first refresh has finished, well or not.
+			d, ok := i.DebugInfo.(auth.DebugInfo)
+			if ok && d.Refreshes > 0 || time.Now().After(deadline) {
+				fmt.Fprintf(stderr, "aws-agent: %s: %s: %s\n", id, i.Health.Health, i.Health.Message)
 				break
 			}
 			select {
@@ -121,10 +122,10 @@ func reportAWSAuth(ctx context.Context, agent *agentrun.Agent) {
 	}
 }
 
-func printDiagnostics(src *flow.Source, err error) {
+func printDiagnostics(stderr io.Writer, src *flow.Source, err error) {
 	var diags diag.Diagnostics
 	if src == nil || !errors.As(err, &diags) {
 		return
 	}
-	_ = diag.NewPrinter(diag.PrinterConfig{ContextLinesBefore: 1, ContextLinesAfter: 1}).Fprint(os.Stderr, src.RawConfigs(), diags)
+	_ = diag.NewPrinter(diag.PrinterConfig{ContextLinesBefore: 1, ContextLinesAfter: 1}).Fprint(stderr, src.RawConfigs(), diags)
 }
