@@ -22,12 +22,11 @@ type payload struct {
 	getBody  func() (io.ReadCloser, error)
 	buffered bool
 	size     int64 // of a buffered body
-	declared bool  // the caller set X-Amz-Content-Sha256 itself
 }
 
 func newPayload(req *http.Request) (*payload, error) {
 	if h := req.Header.Get("X-Amz-Content-Sha256"); h != "" {
-		return &payload{hash: h, first: req.Body, getBody: req.GetBody, declared: true}, nil
+		return &payload{hash: h, first: req.Body, getBody: req.GetBody}, nil
 	}
 	if req.Body == nil || req.Body == http.NoBody {
 		return &payload{hash: sigv4.EmptyPayloadHash, first: req.Body, getBody: noBody}, nil

@@ -1,10 +1,11 @@
 package signing
 
 import (
-	"github.com/flow-aws-auth/flow-aws-auth/awsauth/stats"
 	"net/http"
 	"sync/atomic"
 	"time"
+
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/stats"
 )
 
 // skewThreshold is how far a response's Date may be from our clock before a

@@ -90,7 +90,7 @@ func (t *Transport) roundTrip(req *http.Request) (*http.Response, *classify.APIE
 		r.TransferEncoding = nil
 	}
 	start := time.Now()
-	sigv4.Sign(r, creds, sigv4.ParamsFor(service, region, start.Add(t.Clock.Offset()), p.hash, p.declared))
+	sigv4.Sign(r, creds, Params(req.Header, service, region, start.Add(t.Clock.Offset()), p.hash))
 	t.Stats.Signed(service, time.Since(start))
 
 	base := t.Base

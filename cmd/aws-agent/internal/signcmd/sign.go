@@ -19,6 +19,7 @@ import (
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/chain"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/scope"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/signing"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/sigv4"
 	"github.com/flow-aws-auth/flow-aws-auth/cmd/aws-agent/internal/exitstatus"
 )
@@ -100,10 +101,8 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		}
 	}
 	sum := sha256.Sum256(body)
-	params := sigv4.ParamsFor(svc, reg, when, hex.EncodeToString(sum[:]), *signBody)
-	if declared := req.Header.Get("X-Amz-Content-Sha256"); declared != "" {
-		params.PayloadHash, params.ContentSHA256 = declared, true
-	}
+	params := signing.Params(req.Header, svc, reg, when, hex.EncodeToString(sum[:]))
+	params.ContentSHA256 = params.ContentSHA256 || *signBody
 	switch *normalize {
 	case "":
 	case "true":
