@@ -33,104 +33,146 @@ import (
 // rejected or a signal delivered nothing.
 var ErrUndelivered = exitstatus.New(1, "the demo did not deliver every signal")
 
-// Run is `aws-agent demo`.
-func Run(args []string, stdout, stderr io.Writer) error {
+// flags are the demo's command line.
+type flags struct {
+	server                 agentrun.ServerFlags
+	duration, every, grace time.Duration
+	ttl                    time.Duration
+	source                 string
+}
+
+func parseFlags(args []string, stderr io.Writer) (flags, error) {
+	var f flags
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	var server agentrun.ServerFlags
-	server.RegisterFlags(fs)
-	duration := fs.Duration("duration", 0, "stop after this long, failing if any request was rejected or any signal delivered nothing (0: run until interrupted)")
-	every := fs.Duration("report-every", 3*time.Second, "how often to print the report")
-	grace := fs.Duration("grace", 15*time.Second, "with --duration: how long to wait afterwards for signals still on their way")
-	ttl := fs.Duration("credentials-ttl", time.Minute, "lifetime of the credentials the fake STS issues, to watch refreshes")
-	source := fs.String("source", "static", "where the demo's credentials come from: static (keys, then AssumeRole) or roles-anywhere (an X.509 certificate made at start)")
+	f.server.RegisterFlags(fs)
+	fs.DurationVar(&f.duration, "duration", 0, "stop after this long, failing if any request was rejected or any signal delivered nothing (0: run until interrupted)")
+	fs.DurationVar(&f.every, "report-every", 3*time.Second, "how often to print the report")
+	fs.DurationVar(&f.grace, "grace", 15*time.Second, "with --duration: how long to wait afterwards for signals still on their way")
+	fs.DurationVar(&f.ttl, "credentials-ttl", time.Minute, "lifetime of the credentials the fake STS issues, to watch refreshes")
+	fs.StringVar(&f.source, "source", "static", "where the demo's credentials come from: static (keys, then AssumeRole) or roles-anywhere (an X.509 certificate made at start)")
 	if err := fs.Parse(args); err != nil {
-		return err
+		return f, err
 	}
-	assets, err := server.UIAssets(stderr, "aws-agent demo:")
+	if f.source != "static" && f.source != "roles-anywhere" {
+		return f, fmt.Errorf("--source: want static or roles-anywhere, got %q", f.source)
+	}
+	return f, nil
+}
+
+// Run is `aws-agent demo`.
+func Run(args []string, stdout, stderr io.Writer) error {
+	f, err := parseFlags(args, stderr)
 	if err != nil {
 		return err
 	}
-
-	aws := receivers.StartDemoAWS()
-	aws.STS.TTL = *ttl
-
-	dir, err := os.MkdirTemp("", "aws-agent-demo-")
+	assets, err := f.server.UIAssets(stderr, "aws-agent demo:")
 	if err != nil {
 		return err
 	}
-	var agent *agentrun.Agent
+	d, err := setUp(f)
 	// On the way out the agent gets a few seconds to flush, not the minute
 	// remote_write would spend retrying against a server that is going away.
-	defer within(5*time.Second, func() {
-		if agent != nil {
-			agent.Stop()
-		}
-		aws.Close()
-		os.RemoveAll(dir)
-	})
-	logFile := filepath.Join(dir, "app.log")
-	if err := os.WriteFile(logFile, nil, 0o600); err != nil {
-		return err
-	}
-	otlpAddr, err := freeAddr()
+	defer within(5*time.Second, d.close)
 	if err != nil {
 		return err
-	}
-	env := receivers.DemoEnv{
-		AccessKeyID: receivers.DemoAccessKeyID, SecretAccessKey: receivers.DemoSecretAccessKey,
-		STSEndpoint: aws.STSURL, ProxyURL: aws.Proxy.URL, CAPEM: aws.Server.CAPEM,
-		LogFile: logFile, OTLPListen: otlpAddr,
-	}
-	for _, kv := range env.Vars() {
-		name, value, _ := strings.Cut(kv, "=")
-		os.Setenv(name, value)
 	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	config := examples.Demo
-	switch *source {
-	case "static":
-	case "roles-anywhere":
-		var stopRA func()
-		if config, stopRA, err = rolesAnywhere(aws, dir, config); err != nil {
-			return err
-		}
-		defer stopRA()
-	default:
-		return fmt.Errorf("--source: want static or roles-anywhere, got %q", *source)
-	}
-	src, err := flow.ParseSource("examples/demo.river", config)
+	src, err := flow.ParseSource("examples/demo.river", d.config)
 	if err != nil {
 		return err
 	}
-	agent, err = agentrun.Start(ctx, agentrun.Options{
-		ListenAddr:  server.ListenAddr,
-		StoragePath: filepath.Join(dir, "data"),
+	d.agent, err = agentrun.Start(ctx, agentrun.Options{
+		ListenAddr:  f.server.ListenAddr,
+		StoragePath: filepath.Join(d.dir, "data"),
 		LogWriter:   io.Discard,
 		UIAssets:    assets,
-		EnablePProf: server.EnablePProf,
+		EnablePProf: f.server.EnablePProf,
 		Load:        func() (*flow.Source, error) { return src, nil },
 	})
 	if err != nil {
 		return fmt.Errorf("loading the demo: %w", err)
 	}
-	fmt.Fprintf(stdout, "aws-agent demo: a fake AWS on loopback, the agent on http://%s (UI: http://%s/component/aws.auth.demo)\n", server.ListenAddr, server.ListenAddr)
+	fmt.Fprintf(stdout, "aws-agent demo: a fake AWS on loopback, the agent on http://%s (UI: http://%s/component/aws.auth.demo)\n", f.server.ListenAddr, f.server.ListenAddr)
+	return d.feedAndReport(ctx, f, stdout)
+}
 
+// demo is a running demo: the fake AWS, the agent's files and environment,
+// the configuration it runs, the agent once started.
+type demo struct {
+	aws      *receivers.FakeAWS
+	dir      string
+	logFile  string
+	otlpAddr string
+	config   []byte
+	agent    *agentrun.Agent
+	stopRA   func()
+}
+
+// setUp starts the fake AWS and prepares what demo.river reads: its
+// environment, the log file it tails, the OTLP address, and with
+// --source roles-anywhere a certificate and a fake IAM Roles Anywhere.
+func setUp(f flags) (*demo, error) {
+	d := &demo{aws: receivers.StartDemoAWS(), config: examples.Demo}
+	d.aws.STS.TTL = f.ttl
+	var err error
+	if d.dir, err = os.MkdirTemp("", "aws-agent-demo-"); err != nil {
+		return d, err
+	}
+	d.logFile = filepath.Join(d.dir, "app.log")
+	if err := os.WriteFile(d.logFile, nil, 0o600); err != nil {
+		return d, err
+	}
+	if d.otlpAddr, err = freeAddr(); err != nil {
+		return d, err
+	}
+	env := receivers.DemoEnv{
+		AccessKeyID: receivers.DemoAccessKeyID, SecretAccessKey: receivers.DemoSecretAccessKey,
+		STSEndpoint: d.aws.STSURL, ProxyURL: d.aws.Proxy.URL, CAPEM: d.aws.Server.CAPEM,
+		LogFile: d.logFile, OTLPListen: d.otlpAddr,
+	}
+	for _, kv := range env.Vars() {
+		name, value, _ := strings.Cut(kv, "=")
+		os.Setenv(name, value)
+	}
+	if f.source == "roles-anywhere" {
+		d.config, d.stopRA, err = rolesAnywhere(d.aws, d.dir, d.config)
+	}
+	return d, err
+}
+
+func (d *demo) close() {
+	if d.agent != nil {
+		d.agent.Stop()
+	}
+	if d.stopRA != nil {
+		d.stopRA()
+	}
+	d.aws.Close()
+	if d.dir != "" {
+		os.RemoveAll(d.dir)
+	}
+}
+
+// feedAndReport plays the applications until --duration (or an
+// interrupt) and prints the report every --report-every; with --duration,
+// it fails unless every signal arrived and nothing was rejected.
+func (d *demo) feedAndReport(ctx context.Context, f flags, stdout io.Writer) error {
 	// The feeders stop at --duration; the agent runs on while the last
 	// signals land.
 	feed := ctx
-	if *duration > 0 {
+	if f.duration > 0 {
 		var cancel context.CancelFunc
-		feed, cancel = context.WithTimeout(ctx, *duration)
+		feed, cancel = context.WithTimeout(ctx, f.duration)
 		defer cancel()
 	}
-	go appendLogLines(feed, logFile)
-	go sendOTLP(feed, "http://"+otlpAddr)
+	go appendLogLines(feed, d.logFile)
+	go sendOTLP(feed, "http://"+d.otlpAddr)
 
-	r := &reporter{aws: aws, agent: agent, out: stdout, ui: "http://" + server.ListenAddr}
-	ticker := time.NewTicker(*every)
+	r := &reporter{aws: d.aws, agent: d.agent, out: stdout, ui: "http://" + f.server.ListenAddr}
+	ticker := time.NewTicker(f.every)
 	defer ticker.Stop()
 	for {
 		select {
@@ -140,12 +182,12 @@ func Run(args []string, stdout, stderr io.Writer) error {
 			ok := r.report()
 			// remote_write reads its WAL every 15s: give what is on its way
 			// a moment to land before judging.
-			for drain := time.Now().Add(*grace); !ok && *duration > 0 && ctx.Err() == nil && time.Now().Before(drain); {
+			for drain := time.Now().Add(f.grace); !ok && f.duration > 0 && ctx.Err() == nil && time.Now().Before(drain); {
 				fmt.Fprintf(stdout, "waiting up to %s for every signal to arrive\n", time.Until(drain).Round(time.Second))
 				time.Sleep(2 * time.Second)
 				ok = r.report()
 			}
-			if *duration > 0 && !ok {
+			if f.duration > 0 && !ok {
 				return ErrUndelivered
 			}
 			return nil

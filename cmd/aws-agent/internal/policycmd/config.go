@@ -47,8 +47,45 @@ type unknown struct{ Component, URL, Why string }
 // downstream components read them as "*", so that a resource named by one
 // (a log stream per pod) is every agent's.
 func read(body ast.Body, vary map[string]bool) (map[string]*block, []string, []unknown, error) {
-	blocks := map[string]*block{}
-	var order []string
+	r := &reader{blocks: map[string]*block{}}
+	labels, err := r.readAWSAuth(body)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	env := func(name string) string {
+		if vary[name] {
+			return "*"
+		}
+		return os.Getenv(name)
+	}
+	r.scope = &vm.Scope{Variables: map[string]any{"aws": map[string]any{"auth": labels}, "env": env}}
+	for _, stmt := range body {
+		b, ok := stmt.(*ast.BlockStmt)
+		if !ok {
+			continue
+		}
+		name := strings.Join(b.Name, ".")
+		switch component := name + "." + b.Label; name {
+		case "prometheus.remote_write", "loki.write":
+			r.readGatewayWrites(component, b)
+		case "otelcol.exporter.otlphttp":
+			r.readOTLPClients(component, b)
+		}
+	}
+	return r.blocks, r.order, r.unknowns, nil
+}
+
+// reader collects the blocks and what is sent through them.
+type reader struct {
+	blocks   map[string]*block
+	order    []string
+	unknowns []unknown
+	scope    *vm.Scope
+}
+
+// readAWSAuth reads the aws.auth blocks, and returns what their exports
+// evaluate to here (marks naming the block).
+func (r *reader) readAWSAuth(body ast.Body) (map[string]any, error) {
 	labels := map[string]any{}
 	for _, stmt := range body {
 		b, ok := stmt.(*ast.BlockStmt)
@@ -58,89 +95,86 @@ func read(body ast.Body, vary map[string]bool) (map[string]*block, []string, []u
 		id := "aws.auth." + b.Label
 		var args awsriver.Arguments
 		if err := vm.New(b.Body).Evaluate(nil, &args); err != nil {
-			return nil, nil, nil, fmt.Errorf("%s: %w (policy reads aws.auth on its own: references to other components cannot be resolved)", id, err)
+			return nil, fmt.Errorf("%s: %w (policy reads aws.auth on its own: references to other components cannot be resolved)", id, err)
 		}
-		blocks[id] = &block{ID: id, Args: args}
-		order = append(order, id)
+		r.blocks[id] = &block{ID: id, Args: args}
+		r.order = append(r.order, id)
 		labels[b.Label] = map[string]any{"gateway_url": gatewayMark + b.Label, "handler": handlerMark + b.Label}
 	}
-	env := func(name string) string {
-		if vary[name] {
-			return "*"
-		}
-		return os.Getenv(name)
+	return labels, nil
+}
+
+func (r *reader) add(component, label string, req iam.Request) {
+	if b, ok := r.blocks["aws.auth."+label]; ok {
+		b.Requests = append(b.Requests, sent{component, req})
 	}
-	scope := &vm.Scope{Variables: map[string]any{"aws": map[string]any{"auth": labels}, "env": env}}
-	var unknowns []unknown
-	add := func(component, label string, r iam.Request) {
-		if b, ok := blocks["aws.auth."+label]; ok {
-			b.Requests = append(b.Requests, sent{component, r})
-		}
-	}
-	for _, stmt := range body {
-		b, ok := stmt.(*ast.BlockStmt)
-		if !ok {
+}
+
+// readGatewayWrites reads the endpoints of a prometheus.remote_write or
+// loki.write that go through a gateway.
+func (r *reader) readGatewayWrites(component string, b *ast.BlockStmt) {
+	for _, ep := range blocksNamed(b.Body, "endpoint") {
+		u, err := evalString(attr(ep.Body, "url"), r.scope)
+		if err != nil {
+			r.unknowns = append(r.unknowns, unknown{component, "endpoint { url }", err.Error()})
 			continue
 		}
-		name := strings.Join(b.Name, ".")
-		component := name + "." + b.Label
-		switch name {
-		case "prometheus.remote_write", "loki.write":
-			for _, ep := range blocksNamed(b.Body, "endpoint") {
-				u, err := evalString(attr(ep.Body, "url"), scope)
-				if err != nil {
-					unknowns = append(unknowns, unknown{component, "endpoint { url }", err.Error()})
-					continue
-				}
-				label, rest, ok := strings.Cut(strings.TrimPrefix(u, gatewayMark), "/")
-				if !strings.HasPrefix(u, gatewayMark) || !ok {
-					continue // not through a gateway
-				}
-				add(component, label, iam.Request{Method: http.MethodPost, URL: "https://" + rest})
+		label, rest, ok := strings.Cut(strings.TrimPrefix(u, gatewayMark), "/")
+		if !strings.HasPrefix(u, gatewayMark) || !ok {
+			continue // not through a gateway
+		}
+		r.add(component, label, iam.Request{Method: http.MethodPost, URL: "https://" + rest})
+	}
+}
+
+// readOTLPClients reads the clients of an otelcol.exporter.otlphttp that
+// aws.auth's handler signs: one request per signal its endpoint takes.
+func (r *reader) readOTLPClients(component string, b *ast.BlockStmt) {
+	for _, c := range blocksNamed(b.Body, "client") {
+		auth, err := evalString(attr(c.Body, "auth"), r.scope)
+		if err != nil || !strings.HasPrefix(auth, handlerMark) {
+			continue // not signed by aws.auth
+		}
+		label := strings.TrimPrefix(auth, handlerMark)
+		headers := r.headers(component, c)
+		endpoint, err := evalString(attr(c.Body, "endpoint"), r.scope)
+		if err != nil {
+			r.unknowns = append(r.unknowns, unknown{component, "client { endpoint }", err.Error()})
+			continue
+		}
+		found := false
+		for _, signal := range []string{"traces", "logs", "metrics"} {
+			u := strings.TrimSuffix(endpoint, "/") + "/v1/" + signal
+			if s, err := evalString(attr(b.Body, signal+"_endpoint"), r.scope); err == nil && s != "" {
+				u = s
 			}
-		case "otelcol.exporter.otlphttp":
-			for _, c := range blocksNamed(b.Body, "client") {
-				auth, err := evalString(attr(c.Body, "auth"), scope)
-				if err != nil || !strings.HasPrefix(auth, handlerMark) {
-					continue // not signed by aws.auth
-				}
-				label := strings.TrimPrefix(auth, handlerMark)
-				headers := http.Header{}
-				if h := attr(c.Body, "headers"); h != nil {
-					var m map[string]string
-					if err := vm.New(h).Evaluate(scope, &m); err != nil {
-						unknowns = append(unknowns, unknown{component, "client { headers }", err.Error()})
-					}
-					for k, v := range m {
-						headers.Set(k, v)
-					}
-				}
-				endpoint, err := evalString(attr(c.Body, "endpoint"), scope)
-				if err != nil {
-					unknowns = append(unknowns, unknown{component, "client { endpoint }", err.Error()})
-					continue
-				}
-				found := false
-				for _, signal := range []string{"traces", "logs", "metrics"} {
-					u := strings.TrimSuffix(endpoint, "/") + "/v1/" + signal
-					if s, err := evalString(attr(b.Body, signal+"_endpoint"), scope); err == nil && s != "" {
-						u = s
-					}
-					r := iam.Request{Method: http.MethodPost, URL: u, Header: headers}
-					// An AWS OTLP endpoint takes one signal: the others are
-					// no operation of its service, and not sent there.
-					if _, err := iam.For(r, "*"); err == nil || strings.Contains(err.Error(), "x-aws-log") {
-						add(component, label, r)
-						found = true
-					}
-				}
-				if !found {
-					unknowns = append(unknowns, unknown{component, endpoint, "no OTLP endpoint of an AWS service aws.auth knows the IAM action of"})
-				}
+			req := iam.Request{Method: http.MethodPost, URL: u, Header: headers}
+			// An AWS OTLP endpoint takes one signal: the others are
+			// no operation of its service, and not sent there.
+			if _, err := iam.For(req, "*"); err == nil || strings.Contains(err.Error(), "x-aws-log") {
+				r.add(component, label, req)
+				found = true
 			}
 		}
+		if !found {
+			r.unknowns = append(r.unknowns, unknown{component, endpoint, "no OTLP endpoint of an AWS service aws.auth knows the IAM action of"})
+		}
 	}
-	return blocks, order, unknowns, nil
+}
+
+// headers are a client block's headers.
+func (r *reader) headers(component string, c *ast.BlockStmt) http.Header {
+	headers := http.Header{}
+	if h := attr(c.Body, "headers"); h != nil {
+		var m map[string]string
+		if err := vm.New(h).Evaluate(r.scope, &m); err != nil {
+			r.unknowns = append(r.unknowns, unknown{component, "client { headers }", err.Error()})
+		}
+		for k, v := range m {
+			headers.Set(k, v)
+		}
+	}
+	return headers
 }
 
 func blocksNamed(body ast.Body, name string) []*ast.BlockStmt {

@@ -39,62 +39,76 @@ Flags:
 // a policy; they are named on stderr, and the policies printed lack them.
 var ErrUnknownEndpoints = exitstatus.New(2, "some endpoints are not in the policies")
 
-// Run is `aws-agent policy`.
-func Run(args []string, stdout, stderr io.Writer) error {
+// options are policy's command line.
+type options struct {
+	account, trust, only, print, file string
+	trustOptions                      iam.TrustOptions
+	vary                              map[string]bool
+}
+
+func parseFlags(args []string, stderr io.Writer) (options, error) {
+	o := options{vary: map[string]bool{}}
 	fs := flag.NewFlagSet("policy", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() { fmt.Fprint(stderr, usage); fs.PrintDefaults() }
-	account := fs.String("account", "", "the account of the resources (default: role_arn's, else *)")
-	trust := fs.String("trust", "", "also write the role's trust policy: "+strings.Join(iam.Trusts, ", "))
-	var t iam.TrustOptions
+	fs.StringVar(&o.account, "account", "", "the account of the resources (default: role_arn's, else *)")
+	fs.StringVar(&o.trust, "trust", "", "also write the role's trust policy: "+strings.Join(iam.Trusts, ", "))
+	t := &o.trustOptions
 	fs.StringVar(&t.OIDCProvider, "oidc-provider", "", "irsa: the cluster's OIDC issuer, oidc.eks.REGION.amazonaws.com/id/ID")
 	fs.StringVar(&t.Namespace, "namespace", "", "irsa: the agent's namespace")
 	fs.StringVar(&t.ServiceAccount, "service-account", "", "irsa: the agent's service account")
 	fs.StringVar(&t.SubjectCN, "subject-cn", "", "roles-anywhere: the certificate subject's CN to require")
 	fs.StringVar(&t.TrustedAccount, "trusted-account", "", "account: the account whose identities may assume the role")
-	vary := map[string]bool{}
 	fs.Func("vary", "an environment variable that differs per agent (POD_NAME): resources named by it become * (repeatable)", func(v string) error {
-		vary[v] = true
+		o.vary[v] = true
 		return nil
 	})
-	only := fs.String("component", "", "only this block, e.g. aws.auth.amp")
-	print := fs.String("print", "", "with --component: print one document alone: identity, base or trust")
+	fs.StringVar(&o.only, "component", "", "only this block, e.g. aws.auth.amp")
+	fs.StringVar(&o.print, "print", "", "with --component: print one document alone: identity, base or trust")
 	if err := fs.Parse(args); err != nil {
-		return err
+		return o, err
 	}
 	if fs.NArg() != 1 {
 		fs.Usage()
-		return errors.New("policy takes one configuration file")
+		return o, errors.New("policy takes one configuration file")
 	}
-	if id, ok := strings.CutPrefix(*trust, "account:"); ok { // --trust account:ID
-		*trust, t.TrustedAccount = "account", id
+	o.file = fs.Arg(0)
+	if id, ok := strings.CutPrefix(o.trust, "account:"); ok { // --trust account:ID
+		o.trust, t.TrustedAccount = "account", id
 	}
-	if *print != "" && *only == "" {
-		return errors.New("--print needs --component")
+	if o.print != "" && o.only == "" {
+		return o, errors.New("--print needs --component")
 	}
-	file := fs.Arg(0)
-	text, err := os.ReadFile(file)
+	return o, nil
+}
+
+// Run is `aws-agent policy`.
+func Run(args []string, stdout, stderr io.Writer) error {
+	o, err := parseFlags(args, stderr)
 	if err != nil {
 		return err
 	}
-	parsed, err := parser.ParseFile(file, text)
+	text, err := os.ReadFile(o.file)
 	if err != nil {
 		return err
 	}
-	blocks, order, unknowns, err := read(parsed.Body, vary)
+	parsed, err := parser.ParseFile(o.file, text)
+	if err != nil {
+		return err
+	}
+	blocks, order, unknowns, err := read(parsed.Body, o.vary)
 	if err != nil {
 		return err
 	}
 	if len(order) == 0 {
-		return fmt.Errorf("no aws.auth block in %s", file)
+		return fmt.Errorf("no aws.auth block in %s", o.file)
 	}
 	out := map[string]map[string]any{}
 	for _, id := range order {
-		if *only != "" && id != *only {
+		if o.only != "" && id != o.only {
 			continue
 		}
-		b := blocks[id]
-		docs, missing, err := policies(b, *account, *trust, t, stderr)
+		docs, missing, err := policies(blocks[id], o.account, o.trust, o.trustOptions, stderr)
 		if err != nil {
 			return fmt.Errorf("%s: %w", id, err)
 		}
@@ -102,24 +116,33 @@ func Run(args []string, stdout, stderr io.Writer) error {
 		out[id] = docs
 	}
 	if len(out) == 0 {
-		return fmt.Errorf("no %s in %s", *only, file)
+		return fmt.Errorf("no %s in %s", o.only, o.file)
 	}
 	for _, u := range unknowns {
 		fmt.Fprintf(stderr, "aws-agent policy: %s: %s: %s\n", u.Component, u.URL, u.Why)
 	}
+	if err := o.printJSON(stdout, out); err != nil {
+		return err
+	}
+	if len(unknowns) > 0 {
+		return ErrUnknownEndpoints
+	}
+	return nil
+}
+
+// printJSON prints every block's documents, or with --print the one asked
+// for.
+func (o options) printJSON(stdout io.Writer, out map[string]map[string]any) error {
 	var v any = out
-	if *print != "" {
-		key := map[string]string{"identity": "identity_policy", "base": "base_identity_policy", "trust": "trust_policy"}[*print]
-		doc, ok := out[*only][key]
+	if o.print != "" {
+		key := map[string]string{"identity": "identity_policy", "base": "base_identity_policy", "trust": "trust_policy"}[o.print]
+		doc, ok := out[o.only][key]
 		if !ok {
-			return fmt.Errorf("--print %s: %s has no such policy (base needs role_arn, trust needs --trust)", *print, *only)
+			return fmt.Errorf("--print %s: %s has no such policy (base needs role_arn, trust needs --trust)", o.print, o.only)
 		}
 		v = doc
 	}
 	b, _ := json.MarshalIndent(v, "", "  ")
 	fmt.Fprintf(stdout, "%s\n", b)
-	if len(unknowns) > 0 {
-		return ErrUnknownEndpoints
-	}
 	return nil
 }

@@ -42,82 +42,120 @@ AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN work.
 Flags:
 `
 
-// Run is `aws-agent sign`.
-func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+// flags are sign's command line.
+type flags struct {
+	requestFile, region, service, at, normalize, print, expected string
+	signBody, verify                                             bool
+}
+
+func parseFlags(args []string, stderr io.Writer) (flags, error) {
+	var f flags
 	fs := flag.NewFlagSet("sign", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() { fmt.Fprint(stderr, signUsage); fs.PrintDefaults() }
-	requestFile := fs.String("request", "", "read the request from this file instead of stdin")
-	region := fs.String("region", "", "signing region (default: from the host, then AWS_REGION)")
-	service := fs.String("service", "", "signing service (default: inferred from the Host header)")
-	at := fs.String("time", "", "signing time, RFC 3339 (default: now; with --verify: the request's X-Amz-Date)")
-	normalize := fs.String("normalize-path", "", "normalize and double-encode the path: true or false (default true, false for s3)")
-	signBody := fs.Bool("sign-body", false, "add X-Amz-Content-Sha256")
-	printWhat := fs.String("print", "request", "what to print: request, canonical-request, string-to-sign, signature or authorization")
-	verify := fs.Bool("verify", false, "verify a signed request with the independent verifier instead of signing")
-	expected := fs.String("canonical-request", "", "with --verify: a file holding the canonical request the request was signed with; the first line that differs is shown")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	in := stdin
-	if *requestFile != "" {
-		f, err := os.Open(*requestFile)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		in = f
-	}
-	req, body, err := readRawRequest(in)
+	fs.StringVar(&f.requestFile, "request", "", "read the request from this file instead of stdin")
+	fs.StringVar(&f.region, "region", "", "signing region (default: from the host, then AWS_REGION)")
+	fs.StringVar(&f.service, "service", "", "signing service (default: inferred from the Host header)")
+	fs.StringVar(&f.at, "time", "", "signing time, RFC 3339 (default: now; with --verify: the request's X-Amz-Date)")
+	fs.StringVar(&f.normalize, "normalize-path", "", "normalize and double-encode the path: true or false (default true, false for s3)")
+	fs.BoolVar(&f.signBody, "sign-body", false, "add X-Amz-Content-Sha256")
+	fs.StringVar(&f.print, "print", "request", "what to print: request, canonical-request, string-to-sign, signature or authorization")
+	fs.BoolVar(&f.verify, "verify", false, "verify a signed request with the independent verifier instead of signing")
+	fs.StringVar(&f.expected, "canonical-request", "", "with --verify: a file holding the canonical request the request was signed with; the first line that differs is shown")
+	return f, fs.Parse(args)
+}
+
+// Run is `aws-agent sign`.
+func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	f, err := parseFlags(args, stderr)
 	if err != nil {
 		return err
 	}
+	req, body, err := f.readRequest(stdin)
+	if err != nil {
+		return err
+	}
+	creds, err := credentials(f.region)
+	if err != nil {
+		return err
+	}
+	svc, reg, err := scope.For(req.Host, f.service, f.region)
+	if err != nil {
+		return err
+	}
+	if f.verify {
+		return verifyRequest(req, body, creds, svc, f.expected, stdout)
+	}
+	params, err := f.params(req, body, svc, reg)
+	if err != nil {
+		return err
+	}
+	return f.printSigned(stdout, req, body, sigv4.Explain(req, creds, params), creds.SessionToken)
+}
 
-	ch, err := chain.New(chain.Config{Region: *region})
-	if err != nil && *region == "" {
+func (f flags) readRequest(stdin io.Reader) (*http.Request, []byte, error) {
+	if f.requestFile == "" {
+		return readRawRequest(stdin)
+	}
+	file, err := os.Open(f.requestFile)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer file.Close()
+	return readRawRequest(file)
+}
+
+// credentials are the usual chain's, as aws.auth would find them with
+// no arguments but the region.
+func credentials(region string) (aws.Credentials, error) {
+	ch, err := chain.New(chain.Config{Region: region})
+	if err != nil && region == "" {
 		// The region may still come from the host.
 		ch, err = chain.New(chain.Config{Region: "us-east-1"})
 	}
 	if err != nil {
-		return err
+		return aws.Credentials{}, err
 	}
 	creds, err := ch.Retrieve(context.Background())
 	if err != nil {
-		return fmt.Errorf("no credentials to sign with: %w", err)
+		return aws.Credentials{}, fmt.Errorf("no credentials to sign with: %w", err)
 	}
-	svc, reg, err := scope.For(req.Host, *service, *region)
-	if err != nil {
-		return err
-	}
+	return creds, nil
+}
 
-	if *verify {
-		return verifyRequest(req, body, creds, svc, *expected, stdout)
-	}
-
+// params are the transport's signing parameters for the request, with the
+// flags' time, --sign-body and --normalize-path on top.
+func (f flags) params(req *http.Request, body []byte, service, region string) (sigv4.SigningParams, error) {
 	when := time.Now()
-	if *at != "" {
-		if when, err = time.Parse(time.RFC3339, *at); err != nil {
-			return fmt.Errorf("--time: %w", err)
+	if f.at != "" {
+		var err error
+		if when, err = time.Parse(time.RFC3339, f.at); err != nil {
+			return sigv4.SigningParams{}, fmt.Errorf("--time: %w", err)
 		}
 	}
 	sum := sha256.Sum256(body)
-	params := signing.Params(req.Header, svc, reg, when, hex.EncodeToString(sum[:]))
-	params.ContentSHA256 = params.ContentSHA256 || *signBody
-	switch *normalize {
+	params := signing.Params(req.Header, service, region, when, hex.EncodeToString(sum[:]))
+	params.ContentSHA256 = params.ContentSHA256 || f.signBody
+	switch f.normalize {
 	case "":
 	case "true":
 		params.NoNormalizePath = false
 	case "false":
 		params.NoNormalizePath = true
 	default:
-		return fmt.Errorf("--normalize-path: want true or false, got %q", *normalize)
+		return params, fmt.Errorf("--normalize-path: want true or false, got %q", f.normalize)
 	}
-	sig := sigv4.Explain(req, creds, params)
-	switch *printWhat {
+	return params, nil
+}
+
+// printSigned prints what --print asks for; the session token only in the
+// request itself.
+func (f flags) printSigned(stdout io.Writer, req *http.Request, body []byte, sig sigv4.Signature, token string) error {
+	switch f.print {
 	case "request":
 		writeRawRequest(stdout, req, body)
 	case "canonical-request":
-		fmt.Fprintln(stdout, maskToken(sig.CanonicalRequest, creds.SessionToken))
+		fmt.Fprintln(stdout, maskToken(sig.CanonicalRequest, token))
 	case "string-to-sign":
 		fmt.Fprintln(stdout, sig.StringToSign)
 	case "signature":
@@ -125,7 +163,7 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	case "authorization":
 		fmt.Fprintln(stdout, sig.Authorization)
 	default:
-		return fmt.Errorf("--print: want request, canonical-request, string-to-sign, signature or authorization, got %q", *printWhat)
+		return fmt.Errorf("--print: want request, canonical-request, string-to-sign, signature or authorization, got %q", f.print)
 	}
 	return nil
 }
