@@ -19,6 +19,7 @@ import (
 	"github.com/grafana/agent/pkg/flow/logging"
 	"github.com/grafana/agent/pkg/flow/tracing"
 	"github.com/grafana/agent/service"
+	"github.com/grafana/agent/service/cluster"
 	httpservice "github.com/grafana/agent/service/http"
 	"github.com/grafana/agent/service/labelstore"
 	otelservice "github.com/grafana/agent/service/otel"
@@ -67,25 +68,8 @@ type Agent struct {
 // Start builds the services and the controller, starts them, and performs
 // the first load. Stop ends them.
 func Start(ctx context.Context, o Options) (*Agent, error) {
-	if o.ListenAddr == "" {
-		o.ListenAddr = "127.0.0.1:12345"
-	}
-	if o.LogWriter == nil {
-		o.LogWriter = os.Stderr
-	}
-	if o.Registry == nil {
-		o.Registry = prometheus.NewRegistry()
-	}
-	if o.UIPrefix == "" {
-		o.UIPrefix = "/"
-	}
-	level := logging.LevelInfo
-	if o.LogLevel != "" {
-		if err := level.UnmarshalText([]byte(o.LogLevel)); err != nil {
-			return nil, fmt.Errorf("log level: %w", err)
-		}
-	}
-	logger, err := logging.New(o.LogWriter, logging.Options{Level: level, Format: logging.FormatLogfmt})
+	o.setDefaults()
+	logger, err := o.logger()
 	if err != nil {
 		return nil, err
 	}
@@ -102,30 +86,12 @@ func Start(ctx context.Context, o Options) (*Agent, error) {
 	if err != nil {
 		return nil, err
 	}
-	httpService := httpservice.New(httpservice.Options{
-		Logger:         logger,
-		Tracer:         tracer,
-		Gatherer:       o.Registry,
-		ReadyFunc:      func() bool { return f != nil && f.Ready() },
-		ReloadFunc:     func() (*flow.Source, error) { return load(f, o.Load) },
-		HTTPListenAddr: o.ListenAddr,
-		// Exporters' targets are scraped over this in-memory address.
-		MemoryListenAddr: "agent.internal:12345",
-		EnablePProf:      o.EnablePProf,
-	})
-	services := []service.Service{
-		httpService,
-		newUIService(o.UIPrefix, o.UIAssets),
-		clusterService,
-		otelservice.New(logger),
-		labelstore.New(logger, o.Registry),
-	}
 	f = flow.New(flow.Options{
 		Logger:   logger,
 		Tracer:   tracer,
 		DataPath: o.StoragePath,
 		Reg:      o.Registry,
-		Services: services,
+		Services: o.services(logger, tracer, clusterService, func() *flow.Flow { return f }),
 	})
 
 	runCtx, cancel := context.WithCancel(ctx)
@@ -135,19 +101,72 @@ func Start(ctx context.Context, o Options) (*Agent, error) {
 		defer a.wg.Done()
 		f.Run(runCtx)
 	}()
-	if o.Load != nil {
-		if _, err := load(f, o.Load); err != nil {
-			a.Stop()
-			return nil, err
-		}
-		// As upstream: a node joins as a viewer and takes its share of the
-		// work once its configuration has loaded.
-		if err := clusterService.ChangeState(ctx, peer.StateParticipant); err != nil {
-			a.Stop()
-			return nil, fmt.Errorf("joining the cluster as a participant: %w", err)
-		}
+	if o.Load == nil {
+		return a, nil
+	}
+	if _, err := load(f, o.Load); err != nil {
+		a.Stop()
+		return nil, err
+	}
+	// As upstream: a node joins as a viewer and takes its share of the
+	// work once its configuration has loaded.
+	if err := clusterService.ChangeState(ctx, peer.StateParticipant); err != nil {
+		a.Stop()
+		return nil, fmt.Errorf("joining the cluster as a participant: %w", err)
 	}
 	return a, nil
+}
+
+// services are upstream run's: HTTP (with /-/ready and /-/reload on
+// flowOf's controller), UI, cluster, otel, label store.
+func (o *Options) services(logger *logging.Logger, tracer *tracing.Tracer, clusterService *cluster.Service, flowOf func() *flow.Flow) []service.Service {
+	httpService := httpservice.New(httpservice.Options{
+		Logger:   logger,
+		Tracer:   tracer,
+		Gatherer: o.Registry,
+		ReadyFunc: func() bool {
+			f := flowOf()
+			return f != nil && f.Ready()
+		},
+		ReloadFunc:     func() (*flow.Source, error) { return load(flowOf(), o.Load) },
+		HTTPListenAddr: o.ListenAddr,
+		// Exporters' targets are scraped over this in-memory address.
+		MemoryListenAddr: "agent.internal:12345",
+		EnablePProf:      o.EnablePProf,
+	})
+	return []service.Service{
+		httpService,
+		newUIService(o.UIPrefix, o.UIAssets),
+		clusterService,
+		otelservice.New(logger),
+		labelstore.New(logger, o.Registry),
+	}
+}
+
+func (o *Options) setDefaults() {
+	if o.ListenAddr == "" {
+		o.ListenAddr = "127.0.0.1:12345"
+	}
+	if o.LogWriter == nil {
+		o.LogWriter = os.Stderr
+	}
+	if o.Registry == nil {
+		o.Registry = prometheus.NewRegistry()
+	}
+	if o.UIPrefix == "" {
+		o.UIPrefix = "/"
+	}
+}
+
+// logger writes logfmt at LogLevel (default info), as upstream's.
+func (o *Options) logger() (*logging.Logger, error) {
+	level := logging.LevelInfo
+	if o.LogLevel != "" {
+		if err := level.UnmarshalText([]byte(o.LogLevel)); err != nil {
+			return nil, fmt.Errorf("log level: %w", err)
+		}
+	}
+	return logging.New(o.LogWriter, logging.Options{Level: level, Format: logging.FormatLogfmt})
 }
 
 func load(f *flow.Flow, read func() (*flow.Source, error)) (*flow.Source, error) {

@@ -150,6 +150,19 @@ func (s *scratch) toSign(req *http.Request, p SigningParams, alg string) stringT
 		b = append(b, canonicalQuery(req.URL.RawQuery)...)
 	}
 	b = append(b, '\n')
+	b, ts.signedStart, ts.signedEnd = s.appendHeaders(b, req)
+	b = append(b, '\n')
+	b = append(b, p.PayloadHash...)
+	s.buf = b
+
+	s.appendStringToSign(alg, amzDate, p, &ts)
+	return ts
+}
+
+// appendHeaders appends the canonical headers and the signed headers'
+// names to b, and says where the names are: every header of req but the
+// ignored and empty ones, with host and a positive Content-Length.
+func (s *scratch) appendHeaders(b []byte, req *http.Request) (out []byte, signedStart, signedEnd int) {
 	names := append(s.names[:0], "host")
 	if req.ContentLength > 0 {
 		names = append(names, "content-length")
@@ -179,21 +192,22 @@ func (s *scratch) toSign(req *http.Request, p SigningParams, alg string) stringT
 		b = append(b, '\n')
 	}
 	b = append(b, '\n')
-	ts.signedStart = len(b)
+	signedStart = len(b)
 	for i, name := range names {
 		if i > 0 {
 			b = append(b, ';')
 		}
 		b = appendLower(b, name)
 	}
-	ts.signedEnd = len(b)
-	b = append(b, '\n')
-	b = append(b, p.PayloadHash...)
-	s.buf, s.names = b, names
+	s.names = names
+	return b, signedStart, len(b)
+}
 
-	// The string to sign.
+// appendStringToSign builds the string to sign (s.sts) from the canonical
+// request in s.buf, and records where its credential scope is.
+func (s *scratch) appendStringToSign(alg, amzDate string, p SigningParams, ts *stringToSign) {
 	s.h.Reset()
-	s.h.Write(b)
+	s.h.Write(s.buf)
 	crHash := s.h.Sum(s.sum[:0])
 	t := append(s.sts[:0], alg...)
 	t = append(t, '\n')
@@ -210,7 +224,6 @@ func (s *scratch) toSign(req *http.Request, p SigningParams, alg string) stringT
 	t = append(t, '\n')
 	t = hex.AppendEncode(t, crHash)
 	s.sts = t
-	return ts
 }
 
 // authorize sets the Authorization header: the algorithm, who signed
