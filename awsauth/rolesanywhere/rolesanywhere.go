@@ -179,6 +179,24 @@ func (p *Provider) Retrieve(ctx context.Context) (aws.Credentials, error) {
 		return aws.Credentials{}, err
 	}
 	p.seen.Store(&CertificateInfo{Subject: cert.Leaf.Subject.String(), Serial: cert.Leaf.SerialNumber.String(), Issuer: cert.Leaf.Issuer.String(), NotAfter: cert.Leaf.NotAfter})
+	answer, err := p.createSession(ctx, cert)
+	if err != nil {
+		return aws.Credentials{}, err
+	}
+	creds, err := parseCredentialSet(answer)
+	if err != nil {
+		return aws.Credentials{}, err
+	}
+	// The source names the certificate, never the key: health and debug
+	// info show which certificate the agent runs on, and until when.
+	creds.Source = fmt.Sprintf("%s (certificate %s, serial %s, issuer %s, valid until %s)", Source,
+		cert.Leaf.Subject, cert.Leaf.SerialNumber, cert.Leaf.Issuer, cert.Leaf.NotAfter.UTC().Format(time.RFC3339))
+	return creds, nil
+}
+
+// createSession calls CreateSession signed with cert and returns AWS's
+// answer, or its refusal in its own words.
+func (p *Provider) createSession(ctx context.Context, cert sigv4.Certificate) ([]byte, error) {
 	duration := p.ra.SessionDuration
 	if duration == 0 {
 		duration = DefaultDuration
@@ -191,32 +209,38 @@ func (p *Provider) Retrieve(ctx context.Context) (aws.Credentials, error) {
 		"roleSessionName": p.ra.SessionName,
 	})
 	if err != nil {
-		return aws.Credentials{}, err
+		return nil, err
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimSuffix(p.endpoint, "/")+"/sessions", bytes.NewReader(body))
 	if err != nil {
-		return aws.Credentials{}, err
+		return nil, err
 	}
 	req.Header.Set("Content-Type", "application/json")
 	sum := sha256.Sum256(body)
 	if _, err := sigv4.SignX509(req, cert, sigv4.SigningParams{Region: p.region, Service: "rolesanywhere", Time: time.Now(), PayloadHash: hex.EncodeToString(sum[:])}); err != nil {
-		return aws.Credentials{}, err
+		return nil, err
 	}
 	resp, err := p.client.Do(req)
 	if err != nil {
-		return aws.Credentials{}, fmt.Errorf("rolesanywhere:CreateSession: request send failed: %w", err)
+		return nil, fmt.Errorf("rolesanywhere:CreateSession: request send failed: %w", err)
 	}
 	defer resp.Body.Close()
 	answer, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	if err != nil {
-		return aws.Credentials{}, fmt.Errorf("rolesanywhere:CreateSession: reading the answer: %w", err)
+		return nil, fmt.Errorf("rolesanywhere:CreateSession: reading the answer: %w", err)
 	}
 	if resp.StatusCode >= 300 {
 		if e, ok := classify.ParseAPIError(resp.StatusCode, resp.Header, answer); ok {
-			return aws.Credentials{}, &createSessionError{e}
+			return nil, &createSessionError{e}
 		}
-		return aws.Credentials{}, fmt.Errorf("rolesanywhere:CreateSession: HTTP %d", resp.StatusCode)
+		return nil, fmt.Errorf("rolesanywhere:CreateSession: HTTP %d", resp.StatusCode)
 	}
+	return answer, nil
+}
+
+// parseCredentialSet reads the first credentials of CreateSession's
+// answer.
+func parseCredentialSet(answer []byte) (aws.Credentials, error) {
 	var out struct {
 		CredentialSet []struct {
 			Credentials struct {
@@ -235,12 +259,8 @@ func (p *Provider) Retrieve(ctx context.Context) (aws.Credentials, error) {
 	if err != nil || c.AccessKeyID == "" || c.SecretAccessKey == "" {
 		return aws.Credentials{}, fmt.Errorf("rolesanywhere:CreateSession: an answer without valid credentials")
 	}
-	// The source names the certificate, never the key: health and debug
-	// info show which certificate the agent runs on, and until when.
-	source := fmt.Sprintf("%s (certificate %s, serial %s, issuer %s, valid until %s)", Source,
-		cert.Leaf.Subject, cert.Leaf.SerialNumber, cert.Leaf.Issuer, cert.Leaf.NotAfter.UTC().Format(time.RFC3339))
 	return aws.Credentials{AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey, SessionToken: c.SessionToken,
-		CanExpire: true, Expires: expires, Source: source}, nil
+		CanExpire: true, Expires: expires}, nil
 }
 
 // createSessionError is AWS's answer to CreateSession, in its own words.

@@ -68,12 +68,20 @@ func Run(args []string, stderr io.Writer) error {
 	fmt.Fprintf(stderr, "aws-agent: listening on http://%s (UI at /, reload with POST /-/reload)\n", server.ListenAddr)
 	go reportAWSAuth(ctx, stderr, agent)
 
+	reloadOnHUP(ctx, agent, path, stderr)
+	return nil
+}
+
+// reloadOnHUP reloads the configuration file on SIGHUP until ctx ends; a
+// configuration that fails keeps the running one.
+func reloadOnHUP(ctx context.Context, agent *agentrun.Agent, path string, stderr io.Writer) {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
 	for {
 		select {
 		case <-ctx.Done():
-			return nil
+			return
 		case <-hup:
 			s, err := agentrun.SourceFromFile(path)
 			if err == nil {
