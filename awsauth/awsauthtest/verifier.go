@@ -64,13 +64,50 @@ func (v *Verifier) now() time.Time {
 // Verify checks r, whose body has been read into body. It returns the
 // caller, or an AWS error to send back.
 func (v *Verifier) Verify(r *http.Request, body []byte) (Caller, *Error) {
+	a, e := v.parseAuthorization(r)
+	if e != nil {
+		return Caller{}, e
+	}
+	if e := v.checkTime(a); e != nil {
+		return Caller{}, e
+	}
+	key, e := v.knownKey(r, a.keyID)
+	if e != nil {
+		return Caller{}, e
+	}
+	headerList := strings.Split(a.signedHeaders, ";")
+	if e := v.checkSignedHeaders(r, headerList); e != nil {
+		return Caller{}, e
+	}
+	payloadHash, e := v.payloadHash(r, body)
+	if e != nil {
+		return Caller{}, e
+	}
+	if e := v.checkSignature(r, a, key, headerList, payloadHash); e != nil {
+		return Caller{}, e
+	}
+	if v.Accept != nil && !v.Accept(key) {
+		return Caller{}, v.fail(http.StatusForbidden, v.pick("AccessDenied", "AccessDeniedException"),
+			"User: "+key.ARN+" is not authorized to perform this action", "")
+	}
+	return Caller{Key: key, Service: a.service, Region: a.region}, nil
+}
+
+// authorization is what the Authorization and X-Amz-Date headers say.
+type authorization struct {
+	keyID, date, region, service string
+	signedHeaders, signature     string
+	amzDate                      string
+}
+
+func (v *Verifier) parseAuthorization(r *http.Request) (authorization, *Error) {
 	auth := r.Header.Get("Authorization")
 	if auth == "" {
-		return Caller{}, v.fail(http.StatusForbidden, "MissingAuthenticationToken", "Missing Authentication Token", "")
+		return authorization{}, v.fail(http.StatusForbidden, "MissingAuthenticationToken", "Missing Authentication Token", "")
 	}
 	const alg = "AWS4-HMAC-SHA256 "
 	if !strings.HasPrefix(auth, alg) {
-		return Caller{}, v.fail(http.StatusBadRequest, "IncompleteSignature", "Unsupported signing algorithm", "")
+		return authorization{}, v.fail(http.StatusBadRequest, "IncompleteSignature", "Unsupported signing algorithm", "")
 	}
 	fields := map[string]string{}
 	for _, part := range strings.Split(auth[len(alg):], ",") {
@@ -81,19 +118,24 @@ func (v *Verifier) Verify(r *http.Request, body []byte) (Caller, *Error) {
 	}
 	credential, signedHeaders, signature := fields["Credential"], fields["SignedHeaders"], fields["Signature"]
 	if credential == "" || signedHeaders == "" || signature == "" {
-		return Caller{}, v.fail(http.StatusBadRequest, "IncompleteSignature",
+		return authorization{}, v.fail(http.StatusBadRequest, "IncompleteSignature",
 			"Authorization header requires 'Credential', 'SignedHeaders' and 'Signature' parameters", "")
 	}
 	scope := strings.Split(credential, "/")
 	if len(scope) != 5 || scope[4] != "aws4_request" {
-		return Caller{}, v.fail(http.StatusBadRequest, "IncompleteSignature", "Credential is not of the form KEY/DATE/REGION/SERVICE/aws4_request", "")
+		return authorization{}, v.fail(http.StatusBadRequest, "IncompleteSignature", "Credential is not of the form KEY/DATE/REGION/SERVICE/aws4_request", "")
 	}
-	keyID, date, region, service := scope[0], scope[1], scope[2], scope[3]
+	return authorization{keyID: scope[0], date: scope[1], region: scope[2], service: scope[3],
+		signedHeaders: signedHeaders, signature: signature, amzDate: r.Header.Get("X-Amz-Date")}, nil
+}
 
-	amzDate := r.Header.Get("X-Amz-Date")
+// checkTime holds the request's time to the server's, within MaxSkew, and
+// the scope's date to the request's.
+func (v *Verifier) checkTime(a authorization) *Error {
+	amzDate, date, region, service := a.amzDate, a.date, a.region, a.service
 	signedAt, err := time.Parse("20060102T150405Z", amzDate)
 	if err != nil {
-		return Caller{}, v.fail(http.StatusBadRequest, "IncompleteSignature", "X-Amz-Date is missing or malformed", "")
+		return v.fail(http.StatusBadRequest, "IncompleteSignature", "X-Amz-Date is missing or malformed", "")
 	}
 	maxSkew := v.MaxSkew
 	if maxSkew == 0 {
@@ -101,55 +143,75 @@ func (v *Verifier) Verify(r *http.Request, body []byte) (Caller, *Error) {
 	}
 	now := v.now().UTC()
 	if d := now.Sub(signedAt); d > maxSkew || d < -maxSkew {
-		return Caller{}, v.fail(http.StatusForbidden, "RequestTimeTooSkewed", fmt.Sprintf(
+		return v.fail(http.StatusForbidden, "RequestTimeTooSkewed", fmt.Sprintf(
 			"The difference between the request time and the current time is too large. Request time %s, server time %s",
 			amzDate, now.Format("20060102T150405Z")), "")
 	}
 	if date != amzDate[:8] {
-		return Caller{}, v.fail(http.StatusForbidden, "SignatureDoesNotMatch", "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP", "")
+		return v.fail(http.StatusForbidden, "SignatureDoesNotMatch", "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP", "")
 	}
 	if v.Region != "" && region != v.Region {
-		return Caller{}, v.fail(http.StatusForbidden, "SignatureDoesNotMatch", fmt.Sprintf("Credential should be scoped to a valid region, not '%s'", region), "")
+		return v.fail(http.StatusForbidden, "SignatureDoesNotMatch", fmt.Sprintf("Credential should be scoped to a valid region, not '%s'", region), "")
 	}
 	if v.Service != "" && service != v.Service {
-		return Caller{}, v.fail(http.StatusForbidden, "SignatureDoesNotMatch", fmt.Sprintf("Credential should be scoped to correct service: '%s'", v.Service), "")
+		return v.fail(http.StatusForbidden, "SignatureDoesNotMatch", fmt.Sprintf("Credential should be scoped to correct service: '%s'", v.Service), "")
 	}
+	return nil
+}
 
+// knownKey is the key the request names, if the keyring knows it, its
+// session token matches, and it has not expired.
+func (v *Verifier) knownKey(r *http.Request, keyID string) (Key, *Error) {
+	now := v.now().UTC()
 	key, ok := v.Keys.Lookup(keyID)
 	if !ok {
-		return Caller{}, v.fail(http.StatusForbidden, v.pick("InvalidClientTokenId", "UnrecognizedClientException"), "The security token included in the request is invalid.", "")
+		return Key{}, v.fail(http.StatusForbidden, v.pick("InvalidClientTokenId", "UnrecognizedClientException"), "The security token included in the request is invalid.", "")
 	}
 	if key.SessionToken != "" || r.Header.Get("X-Amz-Security-Token") != "" {
 		if r.Header.Get("X-Amz-Security-Token") != key.SessionToken {
-			return Caller{}, v.fail(http.StatusForbidden, v.pick("InvalidClientTokenId", "UnrecognizedClientException"), "The security token included in the request is invalid.", "")
+			return Key{}, v.fail(http.StatusForbidden, v.pick("InvalidClientTokenId", "UnrecognizedClientException"), "The security token included in the request is invalid.", "")
 		}
 	}
 	if !key.Expires.IsZero() && !now.Before(key.Expires) {
-		return Caller{}, v.fail(http.StatusForbidden, v.pick("ExpiredToken", "ExpiredTokenException"), "The security token included in the request is expired", "")
+		return Key{}, v.fail(http.StatusForbidden, v.pick("ExpiredToken", "ExpiredTokenException"), "The security token included in the request is expired", "")
 	}
+	return key, nil
+}
 
-	headerList := strings.Split(signedHeaders, ";")
+// checkSignedHeaders requires the headers AWS requires signed.
+func (v *Verifier) checkSignedHeaders(r *http.Request, headerList []string) *Error {
 	if !contains(headerList, "host") {
-		return Caller{}, v.fail(http.StatusForbidden, "SignatureDoesNotMatch", "'Host' must be a signed header", "")
+		return v.fail(http.StatusForbidden, "SignatureDoesNotMatch", "'Host' must be a signed header", "")
 	}
 	if !contains(headerList, "x-amz-date") {
-		return Caller{}, v.fail(http.StatusForbidden, "SignatureDoesNotMatch", "'X-Amz-Date' must be a signed header", "")
+		return v.fail(http.StatusForbidden, "SignatureDoesNotMatch", "'X-Amz-Date' must be a signed header", "")
 	}
 	if r.Header.Get("X-Amz-Security-Token") != "" && !contains(headerList, "x-amz-security-token") && !v.S3Paths {
-		return Caller{}, v.fail(http.StatusForbidden, "SignatureDoesNotMatch", "'X-Amz-Security-Token' must be a signed header", "")
+		return v.fail(http.StatusForbidden, "SignatureDoesNotMatch", "'X-Amz-Security-Token' must be a signed header", "")
 	}
+	return nil
+}
 
-	// The payload hash: the SHA-256 of what arrived. A declared hash must match it.
+// payloadHash is the SHA-256 of what arrived; a declared hash must match
+// it.
+func (v *Verifier) payloadHash(r *http.Request, body []byte) (string, *Error) {
 	sum := sha256.Sum256(body)
 	payloadHash := hex.EncodeToString(sum[:])
 	if declared := r.Header.Get("X-Amz-Content-Sha256"); declared != "" {
 		if declared == "UNSIGNED-PAYLOAD" && v.S3Paths {
 			payloadHash = declared // S3 alone lets a payload go unsigned
 		} else if declared != payloadHash {
-			return Caller{}, v.fail(http.StatusBadRequest, "XAmzContentSHA256Mismatch", "The provided 'x-amz-content-sha256' header does not match what was computed.", "")
+			return "", v.fail(http.StatusBadRequest, "XAmzContentSHA256Mismatch", "The provided 'x-amz-content-sha256' header does not match what was computed.", "")
 		}
 	}
+	return payloadHash, nil
+}
 
+// checkSignature recomputes the signature from the documentation's steps
+// and compares it; a mismatch answers with the canonical request and
+// string to sign, as AWS does.
+func (v *Verifier) checkSignature(r *http.Request, a authorization, key Key, headerList []string, payloadHash string) *Error {
+	amzDate, date, region, service, signature := a.amzDate, a.date, a.region, a.service, a.signature
 	canonical := v.CanonicalRequest(r, headerList, payloadHash)
 	hashed := sha256.Sum256([]byte(canonical))
 	stringToSign := "AWS4-HMAC-SHA256\n" + amzDate + "\n" + date + "/" + region + "/" + service + "/aws4_request\n" + hex.EncodeToString(hashed[:])
@@ -160,16 +222,12 @@ func (v *Verifier) Verify(r *http.Request, body []byte) (Caller, *Error) {
 	kSigning := hmacSHA256(kService, "aws4_request")
 	want := hex.EncodeToString(hmacSHA256(kSigning, stringToSign))
 	if !hmac.Equal([]byte(want), []byte(signature)) {
-		return Caller{}, v.fail(http.StatusForbidden, v.pick("SignatureDoesNotMatch", "InvalidSignatureException"),
+		return v.fail(http.StatusForbidden, v.pick("SignatureDoesNotMatch", "InvalidSignatureException"),
 			"The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.\n\n"+
 				"The Canonical String for this request should have been\n'"+canonical+"'\n\nThe String-to-Sign should have been\n'"+stringToSign+"'\n",
 			canonical)
 	}
-	if v.Accept != nil && !v.Accept(key) {
-		return Caller{}, v.fail(http.StatusForbidden, v.pick("AccessDenied", "AccessDeniedException"),
-			"User: "+key.ARN+" is not authorized to perform this action", "")
-	}
-	return Caller{Key: key, Service: service, Region: region}, nil
+	return nil
 }
 
 func hmacSHA256(key []byte, data string) []byte {

@@ -120,35 +120,69 @@ func (ra *RolesAnywhere) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	_ = json.NewEncoder(w).Encode(resp)
 }
 
+func denied(msg string) *raError { return &raError{http.StatusForbidden, "AccessDeniedException", msg} }
+
+// createSession answers as CreateSession does: the request's signature
+// scheme, the certificate against the trust anchor, the signature, then
+// what the body asks for.
 func (ra *RolesAnywhere) createSession(r *http.Request, body []byte, call *RolesAnywhereCall) (any, *raError) {
-	denied := func(msg string) *raError { return &raError{http.StatusForbidden, "AccessDeniedException", msg} }
 	if r.Method != http.MethodPost || r.URL.Path != "/sessions" {
 		return nil, &raError{http.StatusNotFound, "ResourceNotFoundException", "no such resource"}
 	}
+	auth, e := ra.parseAuthorization(r)
+	if e != nil {
+		return nil, e
+	}
+	call.Algorithm = auth.alg
+	leaf, e := ra.certificate(r, auth, call)
+	if e != nil {
+		return nil, e
+	}
+	if e := ra.checkSignature(r, body, auth, leaf); e != nil {
+		return nil, e
+	}
+	in, e := ra.sessionRequest(body, call)
+	if e != nil {
+		return nil, e
+	}
+	return ra.issue(in, leaf, auth.scope[2]), nil
+}
+
+// authorization is the request's Authorization header, read.
+type authorization struct {
+	alg   string
+	parts map[string]string // Credential, SignedHeaders, Signature
+	scope []string          // SERIAL, DATE, REGION, rolesanywhere, aws4_request
+}
+
+func (ra *RolesAnywhere) parseAuthorization(r *http.Request) (authorization, *raError) {
 	alg, fields, ok := strings.Cut(r.Header.Get("Authorization"), " ")
 	if !ok || (alg != "AWS4-X509-RSA-SHA256" && alg != "AWS4-X509-ECDSA-SHA256") {
-		return nil, denied("Authorization: unknown algorithm")
+		return authorization{}, denied("Authorization: unknown algorithm")
 	}
-	call.Algorithm = alg
-	parts := map[string]string{}
+	a := authorization{alg: alg, parts: map[string]string{}}
 	for _, f := range strings.Split(fields, ",") {
 		if k, v, ok := strings.Cut(strings.TrimSpace(f), "="); ok {
-			parts[k] = v
+			a.parts[k] = v
 		}
 	}
-	scope := strings.Split(parts["Credential"], "/")
-	if len(scope) != 5 || scope[3] != "rolesanywhere" || scope[4] != "aws4_request" {
-		return nil, denied("Credential scope is not SERIAL/DATE/REGION/rolesanywhere/aws4_request")
+	a.scope = strings.Split(a.parts["Credential"], "/")
+	if len(a.scope) != 5 || a.scope[3] != "rolesanywhere" || a.scope[4] != "aws4_request" {
+		return a, denied("Credential scope is not SERIAL/DATE/REGION/rolesanywhere/aws4_request")
 	}
 	region := ra.Region
 	if region == "" {
 		region = "us-east-1"
 	}
-	if scope[2] != region {
-		return nil, denied(fmt.Sprintf("Credential should be scoped to a valid region, not %q", scope[2]))
+	if a.scope[2] != region {
+		return a, denied(fmt.Sprintf("Credential should be scoped to a valid region, not %q", a.scope[2]))
 	}
+	return a, nil
+}
 
-	// The certificate and its chain, from the request itself.
+// certificate is the request's own certificate, with its chain, verified
+// against the trust anchor.
+func (ra *RolesAnywhere) certificate(r *http.Request, auth authorization, call *RolesAnywhereCall) (*x509.Certificate, *raError) {
 	der, err := base64.StdEncoding.DecodeString(r.Header.Get("X-Amz-X509"))
 	if err != nil {
 		return nil, denied("X-Amz-X509 is not base64 DER")
@@ -158,7 +192,7 @@ func (ra *RolesAnywhere) createSession(r *http.Request, body []byte, call *Roles
 		return nil, denied("X-Amz-X509 is not a certificate")
 	}
 	call.Serial, call.Subject = leaf.SerialNumber.String(), leaf.Subject.String()
-	if scope[0] != leaf.SerialNumber.String() {
+	if auth.scope[0] != leaf.SerialNumber.String() {
 		return nil, denied("the Credential's serial number is not the certificate's")
 	}
 	intermediates := x509.NewCertPool()
@@ -185,9 +219,14 @@ func (ra *RolesAnywhere) createSession(r *http.Request, body []byte, call *Roles
 	if _, err := leaf.Verify(x509.VerifyOptions{Roots: roots, Intermediates: intermediates, CurrentTime: ra.now(), KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}}); err != nil {
 		return nil, denied("Untrusted signing certificate: " + err.Error())
 	}
+	return leaf, nil
+}
 
-	// The signature, over SigV4's canonical request. The certificate
-	// headers must be signed: an unsigned chain could be swapped in transit.
+// checkSignature checks the signature over SigV4's canonical request. The
+// certificate headers must be signed: an unsigned chain could be swapped
+// in transit.
+func (ra *RolesAnywhere) checkSignature(r *http.Request, body []byte, auth authorization, leaf *x509.Certificate) *raError {
+	alg, parts, scope := auth.alg, auth.parts, auth.scope
 	signed := strings.Split(parts["SignedHeaders"], ";")
 	required := []string{"host", "x-amz-date", "x-amz-x509"}
 	if r.Header.Get("X-Amz-X509-Chain") != "" {
@@ -195,16 +234,16 @@ func (ra *RolesAnywhere) createSession(r *http.Request, body []byte, call *Roles
 	}
 	for _, h := range required {
 		if !slices.Contains(signed, h) {
-			return nil, denied(h + " must be a signed header")
+			return denied(h + " must be a signed header")
 		}
 	}
 	amzDate := r.Header.Get("X-Amz-Date")
 	at, err := time.Parse("20060102T150405Z", amzDate)
 	if err != nil || at.Format("20060102") != scope[1] {
-		return nil, denied("X-Amz-Date is missing or does not match the Credential's date")
+		return denied("X-Amz-Date is missing or does not match the Credential's date")
 	}
 	if d := ra.now().Sub(at); d > 5*time.Minute || d < -5*time.Minute {
-		return nil, denied("Signature expired")
+		return denied("Signature expired")
 	}
 	payload := sha256.Sum256(body)
 	canonical := (&awsauthtest.Verifier{}).CanonicalRequest(r, signed, hex.EncodeToString(payload[:]))
@@ -213,46 +252,58 @@ func (ra *RolesAnywhere) createSession(r *http.Request, body []byte, call *Roles
 	digest := sha256.Sum256([]byte(stringToSign))
 	sig, err := hex.DecodeString(parts["Signature"])
 	if err != nil {
-		return nil, denied("Signature is not hex")
+		return denied("Signature is not hex")
 	}
 	switch pub := leaf.PublicKey.(type) {
 	case *rsa.PublicKey:
 		if alg != "AWS4-X509-RSA-SHA256" || rsa.VerifyPKCS1v15(pub, crypto.SHA256, digest[:], sig) != nil {
-			return nil, denied("Signature validation failed")
+			return denied("Signature validation failed")
 		}
 	case *ecdsa.PublicKey:
 		if alg != "AWS4-X509-ECDSA-SHA256" || !ecdsa.VerifyASN1(pub, digest[:], sig) {
-			return nil, denied("Signature validation failed")
+			return denied("Signature validation failed")
 		}
 	default:
-		return nil, denied("unsupported key")
+		return denied("unsupported key")
 	}
 
-	// What the request asks for.
-	var in struct {
-		DurationSeconds int    `json:"durationSeconds"`
-		ProfileArn      string `json:"profileArn"`
-		RoleArn         string `json:"roleArn"`
-		TrustAnchorArn  string `json:"trustAnchorArn"`
-		RoleSessionName string `json:"roleSessionName"`
-	}
+	return nil
+}
+
+// sessionRequest is what the body asks for, if the profile allows it.
+type sessionRequest struct {
+	DurationSeconds int    `json:"durationSeconds"`
+	ProfileArn      string `json:"profileArn"`
+	RoleArn         string `json:"roleArn"`
+	TrustAnchorArn  string `json:"trustAnchorArn"`
+	RoleSessionName string `json:"roleSessionName"`
+}
+
+func (ra *RolesAnywhere) sessionRequest(body []byte, call *RolesAnywhereCall) (sessionRequest, *raError) {
+	var in sessionRequest
 	if err := json.Unmarshal(body, &in); err != nil {
-		return nil, &raError{http.StatusBadRequest, "ValidationException", "the body is not JSON"}
+		return in, &raError{http.StatusBadRequest, "ValidationException", "the body is not JSON"}
 	}
 	call.RoleARN, call.Duration, call.SessionName = in.RoleArn, in.DurationSeconds, in.RoleSessionName
 	if in.TrustAnchorArn != ra.TrustAnchorARN {
-		return nil, denied("Unknown trust anchor " + in.TrustAnchorArn)
+		return in, denied("Unknown trust anchor " + in.TrustAnchorArn)
 	}
 	if in.ProfileArn != ra.ProfileARN {
-		return nil, denied("Unknown profile " + in.ProfileArn)
+		return in, denied("Unknown profile " + in.ProfileArn)
 	}
 	if !slices.Contains(ra.Roles, in.RoleArn) {
-		return nil, denied("The profile does not allow role " + in.RoleArn)
+		return in, denied("The profile does not allow role " + in.RoleArn)
 	}
 	if in.DurationSeconds < 900 || in.DurationSeconds > 43200 {
-		return nil, &raError{http.StatusBadRequest, "ValidationException", "durationSeconds must be between 900 and 43200"}
+		return in, &raError{http.StatusBadRequest, "ValidationException", "durationSeconds must be between 900 and 43200"}
 	}
 
+	return in, nil
+}
+
+// issue issues the session's credentials, keyed for the fakes that accept
+// only Roles Anywhere's sessions.
+func (ra *RolesAnywhere) issue(in sessionRequest, leaf *x509.Certificate, region string) any {
 	name := in.RoleArn[strings.LastIndex(in.RoleArn, "/")+1:]
 	account := strings.Split(in.RoleArn, ":")[4]
 	session := in.RoleSessionName
@@ -281,7 +332,7 @@ func (ra *RolesAnywhere) createSession(r *http.Request, body []byte, call *Roles
 			"roleArn":         in.RoleArn,
 			"sourceIdentity":  "CN=" + leaf.Subject.CommonName,
 		}},
-	}, nil
+	}
 }
 
 // endEntityProblem checks the constraints the trust model's "Signature
