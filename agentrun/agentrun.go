@@ -52,8 +52,8 @@ type Options struct {
 	Cluster ClusterOptions
 }
 
-// PProfUsage is the help of the --server.http.enable-pprof flag.
-const PProfUsage = "serve Go's profiling endpoints at /debug/pprof/ on the HTTP server"
+// pprofUsage is the help of the --server.http.enable-pprof flag.
+const pprofUsage = "serve Go's profiling endpoints at /debug/pprof/ on the HTTP server"
 
 // Agent is a running controller.
 type Agent struct {

@@ -21,7 +21,7 @@ type ServerFlags struct {
 func (f *ServerFlags) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&f.ListenAddr, "server.http.listen-addr", "127.0.0.1:12345", "address the HTTP server (UI, API, /metrics, the aws.auth gateway) listens on")
 	fs.StringVar(&f.UIAssetsDir, "ui.assets-dir", "", flowui.AssetsDirUsage)
-	fs.BoolVar(&f.EnablePProf, "server.http.enable-pprof", true, PProfUsage)
+	fs.BoolVar(&f.EnablePProf, "server.http.enable-pprof", true, pprofUsage)
 }
 
 // UIAssets are the UI's assets the flags name; without any, warn says

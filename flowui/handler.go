@@ -86,8 +86,8 @@ func (h *assetHandler) file(name string) (rendered, error) {
 	return f, nil
 }
 
-// Missing is what the UI pages say when the binary has no UI assets.
-const Missing = `The Flow UI's assets are not part of this aws-agent.
+// missingText is what the UI pages say when the binary has no UI assets.
+const missingText = `The Flow UI's assets are not part of this aws-agent.
 Build them with "make ui" (Node.js and npm), then either
   run aws-agent with --ui.assets-dir=flowui/build, or
   build aws-agent with "go build -tags uiassets ./cmd/aws-agent".
@@ -95,7 +95,7 @@ The UI's API answers meanwhile: %sapi/v0/web/components
 `
 
 func missing(prefix string) http.Handler {
-	msg := fmt.Sprintf(Missing, prefix)
+	msg := fmt.Sprintf(missingText, prefix)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.WriteHeader(http.StatusNotFound)

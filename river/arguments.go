@@ -62,9 +62,9 @@ type HTTPClientConfig struct {
 	Timeout time.Duration `river:"timeout,attr,optional"`
 }
 
-// DefaultTimeout bounds each call to STS, IMDS and the container endpoint:
+// defaultTimeout bounds each call to STS, IMDS and the container endpoint:
 // the engine's default, stated once there.
-const DefaultTimeout = chain.DefaultHTTPTimeout
+const defaultTimeout = chain.DefaultHTTPTimeout
 
 // SetToDefault implements river.Defaulter.
 func (a *Arguments) SetToDefault() {
@@ -72,7 +72,7 @@ func (a *Arguments) SetToDefault() {
 		AssumeRoleDuration: chain.DefaultAssumeRoleDuration,
 		ExpiryWindow:       cache.DefaultExpiryWindow,
 		VerifyIdentity:     true,
-		HTTPClientConfig:   HTTPClientConfig{Timeout: DefaultTimeout},
+		HTTPClientConfig:   HTTPClientConfig{Timeout: defaultTimeout},
 	}
 	a.Gateway.SetToDefault()
 }
@@ -131,8 +131,8 @@ func (a *Arguments) config() awsauth.Config {
 	return cfg
 }
 
-// IdleConnTimeout is how long a pooled connection to AWS may stay idle.
-const IdleConnTimeout = 30 * time.Second
+// idleConnTimeout is how long a pooled connection to AWS may stay idle.
+const idleConnTimeout = 30 * time.Second
 
 // Convert returns the awsauth.Config, with an HTTP client honouring
 // http_client_config, and the round tripper requests are signed over.
@@ -157,10 +157,10 @@ func (h HTTPClientConfig) roundTripper() (http.RoundTripper, error) {
 	if h.ProxyConfig != nil {
 		pc.ProxyConfig = h.ProxyConfig.Convert()
 	}
-	// Idle connections are closed after IdleConnTimeout (the library's
+	// Idle connections are closed after idleConnTimeout (the library's
 	// default is five minutes): the gateway's clients choose the hosts, and
 	// each idle connection holds goroutines and buffers.
-	rt, err := promconfig.NewRoundTripperFromConfig(pc, "aws_auth", promconfig.WithIdleConnTimeout(IdleConnTimeout))
+	rt, err := promconfig.NewRoundTripperFromConfig(pc, "aws_auth", promconfig.WithIdleConnTimeout(idleConnTimeout))
 	if err != nil {
 		return nil, fmt.Errorf("http_client_config: %w", err)
 	}

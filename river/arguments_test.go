@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/gateway"
 	"github.com/grafana/river"
 	"github.com/grafana/river/token/builder"
 )
@@ -27,12 +28,12 @@ func TestDefaultsAndConversion(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if a.AssumeRoleDuration != 15*time.Minute || a.ExpiryWindow != 5*time.Minute || !a.VerifyIdentity || a.Gateway.MaxBodySize != DefaultMaxBodySize ||
-		a.Gateway.ResponseHeaderTimeout != time.Minute || !slices.Equal(a.Gateway.Services, DefaultGatewayServices) || !slices.Equal(a.Gateway.Methods, []string{"POST", "PUT"}) {
+	if a.AssumeRoleDuration != 15*time.Minute || a.ExpiryWindow != 5*time.Minute || !a.VerifyIdentity || a.Gateway.MaxBodySize != defaultMaxBodySize ||
+		a.Gateway.ResponseHeaderTimeout != time.Minute || !slices.Equal(a.Gateway.Services, gateway.DefaultServices) || !slices.Equal(a.Gateway.Methods, []string{"POST", "PUT"}) {
 		t.Fatalf("defaults not applied: %+v", a)
 	}
 	cfg, rt, err := a.Convert()
-	if err != nil || rt == nil || cfg.Credentials.HTTPClient == nil || cfg.Credentials.HTTPClient.Timeout != DefaultTimeout {
+	if err != nil || rt == nil || cfg.Credentials.HTTPClient == nil || cfg.Credentials.HTTPClient.Timeout != defaultTimeout {
 		t.Fatalf("convert: %v %v", err, cfg.Credentials.HTTPClient)
 	}
 	if cfg.Credentials.SecretAccessKey != "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY" || cfg.Credentials.ExternalID != "tenant-42" || cfg.Credentials.RoleARN != "arn:aws:iam::123456789012:role/writer" {
@@ -94,7 +95,7 @@ func TestGatewayListsReplaceTheDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	g := a.Gateway
-	if !slices.Equal(g.Services, []string{"aps", "lambda"}) || !slices.Equal(g.Methods, DefaultGatewayMethods) || g.MaxBodySize != DefaultMaxBodySize {
+	if !slices.Equal(g.Services, []string{"aps", "lambda"}) || !slices.Equal(g.Methods, gateway.DefaultMethods) || g.MaxBodySize != defaultMaxBodySize {
 		t.Fatalf("%+v", g)
 	}
 	if p := g.Policy(); !p.SignsFor("lambda") || p.SignsFor("logs") || !p.Allows("PUT") || p.Allows("GET") {

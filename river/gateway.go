@@ -34,16 +34,8 @@ type Gateway struct {
 
 // Defaults of the gateway block.
 const (
-	DefaultMaxBodySize           = 32 * units.MiB
-	DefaultResponseHeaderTimeout = time.Minute
-)
-
-// DefaultGatewayServices, DefaultGatewayMethods and
-// ForbiddenGatewayServices are the gateway package's, written there once.
-var (
-	DefaultGatewayServices   = gateway.DefaultServices
-	DefaultGatewayMethods    = gateway.DefaultMethods
-	ForbiddenGatewayServices = gateway.ForbiddenServices
+	defaultMaxBodySize           = 32 * units.MiB
+	defaultResponseHeaderTimeout = time.Minute
 )
 
 // gatewayMethods are the methods gateway { methods } may name.
@@ -54,10 +46,10 @@ var serviceName = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{0,62}$`)
 // SetToDefault implements river.Defaulter.
 func (g *Gateway) SetToDefault() {
 	*g = Gateway{
-		MaxBodySize:           DefaultMaxBodySize,
-		ResponseHeaderTimeout: DefaultResponseHeaderTimeout,
-		Services:              slices.Clone(DefaultGatewayServices),
-		Methods:               slices.Clone(DefaultGatewayMethods),
+		MaxBodySize:           defaultMaxBodySize,
+		ResponseHeaderTimeout: defaultResponseHeaderTimeout,
+		Services:              slices.Clone(gateway.DefaultServices),
+		Methods:               slices.Clone(gateway.DefaultMethods),
 	}
 }
 
@@ -87,13 +79,13 @@ func (g *Gateway) validate(service string) error {
 		switch {
 		case !serviceName.MatchString(s):
 			errs = append(errs, fmt.Errorf("gateway: services: %q is not an AWS signing name (lower case, e.g. \"aps\")", s))
-		case slices.Contains(ForbiddenGatewayServices, s):
+		case slices.Contains(gateway.ForbiddenServices, s):
 			errs = append(errs, fmt.Errorf("gateway: services: %q is never signed by the gateway: a local client could use it to mint or read credentials or secrets", s))
 		}
 	}
 	for _, s := range g.UnrestrictedServices {
 		switch {
-		case slices.Contains(ForbiddenGatewayServices, s):
+		case slices.Contains(gateway.ForbiddenServices, s):
 			errs = append(errs, fmt.Errorf("gateway: unrestricted_services: %q is never signed by the gateway: a local client could use it to mint or read credentials or secrets", s))
 		case !slices.Contains(g.Services, s):
 			errs = append(errs, fmt.Errorf("gateway: unrestricted_services: %q is not among gateway { services }: add it there too", s))

@@ -1,8 +1,9 @@
 package river
 
 import (
-	"github.com/flow-aws-auth/flow-aws-auth/awsauth/rolesanywhere"
 	"time"
+
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/rolesanywhere"
 )
 
 // RolesAnywhere is the roles_anywhere block: credentials from an X.509

@@ -10,8 +10,8 @@ const DefaultExpiryWindow = 5 * time.Minute
 // an STS behind a black-holing proxy) must not hold the next one off.
 const refreshTimeout = 30 * time.Second
 
-// DefaultForcedRefreshInterval is Options.ForcedRefreshInterval's default.
-const DefaultForcedRefreshInterval = 30 * time.Second
+// defaultForcedRefreshInterval is Options.ForcedRefreshInterval's default.
+const defaultForcedRefreshInterval = 30 * time.Second
 
 // Options tune a Cache. The zero value is usable.
 type Options struct {
@@ -50,6 +50,6 @@ func (o *Options) setDefaults() {
 		o.Recheck = time.Minute
 	}
 	if o.ForcedRefreshInterval <= 0 {
-		o.ForcedRefreshInterval = DefaultForcedRefreshInterval
+		o.ForcedRefreshInterval = defaultForcedRefreshInterval
 	}
 }

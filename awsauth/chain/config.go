@@ -18,8 +18,8 @@ import (
 // Defaults and limits of the Config.
 const (
 	DefaultAssumeRoleDuration = 15 * time.Minute
-	MinAssumeRoleDuration     = 15 * time.Minute
-	MaxAssumeRoleDuration     = 12 * time.Hour
+	minAssumeRoleDuration     = 15 * time.Minute
+	maxAssumeRoleDuration     = 12 * time.Hour
 	// DefaultHTTPTimeout bounds each call to STS, IMDS and the container
 	// endpoint when no HTTPClient is given.
 	DefaultHTTPTimeout = 10 * time.Second
@@ -118,7 +118,7 @@ func (c *Config) Validate() error {
 	if c.SessionName != "" && !field.IsSessionName(c.SessionName) {
 		add(field.BadSessionName("session_name", c.SessionName))
 	}
-	if d := c.AssumeRoleDuration; d != 0 && (d < MinAssumeRoleDuration || d > MaxAssumeRoleDuration) {
+	if d := c.AssumeRoleDuration; d != 0 && (d < minAssumeRoleDuration || d > maxAssumeRoleDuration) {
 		add(field.Errorf("assume_role_duration", "%s is outside the range STS allows (15m to 12h)", d))
 	}
 	for _, e := range c.validateTags() {

@@ -179,7 +179,7 @@ func operationAllowed(gw *Policy, method string, target *url.URL) *refusal {
 	if !ok || slices.Contains(gw.UnrestrictedServices, service) {
 		return nil
 	}
-	if !Tabled(service) {
+	if !tabled(service) {
 		return &refusal{http.StatusForbidden, "operation_not_allowed", fmt.Sprintf(
 			"%s: the gateway knows no telemetry write of %q; add it to gateway { unrestricted_services } to sign any operation of it", Describe(method, host, target.EscapedPath()), service)}
 	}

@@ -55,9 +55,9 @@ const (
 	minBodyRate = 1 << 20 // bytes a second
 )
 
-// DefaultBodyGrace is the time a body may take besides its length at
+// defaultBodyGrace is the time a body may take besides its length at
 // minBodyRate, unless Policy.BodyGrace says otherwise.
-const DefaultBodyGrace = 10 * time.Second
+const defaultBodyGrace = 10 * time.Second
 
 func newUpstream(gw *Policy, signing, base http.RoundTripper) *upstream {
 	maxBody := gw.MaxBodySize
@@ -71,7 +71,7 @@ func newUpstream(gw *Policy, signing, base http.RoundTripper) *upstream {
 		grace:     gw.BodyGrace,
 	}
 	if u.grace <= 0 {
-		u.grace = DefaultBodyGrace
+		u.grace = defaultBodyGrace
 	}
 	u.pool, _ = base.(idleCloser)
 	return u

@@ -68,9 +68,9 @@ func (o Operation) ActionFor(method string) string {
 	return strings.ReplaceAll(o.Action, "${Method}", method[:1]+strings.ToLower(method[1:]))
 }
 
-// Tabled tells whether the table holds operations of service: only those
+// tabled tells whether the table holds operations of service: only those
 // are signed for it, unless it is unrestricted.
-func Tabled(service string) bool {
+func tabled(service string) bool {
 	return slices.ContainsFunc(Operations, func(o Operation) bool { return o.Service == service })
 }
 

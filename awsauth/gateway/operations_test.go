@@ -65,12 +65,12 @@ func TestOperationsAreTelemetryWritesOnly(t *testing.T) {
 // IAM action and resource a policy needs; no forbidden service has any.
 func TestTheTableCoversTheDefaultServices(t *testing.T) {
 	for _, s := range DefaultServices {
-		if !Tabled(s) {
+		if !tabled(s) {
 			t.Errorf("default service %q has no operation in the table", s)
 		}
 	}
 	for _, s := range ForbiddenServices {
-		if Tabled(s) {
+		if tabled(s) {
 			t.Errorf("forbidden service %q has an operation", s)
 		}
 	}

@@ -2,8 +2,8 @@ package redact
 
 import "strings"
 
-// Marker replaces what is removed.
-const Marker = "(secret)"
+// marker replaces what is removed.
+const marker = "(secret)"
 
 // Shapes of AWS secrets, as runs of the base64 alphabet they are written
 // in: a secret access key is 40 characters; a session token is hundreds
@@ -19,7 +19,7 @@ const (
 func Text(s string, secrets ...string) string {
 	for _, secret := range secrets {
 		if len(secret) >= 8 {
-			s = strings.ReplaceAll(s, secret, Marker)
+			s = strings.ReplaceAll(s, secret, marker)
 		}
 	}
 	if !hasLongRun(s) {
@@ -38,7 +38,7 @@ func Text(s string, secrets ...string) string {
 			j++
 		}
 		if run := j - i; run == secretKeyLen || run >= minSessionToken {
-			b.WriteString(Marker)
+			b.WriteString(marker)
 		} else {
 			b.WriteString(s[i:j])
 		}

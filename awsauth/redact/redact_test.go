@@ -19,7 +19,7 @@ func TestTextRemovesSecretsAndTheirShapes(t *testing.T) {
 		if strings.Contains(got, secret) || strings.Contains(got, token[:60]) || strings.Contains(got, secret[:20]) {
 			t.Errorf("%s: a secret is left in %q", name, got)
 		}
-		if !strings.Contains(got, "AKIAIOSFODNN7EXAMPLE") || !strings.Contains(got, "invalid character 'o' in literal null") || strings.Count(got, Marker) != 2 {
+		if !strings.Contains(got, "AKIAIOSFODNN7EXAMPLE") || !strings.Contains(got, "invalid character 'o' in literal null") || strings.Count(got, marker) != 2 {
 			t.Errorf("%s: too much or too little removed: %q", name, got)
 		}
 	}

@@ -21,7 +21,7 @@ type Refresher interface {
 // Retry sends each request through Next and acts on two answers about the
 // signature, then sends the request once more: the credentials expired or
 // unknown (they are refreshed, when Next's Source is a Refresher; see
-// RefreshCodes) and clock skew (AWS's clock is learned into Next's Clock,
+// refreshCodes) and clock skew (AWS's clock is learned into Next's Clock,
 // when it has one). Only answers of AWS-operated endpoints are believed: a
 // customer's API, function or domain could otherwise set the clock every
 // signature uses, or drive refreshes. One answer costs at most one retry
@@ -30,16 +30,16 @@ type Retry struct {
 	Next *Transport
 }
 
-// RefreshCodes are the error codes that mean AWS does not take the
+// refreshCodes are the error codes that mean AWS does not take the
 // credentials themselves — expired, or unknown to it — with the statuses
 // they come with (400 or 403). Only these force a refresh: codes about
 // the request (RequestExpired, IncompleteSignature,
 // MissingAuthenticationToken) would not be cured by one.
-var RefreshCodes = []string{"ExpiredToken", "ExpiredTokenException", "TokenRefreshRequired", "InvalidClientTokenId", "UnrecognizedClientException", "InvalidAccessKeyId"}
+var refreshCodes = []string{"ExpiredToken", "ExpiredTokenException", "TokenRefreshRequired", "InvalidClientTokenId", "UnrecognizedClientException", "InvalidAccessKeyId"}
 
 // refreshes tells whether an answer means the credentials are refused.
 func refreshes(status int, e *classify.APIError) bool {
-	return (status == http.StatusBadRequest || status == http.StatusForbidden) && slices.Contains(RefreshCodes, e.Code)
+	return (status == http.StatusBadRequest || status == http.StatusForbidden) && slices.Contains(refreshCodes, e.Code)
 }
 
 // RoundTrip implements http.RoundTripper. A body without GetBody is read

@@ -21,8 +21,8 @@ const (
 	shortDateFormat = "20060102"
 	// EmptyPayloadHash is the SHA-256 of no bytes.
 	EmptyPayloadHash = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
-	// UnsignedPayload may stand in X-Amz-Content-Sha256 for services that allow it.
-	UnsignedPayload = "UNSIGNED-PAYLOAD"
+	// unsignedPayload may stand in X-Amz-Content-Sha256 for services that allow it.
+	unsignedPayload = "UNSIGNED-PAYLOAD"
 )
 
 // SigningParams are the inputs of one signature besides the request and the
@@ -30,7 +30,7 @@ const (
 type SigningParams struct {
 	Region, Service string
 	Time            time.Time
-	// PayloadHash is the hex SHA-256 of the body (or UnsignedPayload).
+	// PayloadHash is the hex SHA-256 of the body (or unsignedPayload).
 	PayloadHash string
 	// NoNormalizePath keeps the path as sent and encodes it once, as S3
 	// wants; other services normalize and encode twice.

@@ -16,8 +16,8 @@ import (
 // IAM Roles Anywhere's algorithms: SigV4 with the string to sign signed by
 // the certificate's private key instead of an HMAC key.
 const (
-	AlgorithmX509RSA   = "AWS4-X509-RSA-SHA256"
-	AlgorithmX509ECDSA = "AWS4-X509-ECDSA-SHA256"
+	algorithmX509RSA   = "AWS4-X509-RSA-SHA256"
+	algorithmX509ECDSA = "AWS4-X509-ECDSA-SHA256"
 )
 
 // Certificate is who signs a Roles Anywhere request: the end-entity
@@ -68,9 +68,9 @@ func SignX509(req *http.Request, c Certificate, p SigningParams) (Signature, err
 func x509Algorithm(key crypto.Signer) (string, error) {
 	switch key.Public().(type) {
 	case *rsa.PublicKey:
-		return AlgorithmX509RSA, nil
+		return algorithmX509RSA, nil
 	case *ecdsa.PublicKey:
-		return AlgorithmX509ECDSA, nil
+		return algorithmX509ECDSA, nil
 	}
 	return "", fmt.Errorf("a %T key cannot sign for IAM Roles Anywhere: RSA or ECDSA only", key.Public())
 }

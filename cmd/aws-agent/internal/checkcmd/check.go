@@ -33,8 +33,8 @@ const usage = `aws-agent check: resolve the credentials of aws.auth blocks as th
 Flags:
 `
 
-// ErrFailed is returned when a check failed; the diagnosis is printed.
-var ErrFailed = exitstatus.New(1, "check failed")
+// errFailed is returned when a check failed; the diagnosis is printed.
+var errFailed = exitstatus.New(1, "check failed")
 
 // Run is `aws-agent check`.
 func Run(args []string, stdout, stderr io.Writer) error {
@@ -87,7 +87,7 @@ func Run(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("no aws.auth block in %s", *configFile)
 	}
 	if failed {
-		return ErrFailed
+		return errFailed
 	}
 	return nil
 }

@@ -88,7 +88,7 @@ func TestCheckFailuresAreDiagnosed(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			out, err := runCheck(t, c.config)
-			if err != ErrFailed || !strings.Contains(out, "FAILED: ") || !strings.Contains(out, c.want) {
+			if err != errFailed || !strings.Contains(out, "FAILED: ") || !strings.Contains(out, c.want) {
 				t.Fatalf("%v\n%s", err, out)
 			}
 		})
@@ -96,7 +96,7 @@ func TestCheckFailuresAreDiagnosed(t *testing.T) {
 	// STS refusing AssumeRole altogether.
 	sts.Fail("AssumeRole", &awsauthtest.Error{Status: 403, Code: "AccessDenied"})
 	out, err := runCheck(t, config(stsURL, fmt.Sprintf("role_arn = %q\nexternal_id = \"tenant-42\"", role)))
-	if err != ErrFailed || !strings.Contains(out, "AccessDenied: User: "+userARN+" is not authorized to perform: sts:AssumeRole") || !strings.Contains(out, `add to the identity policy of `+userARN+`: {"Effect":"Allow","Action":"sts:AssumeRole"`) {
+	if err != errFailed || !strings.Contains(out, "AccessDenied: User: "+userARN+" is not authorized to perform: sts:AssumeRole") || !strings.Contains(out, `add to the identity policy of `+userARN+`: {"Effect":"Allow","Action":"sts:AssumeRole"`) {
 		t.Fatalf("%v\n%s", err, out)
 	}
 	if _, err := runCheck(t, config(stsURL, ""), "--component", "aws.auth.other"); err == nil || !strings.Contains(err.Error(), "no aws.auth.other in") {

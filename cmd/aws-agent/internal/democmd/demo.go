@@ -29,9 +29,9 @@ import (
 	"go.opentelemetry.io/collector/pdata/ptrace/ptraceotlp"
 )
 
-// ErrUndelivered is returned when, by the end of --duration, a request was
+// errUndelivered is returned when, by the end of --duration, a request was
 // rejected or a signal delivered nothing.
-var ErrUndelivered = exitstatus.New(1, "the demo did not deliver every signal")
+var errUndelivered = exitstatus.New(1, "the demo did not deliver every signal")
 
 // flags are the demo's command line.
 type flags struct {
@@ -188,7 +188,7 @@ func (d *demo) feedAndReport(ctx context.Context, f flags, stdout io.Writer) err
 				ok = r.report()
 			}
 			if f.duration > 0 && !ok {
-				return ErrUndelivered
+				return errUndelivered
 			}
 			return nil
 		}

@@ -35,9 +35,9 @@ Exit status 2: an endpoint whose IAM action aws.auth does not know (named on std
 Flags:
 `
 
-// ErrUnknownEndpoints is returned when some endpoint could not be put in
+// errUnknownEndpoints is returned when some endpoint could not be put in
 // a policy; they are named on stderr, and the policies printed lack them.
-var ErrUnknownEndpoints = exitstatus.New(2, "some endpoints are not in the policies")
+var errUnknownEndpoints = exitstatus.New(2, "some endpoints are not in the policies")
 
 // options are policy's command line.
 type options struct {
@@ -125,7 +125,7 @@ func Run(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if len(unknowns) > 0 {
-		return ErrUnknownEndpoints
+		return errUnknownEndpoints
 	}
 	return nil
 }

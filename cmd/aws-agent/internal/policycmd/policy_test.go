@@ -139,7 +139,7 @@ func TestPolicyOfAConfiguration(t *testing.T) {
 func TestPolicyNamesUnknownEndpoints(t *testing.T) {
 	text := strings.Replace(config, "/a1b2c3d4e5.execute-api.us-east-1.amazonaws.com/prod/loki/api/v1/push", "/search-x-abc.us-east-1.es.amazonaws.com/app/_search", 1)
 	out, stderr, err := run(t, text)
-	if !errors.Is(err, ErrUnknownEndpoints) || ErrUnknownEndpoints.Status != 2 {
+	if !errors.Is(err, errUnknownEndpoints) || errUnknownEndpoints.Status != 2 {
 		t.Fatalf("error %v", err)
 	}
 	if !strings.Contains(stderr, "loki.write.apigw: https://search-x-abc.us-east-1.es.amazonaws.com/app/_search:") || !strings.Contains(stderr, "not a telemetry write") {

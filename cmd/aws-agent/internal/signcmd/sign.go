@@ -204,7 +204,7 @@ func verifyRequest(req *http.Request, body []byte, creds aws.Credentials, servic
 			}
 		}
 	}
-	return ErrVerifyFailed
+	return errVerifyFailed
 }
 
 // maskToken hides the session token in text that is printed: it is a
@@ -216,8 +216,8 @@ func maskToken(text, token string) string {
 	return strings.ReplaceAll(text, token, fmt.Sprintf("<session token, %d characters>", len(token)))
 }
 
-// ErrVerifyFailed is returned when --verify rejects the request; the reason is printed.
-var ErrVerifyFailed = exitstatus.New(1, "the signature does not verify")
+// errVerifyFailed is returned when --verify rejects the request; the reason is printed.
+var errVerifyFailed = exitstatus.New(1, "the signature does not verify")
 
 func firstDifference(want, got string) (line int, wantLine, gotLine string, differ bool) {
 	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
