@@ -21,9 +21,11 @@
 //	    classify, scope    beneath all: error classes and labels; the service and
 //	                       region a host is signed for
 //	    redact             beneath awsauth: secrets and their shapes out of any text
-//	gateway                beside awsauth, over signing, scope and redact: the signing
-//	                       gateway (admission, target, bounds, proxy), its services and
-//	                       its table of telemetry operations with their IAM actions
-//	iam                    over gateway and scope: the IAM policies a configuration needs,
-//	                       from that table; trust policies
+//	gateway                beside awsauth, over signing, operations, scope and redact:
+//	                       the signing gateway (admission, target, proxy) and its services
+//	└── bounds             slots, memory budgets, body deadlines, the upstream pool
+//	iam                    over operations and scope: the IAM policies a configuration
+//	                       needs; trust policies
+//	operations             over scope: the table of telemetry writes the gateway signs,
+//	                       with the IAM action and resource of each
 package awsauth

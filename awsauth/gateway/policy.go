@@ -31,7 +31,7 @@ type Policy struct {
 	// default scope); Service the configured service, "" to infer.
 	Region, Service string
 	// BodyGrace is the time a body may take besides its length at
-	// 1 MiB/s; zero: defaultBodyGrace.
+	// 1 MiB/s; zero: 10 s.
 	BodyGrace time.Duration
 }
 

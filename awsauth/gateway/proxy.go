@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/gateway/bounds"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/signing"
 )
 
@@ -23,22 +24,24 @@ import (
 // local process is a loopback client. So before anything is signed the
 // gateway turns away browsers, foreign Host headers, methods and services
 // that telemetry writers do not use, operations that are not telemetry
-// writes (admission.go), and more than its bounds hold (budget.go); the
+// writes (admission.go), and more than its bounds hold (package bounds); the
 // rest is httputil.ReverseProxy over the signing transport.
 
 // Gateway is the signing gateway for one configuration: an http.Handler.
 type Gateway struct {
-	policy  Policy
-	hooks   Hooks
-	up      *upstream
-	ifaddrs []netip.Addr // this host's, for remote clients' Host
+	policy    Policy
+	hooks     Hooks
+	bounds    *bounds.Bounds
+	transport http.RoundTripper // the signer, within response_header_timeout
+	ifaddrs   []netip.Addr      // this host's, for remote clients' Host
 }
 
 // New returns the gateway for p, signing with signer (the signing
 // transport over base, which holds the connection pool).
 func New(p Policy, signer, base http.RoundTripper, h Hooks) *Gateway {
 	h.setDefaults()
-	g := &Gateway{policy: p, hooks: h, up: newUpstream(&p, signer, base)}
+	g := &Gateway{policy: p, hooks: h, bounds: bounds.New(p.MaxBodySize, p.BodyGrace, base),
+		transport: bounds.HeaderTimeout(signer, p.ResponseHeaderTimeout)}
 	if p.AllowRemoteClients {
 		g.ifaddrs = interfaceAddrs()
 	}
@@ -90,7 +93,11 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	target, ref := g.admit(r)
 	var release func()
 	if ref == nil {
-		release, ref = g.up.reserve(r)
+		var ok bool
+		if release, ok = g.bounds.Reserve(r); !ok {
+			ref = &refusal{http.StatusServiceUnavailable, "busy", fmt.Sprintf("busy: %d requests or %d bodies of max_body_size %d are in flight; retry",
+				bounds.MaxInFlight, bounds.BudgetBodies, g.policy.MaxBodySize)}
+		}
 	}
 	if ref != nil {
 		g.refuse(w, *ref)
@@ -98,11 +105,11 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	defer release()
 
-	if err := g.up.readBody(w, r); err != nil {
+	if err := g.bounds.ReadBody(w, r); err != nil {
 		g.bodyFailed(w, r, err)
 		return
 	}
-	g.up.pooled(target.Host)
+	g.bounds.Pooled(target.Host)
 	proxy := &httputil.ReverseProxy{
 		Rewrite: func(pr *httputil.ProxyRequest) {
 			pr.Out.URL = target
@@ -111,7 +118,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				pr.Out.Header.Del(h)
 			}
 		},
-		Transport:      g.up.transport,
+		Transport:      g.transport,
 		ModifyResponse: modifyResponse,
 		ErrorHandler:   g.proxyError,
 		BufferPool:     copyBuffers,
@@ -168,7 +175,7 @@ func (g *Gateway) bodyFailed(w http.ResponseWriter, r *http.Request, err error) 
 		g.refuse(w, refusal{http.StatusRequestEntityTooLarge, "body_too_large", fmt.Sprintf("body exceeds gateway max_body_size %d", tooLarge.Limit)})
 	case errors.Is(err, os.ErrDeadlineExceeded):
 		g.refuse(w, refusal{http.StatusRequestTimeout, "body_timeout", fmt.Sprintf(
-			"the body did not arrive in time: a body may take %s plus its length at %d KiB/s", g.up.grace, minBodyRate>>10)})
+			"the body did not arrive in time: a body may take %s plus its length at %d KiB/s", g.bounds.Grace(), bounds.MinBodyRate>>10)})
 	case r.Context().Err() != nil:
 		// the client went away; nobody to answer
 	default:
@@ -193,7 +200,7 @@ func (g *Gateway) proxyError(w http.ResponseWriter, r *http.Request, err error) 
 		g.refuse(w, refusal{http.StatusServiceUnavailable, "no_credentials", fmt.Sprintf("%s %s: %v", r.Method, ce.Host, err)})
 	case errors.Is(err, errUpstreamRedirect):
 		g.refuse(w, refusal{http.StatusBadGateway, "upstream_redirect", fmt.Sprintf("%s: %v", r.Method, err)})
-	case errors.Is(err, errHeaderTimeout):
+	case errors.Is(err, bounds.ErrHeaderTimeout):
 		g.refuse(w, refusal{http.StatusGatewayTimeout, "upstream_timeout", fmt.Sprintf("%s: %v", r.Method, err)})
 	default:
 		g.hooks.Warn("signing gateway: upstream request failed", g.hooks.Redact(err.Error()))

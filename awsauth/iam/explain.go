@@ -5,7 +5,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/flow-aws-auth/flow-aws-auth/awsauth/gateway"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/operations"
 )
 
 // Missing says what an AccessDenied that names its action and resource
@@ -33,7 +33,7 @@ func Missing(principal, action, resource string) string {
 // service, or "" when the table has none.
 func Needs(service string) string {
 	var actions []string
-	for _, o := range gateway.Operations {
+	for _, o := range operations.Table {
 		for _, m := range o.Methods {
 			a := o.ActionFor(m)
 			if o.Service == service && !slices.Contains(actions, a) {

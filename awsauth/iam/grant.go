@@ -6,7 +6,7 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/flow-aws-auth/flow-aws-auth/awsauth/gateway"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/operations"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/scope"
 )
 
@@ -45,9 +45,9 @@ func For(req Request, account string) (Grant, error) {
 	if method == "" {
 		method = http.MethodPost
 	}
-	op, ok := gateway.Match(method, host, u.EscapedPath())
+	op, ok := operations.Match(method, host, u.EscapedPath())
 	if !ok {
-		return Grant{}, fmt.Errorf("%s: not a telemetry write aws.auth knows the IAM action of", gateway.Describe(method, host, u.EscapedPath()))
+		return Grant{}, fmt.Errorf("%s: not a telemetry write aws.auth knows the IAM action of", operations.Describe(method, host, u.EscapedPath()))
 	}
 	_, region, _ := scope.Infer(host)
 	if account == "" {

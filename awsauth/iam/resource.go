@@ -5,14 +5,14 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/flow-aws-auth/flow-aws-auth/awsauth/gateway"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/operations"
 )
 
 // resourceValues reads, for op, the names its resource ARN is built of:
 // from the host (the OpenSearch domain, the collection, the pipeline, the
 // API), the path (the AMP workspace, the API's stage and resource, the
 // OpenSearch path) or the headers (the log group and stream).
-func resourceValues(op gateway.Operation, host, path string, h http.Header, method string, v map[string]string) error {
+func resourceValues(op operations.Operation, host, path string, h http.Header, method string, v map[string]string) error {
 	first := host[:strings.IndexByte(host+".", '.')] // the host's first label
 	segments := strings.Split(strings.TrimPrefix(path, "/"), "/")
 	switch op.Service {

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/alecthomas/units"
-	"github.com/flow-aws-auth/flow-aws-auth/awsauth/gateway"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/gateway/bounds"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 )
 
@@ -277,8 +277,8 @@ func TestGatewayBoundsTheBodiesInFlight(t *testing.T) {
 		resp.Body.Close()
 		return resp
 	}
-	done := make(chan int, gateway.BudgetBodies)
-	for i := 0; i < gateway.BudgetBodies; i++ {
+	done := make(chan int, bounds.BudgetBodies)
+	for i := 0; i < bounds.BudgetBodies; i++ {
 		go func() {
 			if resp := post(strings.Repeat("x", 1024)); resp != nil {
 				done <- resp.StatusCode
@@ -294,7 +294,7 @@ func TestGatewayBoundsTheBodiesInFlight(t *testing.T) {
 		t.Fatalf("busy refusals %v", n)
 	}
 	close(release)
-	for i := 0; i < gateway.BudgetBodies; i++ {
+	for i := 0; i < bounds.BudgetBodies; i++ {
 		if s := <-done; s != 200 {
 			t.Fatalf("a request within the budget got %d", s)
 		}

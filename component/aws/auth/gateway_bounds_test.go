@@ -14,6 +14,7 @@ import (
 
 	"github.com/alecthomas/units"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/gateway"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/gateway/bounds"
 )
 
 // Clients that announce a full body, send one byte and then nothing hold
@@ -90,7 +91,7 @@ func TestRequestsWithoutBodiesAreBounded(t *testing.T) {
 	var held atomic.Int64
 	holding := func(a *Arguments) { a.Gateway.MaxBodySize = units.KiB }
 	f := newGatewayFixture(t, holding)
-	f.seen = make(chan *http.Request, 2*gateway.MaxInFlight)
+	f.seen = make(chan *http.Request, 2*bounds.MaxInFlight)
 	f.upstream = func(w http.ResponseWriter, r *http.Request) {
 		held.Add(1)
 		<-hold
@@ -117,15 +118,15 @@ func TestRequestsWithoutBodiesAreBounded(t *testing.T) {
 	}
 
 	// Slots: with every slot held, a small bodiless request is busy too.
-	for i := 3; i < gateway.MaxInFlight; i++ {
+	for i := 3; i < bounds.MaxInFlight; i++ {
 		go f.do("POST", aps, "127.0.0.1:5000", http.NoBody, nil)
 	}
-	wait(gateway.MaxInFlight)
-	if held.Load() != gateway.MaxInFlight {
-		t.Fatalf("%d of %d requests reached the upstream", held.Load(), gateway.MaxInFlight)
+	wait(bounds.MaxInFlight)
+	if held.Load() != bounds.MaxInFlight {
+		t.Fatalf("%d of %d requests reached the upstream", held.Load(), bounds.MaxInFlight)
 	}
 	if w := f.do("POST", aps, "127.0.0.1:5000", http.NoBody, nil); w.Code != http.StatusServiceUnavailable {
-		t.Fatalf("request %d with %d in flight: %d %q, want 503 busy", gateway.MaxInFlight+1, gateway.MaxInFlight, w.Code, w.Body.String())
+		t.Fatalf("request %d with %d in flight: %d %q, want 503 busy", bounds.MaxInFlight+1, bounds.MaxInFlight, w.Code, w.Body.String())
 	}
 }
 

@@ -241,7 +241,7 @@ func TestExamplePoliciesAreCurrent(t *testing.T) {
 // resource types it takes; "*" among them when none is required.
 func reference(t *testing.T, action string) ([]string, bool) {
 	t.Helper()
-	ref, err := awsauthtest.ReadIAMReference("../../../../awsauth/gateway/testdata/iam-reference.json")
+	ref, err := awsauthtest.ReadIAMReference("../../../../awsauth/operations/testdata/iam-reference.json")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,9 @@
-package gateway
+// Package bounds holds what clients may hold of the agent through the
+// signing gateway — request slots, a memory budget for headers and
+// bodies, body deadlines, the upstream connection pool — and the
+// response-header timeout of the upstream, so that slow or many clients
+// cannot keep an honest one from being served (docs/gateway.md: "Bounds").
+package bounds
 
 import (
 	"bytes"
@@ -13,13 +18,9 @@ import (
 	"golang.org/x/sync/semaphore"
 )
 
-// upstream is the gateway's side of one configuration: the signing
-// transport bounded by a response-header timeout, and the bounds on what
-// clients may hold of the agent: memory, request slots, time, pooled
-// connections.
-type upstream struct {
-	transport http.RoundTripper
-	maxBody   int64
+// Bounds are the bounds of one gateway configuration.
+type Bounds struct {
+	maxBody int64
 	// budget holds the bytes of the bodies in flight: at most
 	// BudgetBodies times max_body_size. The signer reads a body without
 	// GetBody into memory once, so this bounds the gateway's memory;
@@ -33,13 +34,13 @@ type upstream struct {
 	pool  idleCloser
 	mu    sync.Mutex
 	hosts map[string]struct{} // upstream hosts since the pool was last emptied
-	// grace is the time a body may take besides its length at minBodyRate.
+	// grace is the time a body may take besides its length at MinBodyRate.
 	grace time.Duration
 }
 
 type idleCloser interface{ CloseIdleConnections() }
 
-// Bounds of the gateway (docs/gateway.md: "Bounds").
+// The bounds.
 const (
 	// BudgetBodies is how many bodies of max_body_size the gateway holds at once.
 	BudgetBodies = 4
@@ -51,31 +52,35 @@ const (
 	headerAllowance = 16 << 10
 	// maxPooledHosts is how many upstream hosts may keep idle connections.
 	maxPooledHosts = 32
-	// minBodyRate is the slowest a body may arrive, after the grace.
-	minBodyRate = 1 << 20 // bytes a second
+	// MinBodyRate is the slowest a body may arrive, after the grace.
+	MinBodyRate = 1 << 20 // bytes a second
 )
 
 // defaultBodyGrace is the time a body may take besides its length at
-// minBodyRate, unless Policy.BodyGrace says otherwise.
+// MinBodyRate, unless New is given another.
 const defaultBodyGrace = 10 * time.Second
 
-func newUpstream(gw *Policy, signing, base http.RoundTripper) *upstream {
-	maxBody := gw.MaxBodySize
-	u := &upstream{
-		transport: &headerTimeout{next: signing, timeout: gw.ResponseHeaderTimeout},
-		maxBody:   maxBody,
-		budget:    semaphore.NewWeighted(BudgetBodies * maxBody),
-		headers:   semaphore.NewWeighted(MaxInFlight * headerAllowance),
-		slots:     make(chan struct{}, MaxInFlight),
-		hosts:     map[string]struct{}{},
-		grace:     gw.BodyGrace,
+// New returns the bounds for bodies of at most maxBody bytes, each
+// allowed grace (0: 10 s) besides its length at MinBodyRate; base is the
+// transport whose pool is bounded.
+func New(maxBody int64, grace time.Duration, base http.RoundTripper) *Bounds {
+	b := &Bounds{
+		maxBody: maxBody,
+		budget:  semaphore.NewWeighted(BudgetBodies * maxBody),
+		headers: semaphore.NewWeighted(MaxInFlight * headerAllowance),
+		slots:   make(chan struct{}, MaxInFlight),
+		hosts:   map[string]struct{}{},
+		grace:   grace,
 	}
-	if u.grace <= 0 {
-		u.grace = defaultBodyGrace
+	if b.grace <= 0 {
+		b.grace = defaultBodyGrace
 	}
-	u.pool, _ = base.(idleCloser)
-	return u
+	b.pool, _ = base.(idleCloser)
+	return b
 }
+
+// Grace is the time a body may take besides its length at MinBodyRate.
+func (u *Bounds) Grace() time.Duration { return u.grace }
 
 // headerBytes is what r's request line and headers take.
 func headerBytes(r *http.Request) int64 {
@@ -90,54 +95,52 @@ func headerBytes(r *http.Request) int64 {
 
 // bodyCost is what r's body takes of the budget: its length, or
 // max_body_size when unknown.
-func (u *upstream) bodyCost(r *http.Request) int64 {
+func (u *Bounds) bodyCost(r *http.Request) int64 {
 	if r.ContentLength < 0 {
 		return u.maxBody
 	}
 	return r.ContentLength
 }
 
-// reserve takes a slot, r's headers and r's body from the budgets, and
-// returns what gives them back; when any is spent the client is told to
-// retry (remote_write and loki.write do).
-func (u *upstream) reserve(r *http.Request) (release func(), ref *refusal) {
-	busy := &refusal{http.StatusServiceUnavailable, "busy", fmt.Sprintf(
-		"busy: %d requests or %d bodies of max_body_size %d are in flight; retry", MaxInFlight, BudgetBodies, u.maxBody)}
+// Reserve takes a slot, r's headers and r's body from the budgets, and
+// returns what gives them back; false when any is spent (the client is
+// to retry: remote_write and loki.write do).
+func (u *Bounds) Reserve(r *http.Request) (release func(), ok bool) {
 	select {
 	case u.slots <- struct{}{}:
 	default:
-		return nil, busy
+		return nil, false
 	}
 	head, body := headerBytes(r), u.bodyCost(r)
 	if !u.headers.TryAcquire(head) {
 		<-u.slots
-		return nil, busy
+		return nil, false
 	}
 	if !u.budget.TryAcquire(body) {
 		u.headers.Release(head)
 		<-u.slots
-		return nil, busy
+		return nil, false
 	}
 	return func() {
 		u.budget.Release(body)
 		u.headers.Release(head)
 		<-u.slots
-	}, nil
+	}, true
 }
 
 // bodyDeadline is when a body of length n (max_body_size when unknown)
 // must have arrived.
-func (u *upstream) bodyDeadline(n int64) time.Time {
+func (u *Bounds) bodyDeadline(n int64) time.Time {
 	if n < 0 {
 		n = u.maxBody
 	}
-	return time.Now().Add(u.grace + time.Duration(n)*time.Second/minBodyRate)
+	return time.Now().Add(u.grace + time.Duration(n)*time.Second/MinBodyRate)
 }
 
-// pooled notes that host will be connected to. Past maxPooledHosts hosts
+// Pooled notes that host will be connected to. Past maxPooledHosts hosts
 // the idle connections are closed: each holds goroutines and buffers, and
 // any local client can name new hosts (every API Gateway API is one).
-func (u *upstream) pooled(host string) {
+func (u *Bounds) Pooled(host string) {
 	if u.pool == nil {
 		return
 	}
@@ -153,12 +156,12 @@ func (u *upstream) pooled(host string) {
 	u.hosts[host] = struct{}{}
 }
 
-// readBody bounds r's body in size and in time (the deadline is lifted
+// ReadBody bounds r's body in size and in time (the deadline is lifted
 // once it has arrived, so that the wait for the upstream is not cut). A
 // body of unknown length (chunked) is read here, in chunks, so that it
 // costs its size and not the doubling of a growing buffer, and handed on
 // replayable with its length.
-func (u *upstream) readBody(w http.ResponseWriter, r *http.Request) error {
+func (u *Bounds) ReadBody(w http.ResponseWriter, r *http.Request) error {
 	if r.Body == nil || r.Body == http.NoBody || r.ContentLength == 0 {
 		return nil
 	}
@@ -212,11 +215,17 @@ func (b *deadlineBody) Read(p []byte) (int, error) {
 	return n, err
 }
 
-var errHeaderTimeout = errors.New("no response headers from upstream within gateway response_header_timeout")
+// ErrHeaderTimeout is the error of a request whose upstream did not answer
+// in time.
+var ErrHeaderTimeout = errors.New("no response headers from upstream within gateway response_header_timeout")
 
-// headerTimeout cancels a request whose response headers have not arrived
-// within timeout; once they have, the body may take as long as it takes
-// (the client's own timeout bounds it).
+// HeaderTimeout cancels a request of next's whose response headers have
+// not arrived within timeout; once they have, the body may take as long
+// as it takes (the client's own timeout bounds it).
+func HeaderTimeout(next http.RoundTripper, timeout time.Duration) http.RoundTripper {
+	return &headerTimeout{next: next, timeout: timeout}
+}
+
 type headerTimeout struct {
 	next    http.RoundTripper
 	timeout time.Duration
@@ -224,7 +233,7 @@ type headerTimeout struct {
 
 func (h *headerTimeout) RoundTrip(req *http.Request) (*http.Response, error) {
 	ctx, cancel := context.WithCancelCause(req.Context())
-	timer := time.AfterFunc(h.timeout, func() { cancel(errHeaderTimeout) })
+	timer := time.AfterFunc(h.timeout, func() { cancel(ErrHeaderTimeout) })
 	resp, err := h.next.RoundTrip(req.WithContext(ctx))
 	if !timer.Stop() && err == nil {
 		// The timer fired as the headers came: the body is cut off.
@@ -232,8 +241,8 @@ func (h *headerTimeout) RoundTrip(req *http.Request) (*http.Response, error) {
 		err = context.Cause(ctx)
 	}
 	if err != nil {
-		if errors.Is(context.Cause(ctx), errHeaderTimeout) {
-			err = fmt.Errorf("%s: %w", req.URL.Host, errHeaderTimeout)
+		if errors.Is(context.Cause(ctx), ErrHeaderTimeout) {
+			err = fmt.Errorf("%s: %w", req.URL.Host, ErrHeaderTimeout)
 		}
 		cancel(nil)
 		return nil, err

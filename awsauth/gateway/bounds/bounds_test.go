@@ -1,4 +1,4 @@
-package gateway
+package bounds
 
 import (
 	"fmt"
@@ -11,11 +11,10 @@ import (
 // (#23: 150 API Gateway hosts left 750 goroutines behind).
 func TestUpstreamHostsDoNotPileUpInThePool(t *testing.T) {
 	var closed int
-	p := defaultPolicy()
-	u := newUpstream(&p, nil, closeCounter{&closed})
+	u := New(32<<20, 0, closeCounter{&closed})
 	for i := 0; i < 3*maxPooledHosts; i++ {
-		u.pooled(fmt.Sprintf("api%d.execute-api.us-east-1.amazonaws.com", i))
-		u.pooled("aps-workspaces.us-east-1.amazonaws.com")
+		u.Pooled(fmt.Sprintf("api%d.execute-api.us-east-1.amazonaws.com", i))
+		u.Pooled("aps-workspaces.us-east-1.amazonaws.com")
 	}
 	if closed < 2 || len(u.hosts) > maxPooledHosts {
 		t.Fatalf("pool emptied %d times, %d hosts tracked", closed, len(u.hosts))

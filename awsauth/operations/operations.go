@@ -1,4 +1,9 @@
-package gateway
+// Package operations is the table of telemetry writes: for each default
+// service of the signing gateway, the requests it signs (endpoint,
+// methods, path) and what IAM must allow for each (action, resource ARN).
+// The gateway admits by it; package iam writes policies and explains
+// AccessDenied from it.
+package operations
 
 import (
 	"regexp"
@@ -31,10 +36,10 @@ type Operation struct {
 // - or +, nor be . or ..
 const index = `[^_\-+./][^/]*`
 
-// Operations are the telemetry writes of the default services, sent to
+// Table holds the telemetry writes of the default services, sent to
 // their data-plane endpoints only: no control plane, permission change,
 // delete or read is among them.
-var Operations = []Operation{
+var Table = []Operation{
 	{"RemoteWrite", "aps", "aps-workspaces", []string{"POST"}, regexp.MustCompile(`^/workspaces/[^/]+/api/v1/remote_write$`),
 		"aps:RemoteWrite", "arn:${Partition}:aps:${Region}:${Account}:workspace/${Workspace}"},
 	{"OTLP logs", "logs", "logs", []string{"POST"}, regexp.MustCompile(`^/v1/logs$`),
@@ -68,10 +73,10 @@ func (o Operation) ActionFor(method string) string {
 	return strings.ReplaceAll(o.Action, "${Method}", method[:1]+strings.ToLower(method[1:]))
 }
 
-// tabled tells whether the table holds operations of service: only those
+// Known tells whether the table holds operations of service: only those
 // are signed for it, unless it is unrestricted.
-func tabled(service string) bool {
-	return slices.ContainsFunc(Operations, func(o Operation) bool { return o.Service == service })
+func Known(service string) bool {
+	return slices.ContainsFunc(Table, func(o Operation) bool { return o.Service == service })
 }
 
 // Match finds the operation a request to host (an AWS endpoint, without
@@ -81,7 +86,7 @@ func Match(method, host, path string) (Operation, bool) {
 	if !dataPlane {
 		return Operation{}, false
 	}
-	for _, o := range Operations {
+	for _, o := range Table {
 		if o.Endpoint == endpoint && slices.Contains(o.Methods, method) && (o.Path == nil || o.Path.MatchString(path)) {
 			return o, true
 		}

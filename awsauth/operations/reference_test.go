@@ -1,4 +1,4 @@
-package gateway
+package operations
 
 import (
 	"regexp"
@@ -17,7 +17,7 @@ func TestOperationsAgainstAWSAuthorizationReference(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, o := range Operations {
+	for _, o := range Table {
 		for _, method := range o.Methods {
 			action := o.ActionFor(method)
 			types, formats, ok := ref.Action(action)
