@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -240,10 +241,14 @@ func hmacSHA256(key []byte, data string) []byte {
 // headers and payload hash: method, canonical URI, canonical query string,
 // canonical headers, signed headers, payload hash, each on its own line.
 func (v *Verifier) CanonicalRequest(r *http.Request, signedHeaders []string, payloadHash string) string {
-	var lines []string
-	lines = append(lines, r.Method)
+	return strings.Join([]string{r.Method, v.canonicalPath(r), canonicalQueryOf(r.URL.RawQuery),
+		canonicalHeadersOf(r, signedHeaders), strings.Join(signedHeaders, ";"), payloadHash}, "\n")
+}
 
-	// The path as it came on the wire.
+// canonicalPath is the path as it came on the wire, URI-encoded: for S3
+// decoded once and encoded once, for the other services with its dot
+// segments removed and encoded again.
+func (v *Verifier) canonicalPath(r *http.Request) string {
 	rawPath := r.URL.EscapedPath()
 	if target, _, _ := strings.Cut(r.RequestURI, "?"); strings.HasPrefix(target, "/") {
 		rawPath = target
@@ -255,16 +260,18 @@ func (v *Verifier) CanonicalRequest(r *http.Request, signedHeaders []string, pay
 		if err != nil {
 			decoded = rawPath
 		}
-		lines = append(lines, uriEncode(orSlash(decoded), false))
-	} else {
-		lines = append(lines, uriEncode(removeDotSegments(rawPath), false))
+		return uriEncode(orSlash(decoded), false)
 	}
+	return uriEncode(removeDotSegments(rawPath), false)
+}
 
-	// Query: each name and value URI-encoded, sorted by name, then value.
+// canonicalQueryOf is each name and value URI-encoded, sorted by name,
+// then value.
+func canonicalQueryOf(raw string) string {
 	type pair struct{ k, v string }
 	var pairs []pair
-	if r.URL.RawQuery != "" {
-		for _, p := range strings.Split(r.URL.RawQuery, "&") {
+	if raw != "" {
+		for _, p := range strings.Split(raw, "&") {
 			if p == "" {
 				continue
 			}
@@ -290,24 +297,24 @@ func (v *Verifier) CanonicalRequest(r *http.Request, signedHeaders []string, pay
 	for i, p := range pairs {
 		q[i] = p.k + "=" + p.v
 	}
-	lines = append(lines, strings.Join(q, "&"))
+	return strings.Join(q, "&")
+}
 
-	// Headers: lower-case name, colon, trimmed values joined by commas.
+// canonicalHeadersOf is each signed header's lower-case name, a colon and
+// its values, spaces squeezed, joined by commas, a line each.
+func canonicalHeadersOf(r *http.Request, signedHeaders []string) string {
 	var hdr strings.Builder
 	for _, name := range signedHeaders {
-		var values []string
-		if name == "host" {
-			values = []string{r.Host}
-		} else {
-			values = r.Header.Values(name)
+		values := []string{r.Host}
+		if name != "host" {
+			values = slices.Clone(r.Header.Values(name))
 		}
 		for i := range values {
 			values[i] = strings.Join(strings.Fields(values[i]), " ")
 		}
 		hdr.WriteString(name + ":" + strings.Join(values, ",") + "\n")
 	}
-	lines = append(lines, hdr.String(), strings.Join(signedHeaders, ";"), payloadHash)
-	return strings.Join(lines, "\n")
+	return hdr.String()
 }
 
 func orSlash(p string) string {

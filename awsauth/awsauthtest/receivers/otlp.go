@@ -64,58 +64,73 @@ func (o *OTLP) serve(w http.ResponseWriter, r *http.Request, body []byte, _ awsa
 			return
 		}
 	}
+	var out []byte
+	var err error
 	switch r.URL.Path {
 	case "/v1/traces":
-		req := ptraceotlp.NewExportRequest()
-		if err := req.UnmarshalProto(body); err != nil {
-			http.Error(w, err.Error(), http.StatusBadRequest)
-			return
-		}
-		var names []string
-		rss := req.Traces().ResourceSpans()
-		for i := 0; i < rss.Len(); i++ {
-			sss := rss.At(i).ScopeSpans()
-			for j := 0; j < sss.Len(); j++ {
-				spans := sss.At(j).Spans()
-				for k := 0; k < spans.Len(); k++ {
-					names = append(names, spans.At(k).Name())
-				}
-			}
-		}
-		o.mu.Lock()
-		o.spans.add(names...)
-		o.headers.add(r.Header.Clone())
-		o.mu.Unlock()
-		out, _ := ptraceotlp.NewExportResponse().MarshalProto()
-		w.Header().Set("Content-Type", "application/x-protobuf")
-		_, _ = w.Write(out)
+		out, err = o.traces(r, body)
 	case "/v1/logs":
-		req := plogotlp.NewExportRequest()
-		if err := req.UnmarshalProto(body); err != nil {
-			http.Error(w, err.Error(), http.StatusBadRequest)
-			return
-		}
-		var bodies []string
-		rls := req.Logs().ResourceLogs()
-		for i := 0; i < rls.Len(); i++ {
-			sls := rls.At(i).ScopeLogs()
-			for j := 0; j < sls.Len(); j++ {
-				lrs := sls.At(j).LogRecords()
-				for k := 0; k < lrs.Len(); k++ {
-					bodies = append(bodies, lrs.At(k).Body().AsString())
-				}
-			}
-		}
-		o.mu.Lock()
-		o.records.add(bodies...)
-		o.headers.add(r.Header.Clone())
-		o.mu.Unlock()
-		out, _ := plogotlp.NewExportResponse().MarshalProto()
-		w.Header().Set("Content-Type", "application/x-protobuf")
-		_, _ = w.Write(out)
+		out, err = o.logs(r, body)
 	default:
 		http.NotFound(w, r)
+		return
 	}
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	w.Header().Set("Content-Type", "application/x-protobuf")
+	_, _ = w.Write(out)
+}
+
+// traces keeps the names of the spans of an OTLP traces export, and
+// answers as the endpoint does.
+func (o *OTLP) traces(r *http.Request, body []byte) ([]byte, error) {
+	req := ptraceotlp.NewExportRequest()
+	if err := req.UnmarshalProto(body); err != nil {
+		return nil, err
+	}
+	var names []string
+	rss := req.Traces().ResourceSpans()
+	for i := 0; i < rss.Len(); i++ {
+		sss := rss.At(i).ScopeSpans()
+		for j := 0; j < sss.Len(); j++ {
+			spans := sss.At(j).Spans()
+			for k := 0; k < spans.Len(); k++ {
+				names = append(names, spans.At(k).Name())
+			}
+		}
+	}
+	o.mu.Lock()
+	o.spans.add(names...)
+	o.headers.add(r.Header.Clone())
+	o.mu.Unlock()
+	return ptraceotlp.NewExportResponse().MarshalProto()
+}
+
+// logs keeps the bodies of the records of an OTLP logs export, and
+// answers as the endpoint does.
+func (o *OTLP) logs(r *http.Request, body []byte) ([]byte, error) {
+	req := plogotlp.NewExportRequest()
+	if err := req.UnmarshalProto(body); err != nil {
+		return nil, err
+	}
+	var bodies []string
+	rls := req.Logs().ResourceLogs()
+	for i := 0; i < rls.Len(); i++ {
+		sls := rls.At(i).ScopeLogs()
+		for j := 0; j < sls.Len(); j++ {
+			lrs := sls.At(j).LogRecords()
+			for k := 0; k < lrs.Len(); k++ {
+				bodies = append(bodies, lrs.At(k).Body().AsString())
+			}
+		}
+	}
+	o.mu.Lock()
+	o.records.add(bodies...)
+	o.headers.add(r.Header.Clone())
+	o.mu.Unlock()
+	return plogotlp.NewExportResponse().MarshalProto()
 }
 
 // Spans returns the names of the latest Kept spans received.
