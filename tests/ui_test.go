@@ -186,9 +186,21 @@ func browse(t *testing.T, chromium, url, waitFor string) (html, text string, sho
 // newBrowser starts headless Chromium for the test, for at most a minute.
 func newBrowser(t *testing.T, chromium string) context.Context {
 	t.Helper()
+	// Not t.TempDir: Chromium's helper processes may still write into the
+	// profile for a moment after the browser has exited, which made
+	// t.TempDir's removal fail the test ("directory not empty").
+	profile, err := os.MkdirTemp("", "aws-auth-chromium-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { // registered first, so it runs after the browser is gone
+		for i := 0; os.RemoveAll(profile) != nil && i < 50; i++ {
+			time.Sleep(100 * time.Millisecond)
+		}
+	})
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(chromium),
-		chromedp.UserDataDir(t.TempDir()),
+		chromedp.UserDataDir(profile),
 		chromedp.NoSandbox,
 		chromedp.DisableGPU,
 		chromedp.Flag("disable-quic", true),
