@@ -36,15 +36,11 @@ func (g Grant) Statement() Statement {
 // request that lacks what its resource is named by, is an error saying
 // which.
 func For(req Request, account string) (Grant, error) {
-	u, err := url.Parse(req.URL)
-	if err != nil || u.Host == "" {
-		return Grant{}, fmt.Errorf("%q is not an absolute URL", req.URL)
+	u, method, err := req.target()
+	if err != nil {
+		return Grant{}, err
 	}
 	host := strings.ToLower(u.Hostname())
-	method := req.Method
-	if method == "" {
-		method = http.MethodPost
-	}
 	op, ok := operations.Match(method, host, u.EscapedPath())
 	if !ok {
 		return Grant{}, fmt.Errorf("%s: not a telemetry write aws.auth knows the IAM action of", operations.Describe(method, host, u.EscapedPath()))
@@ -58,6 +54,31 @@ func For(req Request, account string) (Grant, error) {
 		return Grant{}, fmt.Errorf("%s %s: %w", method, req.URL, err)
 	}
 	return Grant{Operation: op.Service + " " + op.Name, Action: op.ActionFor(method), Resource: fill(op.Resource, values)}, nil
+}
+
+// Known tells whether req is an operation of the table, whether or not it
+// names all its resource needs (a logs export without its headers is
+// known, and For says what it lacks).
+func Known(req Request) bool {
+	u, method, err := req.target()
+	if err != nil {
+		return false
+	}
+	_, ok := operations.Match(method, strings.ToLower(u.Hostname()), u.EscapedPath())
+	return ok
+}
+
+// target is req's URL, which must be absolute, and its method (POST when
+// unset).
+func (req Request) target() (*url.URL, string, error) {
+	u, err := url.Parse(req.URL)
+	if err != nil || u.Host == "" {
+		return nil, "", fmt.Errorf("%q is not an absolute URL", req.URL)
+	}
+	if req.Method == "" {
+		return u, http.MethodPost, nil
+	}
+	return u, req.Method, nil
 }
 
 // fill replaces each ${Name} in template with its value.

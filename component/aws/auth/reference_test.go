@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/alecthomas/units"
 	"github.com/grafana/river/parser"
 	"github.com/grafana/river/rivertypes"
 	"github.com/grafana/river/vm"
@@ -190,10 +189,9 @@ func riverType(t reflect.Type) string {
 		return "secret"
 	case reflect.TypeOf(time.Duration(0)):
 		return "duration"
-	case reflect.TypeOf(units.Base2Bytes(0)):
-		return "string" // "32MiB"
 	}
-	// URL and TLSVersion of the agent's common config decode from text.
+	// max_body_size ("32MiB"), and URL and TLSVersion of the agent's
+	// common config, decode from text.
 	if reflect.PointerTo(t).Implements(reflect.TypeOf((*interface{ UnmarshalText([]byte) error })(nil)).Elem()) {
 		return "string"
 	}

@@ -150,6 +150,21 @@ func TestPolicyNamesUnknownEndpoints(t *testing.T) {
 	}
 }
 
+// A CloudWatch Logs exporter without the headers that name its log group
+// and stream is an endpoint the policy cannot be written for, and says
+// what it lacks; it is not taken for an endpoint of no known service.
+func TestPolicyNamesALogsExporterWithoutItsHeaders(t *testing.T) {
+	text := strings.Replace(config, `		headers  = {"x-aws-log-group" = "/agent/app", "x-aws-log-stream" = "node-1"}
+`, "", 1)
+	_, stderr, err := run(t, text)
+	if !errors.Is(err, errUnknownEndpoints) {
+		t.Fatalf("error %v", err)
+	}
+	if !strings.Contains(stderr, "otelcol.exporter.otlphttp.logs: https://logs.us-east-1.amazonaws.com/v1/logs:") || !strings.Contains(stderr, "x-aws-log-group and x-aws-log-stream") {
+		t.Errorf("stderr %q", stderr)
+	}
+}
+
 func TestPolicyAccountAndPrint(t *testing.T) {
 	text := `
 aws.auth "amp" { region = "eu-west-1" }
