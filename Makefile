@@ -25,12 +25,12 @@ ui:
 
 # aws-agent with the UI built in.
 aws-agent: ui
-	go build -tags uiassets -o build/aws-agent ./cmd/aws-agent
+	go build -buildvcs=auto -tags uiassets -o build/aws-agent ./cmd/aws-agent
 
 # The binary the image ships: static, with the UI built in (built first
 # when flowui/build is missing).
 aws-agent-static: flowui/build/index.html
-	CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -tags uiassets -o build/aws-agent-static ./cmd/aws-agent
+	CGO_ENABLED=0 go build -buildvcs=auto -trimpath -ldflags="-s -w" -tags uiassets -o build/aws-agent-static ./cmd/aws-agent
 
 # The container image, without a Docker daemon: the static aws-agent packed
 # by tools/ociimage into an image archive for `podman load`, `docker load`

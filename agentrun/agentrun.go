@@ -12,15 +12,17 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net"
 	"os"
 	"sync"
+	"time"
 
+	"github.com/flow-aws-auth/flow-aws-auth/agentrun/httpserver"
+	"github.com/go-kit/log/level"
 	"github.com/grafana/agent/pkg/flow"
 	"github.com/grafana/agent/pkg/flow/logging"
 	"github.com/grafana/agent/pkg/flow/tracing"
 	"github.com/grafana/agent/service"
-	"github.com/grafana/agent/service/cluster"
-	httpservice "github.com/grafana/agent/service/http"
 	"github.com/grafana/agent/service/labelstore"
 	otelservice "github.com/grafana/agent/service/otel"
 	"github.com/grafana/ckit/peer"
@@ -29,8 +31,13 @@ import (
 
 // Options configure an Agent.
 type Options struct {
-	// ListenAddr is the HTTP server's address, host:port. Default 127.0.0.1:12345.
+	// ListenAddr is the HTTP server's address, host:port. Default
+	// 127.0.0.1:12345. Start binds it before anything else runs; port 0
+	// binds a free port, which Agent.Addr names.
 	ListenAddr string
+	// ShutdownTimeout bounds Shutdown: the components' last flush, then
+	// the server's requests in flight. If zero, DefaultShutdownTimeout.
+	ShutdownTimeout time.Duration
 	// StoragePath is where components keep their data (WALs, positions).
 	StoragePath string
 	// LogWriter receives the logs; default stderr. LogLevel: debug, info, warn, error.
@@ -45,6 +52,9 @@ type Options struct {
 	UIAssets fs.FS
 	// Load reads the configuration, for the first load and for /-/reload.
 	Load func() (*flow.Source, error)
+	// ReloadError is the text /-/reload answers and logs for a failed
+	// reload. If nil, the error's own text.
+	ReloadError func(error) string
 	// EnablePProf serves /debug/pprof/ on the HTTP server, as upstream's
 	// --server.http.enable-pprof (default true there).
 	EnablePProf bool
@@ -55,14 +65,25 @@ type Options struct {
 // pprofUsage is the help of the --server.http.enable-pprof flag.
 const pprofUsage = "serve Go's profiling endpoints at /debug/pprof/ on the HTTP server"
 
+// DefaultShutdownTimeout is well under Kubernetes' default grace period
+// of 30 s, so that an agent in a rollout exits before it is killed.
+const DefaultShutdownTimeout = 20 * time.Second
+
 // Agent is a running controller.
 type Agent struct {
 	Flow     *flow.Flow
 	Registry *prometheus.Registry
-	Addr     string
+	// Addr is the address the HTTP server listens on (with the port bound
+	// when ListenAddr asked for port 0).
+	Addr string
 
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
+	http            *httpserver.Service
+	shutdownTimeout time.Duration
+	log             *logging.Logger
+	cancel          context.CancelFunc
+	flowDone        chan struct{}
+	stopOnce        sync.Once
+	stopErr         error
 }
 
 // Start builds the services and the controller, starts them, and performs
@@ -73,6 +94,21 @@ func Start(ctx context.Context, o Options) (*Agent, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The address first: an agent whose server someone else holds would
+	// run with no API, no /metrics and a gateway_url pointing at the other
+	// process.
+	lis, addr, err := httpserver.Listen(o.ListenAddr)
+	if err != nil {
+		return nil, err
+	}
+	a, err := o.start(ctx, logger, lis, addr)
+	if err != nil {
+		_ = lis.Close()
+	}
+	return a, err
+}
+
+func (o *Options) start(ctx context.Context, logger *logging.Logger, lis net.Listener, addr string) (*Agent, error) {
 	if err := registerAgentMetrics(o.Registry, logger); err != nil {
 		return nil, fmt.Errorf("registering the agent's own metrics: %w", err)
 	}
@@ -82,23 +118,30 @@ func Start(ctx context.Context, o Options) (*Agent, error) {
 	}
 
 	var f *flow.Flow
-	clusterService, err := newClusterService(o.Cluster, o.ListenAddr, logger, o.Registry, tracer)
+	clusterService, err := newClusterService(o.Cluster, addr, logger, o.Registry, tracer)
 	if err != nil {
 		return nil, err
 	}
+	httpService := o.httpService(logger, lis, addr, func() *flow.Flow { return f })
 	f = flow.New(flow.Options{
 		Logger:   logger,
 		Tracer:   tracer,
 		DataPath: o.StoragePath,
 		Reg:      o.Registry,
-		Services: o.services(logger, tracer, clusterService, func() *flow.Flow { return f }),
+		Services: []service.Service{
+			httpService,
+			newUIService(o.UIPrefix, o.UIAssets),
+			clusterService,
+			otelservice.New(logger),
+			labelstore.New(logger, o.Registry),
+		},
 	})
 
 	runCtx, cancel := context.WithCancel(ctx)
-	a := &Agent{Flow: f, Registry: o.Registry, Addr: o.ListenAddr, cancel: cancel}
-	a.wg.Add(1)
+	a := &Agent{Flow: f, Registry: o.Registry, Addr: addr, http: httpService, shutdownTimeout: o.ShutdownTimeout,
+		log: logger, cancel: cancel, flowDone: make(chan struct{})}
 	go func() {
-		defer a.wg.Done()
+		defer close(a.flowDone)
 		f.Run(runCtx)
 	}()
 	if o.Load == nil {
@@ -117,30 +160,25 @@ func Start(ctx context.Context, o Options) (*Agent, error) {
 	return a, nil
 }
 
-// services are upstream run's: HTTP (with /-/ready and /-/reload on
-// flowOf's controller), UI, cluster, otel, label store.
-func (o *Options) services(logger *logging.Logger, tracer *tracing.Tracer, clusterService *cluster.Service, flowOf func() *flow.Flow) []service.Service {
-	httpService := httpservice.New(httpservice.Options{
-		Logger:   logger,
-		Tracer:   tracer,
-		Gatherer: o.Registry,
+// httpService serves lis as upstream's HTTP service would, with /-/ready
+// and /-/reload on flowOf's controller. Beside it run upstream run's UI,
+// cluster, otel and label store services.
+func (o *Options) httpService(logger *logging.Logger, lis net.Listener, addr string, flowOf func() *flow.Flow) *httpserver.Service {
+	return httpserver.New(httpserver.Options{
+		Listener:   lis,
+		ListenAddr: addr,
+		Logger:     logger,
+		Gatherer:   o.Registry,
 		ReadyFunc: func() bool {
 			f := flowOf()
 			return f != nil && f.Ready()
 		},
-		ReloadFunc:     func() (*flow.Source, error) { return load(flowOf(), o.Load) },
-		HTTPListenAddr: o.ListenAddr,
+		ReloadFunc:  func() (*flow.Source, error) { return load(flowOf(), o.Load) },
+		ReloadError: o.ReloadError,
 		// Exporters' targets are scraped over this in-memory address.
 		MemoryListenAddr: "agent.internal:12345",
 		EnablePProf:      o.EnablePProf,
 	})
-	return []service.Service{
-		httpService,
-		newUIService(o.UIPrefix, o.UIAssets),
-		clusterService,
-		otelservice.New(logger),
-		labelstore.New(logger, o.Registry),
-	}
 }
 
 func (o *Options) setDefaults() {
@@ -155,6 +193,9 @@ func (o *Options) setDefaults() {
 	}
 	if o.UIPrefix == "" {
 		o.UIPrefix = "/"
+	}
+	if o.ShutdownTimeout == 0 {
+		o.ShutdownTimeout = DefaultShutdownTimeout
 	}
 }
 
@@ -180,10 +221,46 @@ func load(f *flow.Flow, read func() (*flow.Source, error)) (*flow.Source, error)
 	return src, f.LoadSource(src, nil)
 }
 
-// Stop ends the controller and its services and waits for them.
-func (a *Agent) Stop() {
+// Stop is Shutdown, for callers with nothing to say about what was lost.
+func (a *Agent) Stop() { _ = a.Shutdown() }
+
+// Shutdown ends the agent in the order that loses nothing: the controller
+// stops every component — remote_write, loki.write and the otelcol
+// exporters send what they hold, through the signing gateway, whose
+// server is still up — and only then the HTTP server closes. All of it
+// within ShutdownTimeout: past it the server closes anyway, and the error
+// says that components were still sending. Later calls return the first
+// call's answer.
+func (a *Agent) Shutdown() error {
+	a.stopOnce.Do(func() { a.stopErr = a.shutdown() })
+	return a.stopErr
+}
+
+func (a *Agent) shutdown() error {
+	deadline := time.Now().Add(a.shutdownTimeout)
 	a.cancel()
-	a.wg.Wait()
+	timer := time.NewTimer(a.shutdownTimeout)
+	defer timer.Stop()
+	var err error
+	select {
+	case <-a.flowDone:
+	case <-timer.C:
+		err = fmt.Errorf("components were still sending %s after the shutdown began (--shutdown.timeout): what they held is not delivered", a.shutdownTimeout)
+		level.Error(a.log).Log("msg", "shutdown: "+err.Error())
+	}
+	// What is left of the bound goes to requests in flight (at least a
+	// second, so a late flush can finish its request).
+	ctx, cancel := context.WithDeadline(context.Background(), later(deadline, time.Now().Add(time.Second)))
+	defer cancel()
+	_ = a.http.Close(ctx)
+	return err
+}
+
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }
 
 // SourceFromFile reads a River file.

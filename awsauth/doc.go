@@ -20,7 +20,7 @@
 //	                       the argument; the shapes of role ARNs and session names
 //	    classify, scope    beneath all: error classes and labels; the service and
 //	                       region a host is signed for
-//	    redact             beneath awsauth: secrets and their shapes out of any text
+//	    redact             beneath awsauth and source: secrets and their shapes out of any text
 //	gateway                beside awsauth, over signing, operations, scope and redact:
 //	                       the signing gateway (admission, target, proxy) and its services
 //	└── bounds             slots, memory budgets, body deadlines, the upstream pool

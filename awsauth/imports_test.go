@@ -34,7 +34,7 @@ func TestPackagesImportDownward(t *testing.T) {
 		"awsauth/stats":          {"classify", "scope"},
 		"awsauth/cache":          {"classify"},
 		"awsauth/chain":          {"classify", "field", "rolesanywhere", "scope", "source"},
-		"awsauth/source":         {"field"},
+		"awsauth/source":         {"field", "redact"},
 		"awsauth/rolesanywhere":  {"classify", "field", "scope", "sigv4"},
 		"awsauth/field":          nil,
 		"awsauth/sigv4":          nil,

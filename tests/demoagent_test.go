@@ -25,11 +25,21 @@ type demoAgent struct {
 	logFile string // the file loki.source.file tails
 	aws     *receivers.FakeAWS
 	out     *awsauthtest.SyncBuffer
+	cmd     *exec.Cmd
+	exited  chan struct{} // closed when the process has exited; cmd.ProcessState says how
 }
 
-// startDemoAgent runs the shared aws-agent binary with flags (after the
-// configuration, the others before it), and stops it when the test ends.
+// startDemoAgent runs the shared aws-agent binary on examples/demo.river
+// with flags (after the configuration, the others before it), and stops
+// it when the test ends.
 func startDemoAgent(t *testing.T, flags ...string) *demoAgent {
+	t.Helper()
+	return startAgentOn(t, "../examples/demo.river", flags...)
+}
+
+// startAgentOn is startDemoAgent on another configuration that reads the
+// demo's environment (DEMO_*).
+func startAgentOn(t *testing.T, config string, flags ...string) *demoAgent {
 	t.Helper()
 	isolateEnv(t)
 	bin := sharedAgent(t)
@@ -37,7 +47,7 @@ func startDemoAgent(t *testing.T, flags ...string) *demoAgent {
 	t.Cleanup(aws.Close)
 
 	dir := t.TempDir()
-	d := &demoAgent{logFile: filepath.Join(dir, "app.log"), aws: aws, out: &awsauthtest.SyncBuffer{}}
+	d := &demoAgent{logFile: filepath.Join(dir, "app.log"), aws: aws, out: &awsauthtest.SyncBuffer{}, exited: make(chan struct{})}
 	if err := os.WriteFile(d.logFile, nil, 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -45,7 +55,7 @@ func startDemoAgent(t *testing.T, flags ...string) *demoAgent {
 	d.base, d.otlp = "http://"+addr, freeAddr(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	// Flags before and after the configuration, as upstream's run takes them.
-	args := append([]string{"run", "--server.http.listen-addr", addr, "--storage.path", filepath.Join(dir, "data"), "../examples/demo.river"}, flags...)
+	args := append([]string{"run", "--server.http.listen-addr", addr, "--storage.path", filepath.Join(dir, "data"), config}, flags...)
 	agent := exec.CommandContext(ctx, bin, args...)
 	agent.Env = append(os.Environ(), receivers.DemoEnv{
 		AccessKeyID: receivers.DemoAccessKeyID, SecretAccessKey: receivers.DemoSecretAccessKey,
@@ -57,16 +67,16 @@ func startDemoAgent(t *testing.T, flags ...string) *demoAgent {
 		cancel()
 		t.Fatal(err)
 	}
+	d.cmd = agent
+	go func() { _ = agent.Wait(); close(d.exited) }()
 	t.Cleanup(func() {
 		defer cancel()
 		_ = agent.Process.Signal(os.Interrupt)
-		done := make(chan struct{})
-		go func() { _ = agent.Wait(); close(done) }()
 		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
+		case <-d.exited:
+		case <-time.After(30 * time.Second):
 			_ = agent.Process.Kill()
-			<-done
+			<-d.exited
 		}
 		if t.Failed() {
 			t.Logf("agent output:\n%s", d.out.Bytes())

@@ -181,12 +181,23 @@ func TestKubernetesManifests(t *testing.T) {
 			// The flags are aws-agent run's; the agents find each other
 			// through the headless Service, which selects their pods.
 			cluster := agentrun.DefaultClusterOptions
+			var server agentrun.ServerFlags
 			fs := flag.NewFlagSet("run", flag.ContinueOnError)
-			listen := fs.String("server.http.listen-addr", "", "")
+			server.RegisterFlags(fs)
 			fs.String("storage.path", "", "")
 			cluster.RegisterFlags(fs)
 			if err := fs.Parse(c.Args[2:]); err != nil || fs.NArg() != 0 {
 				t.Fatalf("aws-agent run does not take %v: %v", c.Args[2:], err)
+			}
+			listen := &server.ListenAddr
+			// A rollout's SIGTERM leaves the writers --shutdown.timeout to
+			// send what they hold; the kubelet must not kill the pod first.
+			grace := 30 * time.Second // Kubernetes' default
+			if spec.TerminationGracePeriodSeconds != nil {
+				grace = time.Duration(*spec.TerminationGracePeriodSeconds) * time.Second
+			}
+			if grace < server.ShutdownTimeout+5*time.Second {
+				t.Errorf("terminationGracePeriodSeconds %s leaves --shutdown.timeout %s less than 5 s of margin", grace, server.ShutdownTimeout)
 			}
 			// The probes reach the agent's HTTP server: their port, by name
 			// or number, is a port the container declares, on the port

@@ -36,7 +36,9 @@ func sharedAgent(t *testing.T) string {
 			return
 		}
 		agentBin = filepath.Join(dir, "aws-agent")
-		cmd := exec.Command("go", "build", "-o", agentBin, "../cmd/aws-agent")
+		// -buildvcs=auto as the Makefile: the commit in agent_build_info
+		// and `aws-agent version` (a machine may set -buildvcs=false in GOFLAGS).
+		cmd := exec.Command("go", "build", "-buildvcs=auto", "-o", agentBin, "../cmd/aws-agent")
 		cmd.Env = append(os.Environ(), goCaches...)
 		if out, err := cmd.CombinedOutput(); err != nil {
 			agentErr = fmt.Errorf("%v\n%s", err, out)

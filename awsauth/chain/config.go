@@ -13,6 +13,7 @@ import (
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/field"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/rolesanywhere"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/scope"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/source"
 )
 
 // Defaults and limits of the Config.
@@ -66,6 +67,10 @@ type Config struct {
 	// HTTPClient carries the calls to STS, IMDS and the container endpoint.
 	// Nil means a client with DefaultHTTPTimeout over http.DefaultTransport.
 	HTTPClient *http.Client
+
+	// HelperStderr is told what a profile's credential_process writes to
+	// its stderr (bounded and redacted). Nil discards it.
+	HelperStderr source.HelperStderr
 }
 
 // The STS ExternalId and tag alphabets.

@@ -16,7 +16,7 @@ func (c *Chain) sources() []source.Source {
 		source.FromEnvironment(),
 		source.FromWebIdentity(source.WebIdentityConfig{TokenFile: c.cfg.WebIdentityTokenFile, RoleARN: c.cfg.RoleARN,
 			SessionName: c.sessionName(), Duration: c.cfg.assumeRoleDuration(), STS: sts}),
-		source.FromProfile(c.cfg.Profile, c.cfg.SharedCredentialsFiles, c.cfg.SharedConfigFiles, client, sts.Region),
+		source.FromProfile(c.cfg.Profile, c.cfg.SharedCredentialsFiles, c.cfg.SharedConfigFiles, client, sts.Region, c.cfg.HelperStderr),
 		source.FromContainer(client),
 		source.FromIMDS(client),
 	}

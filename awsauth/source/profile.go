@@ -23,14 +23,19 @@ type SharedProfile struct {
 	CredentialsFiles, ConfigFiles []string
 	// CABundle is AWS_CA_BUNDLE.
 	CABundle string
+	// HelperStderr is told what the profile's credential_process writes
+	// to its stderr. If nil, that is discarded: it never reaches the
+	// agent's own stderr.
+	HelperStderr HelperStderr
 }
 
 // FromProfile is the profile name (else AWS_PROFILE, else "default") in
 // the shared files, resolved as the SDK resolves it (see Provider);
 // the credentials are named by the profile.
-func FromProfile(name string, credFiles, configFiles []string, client *http.Client, stsRegion string) Source {
+func FromProfile(name string, credFiles, configFiles []string, client *http.Client, stsRegion string, helperStderr HelperStderr) Source {
 	return Source{Name: Profile, Find: func(ctx context.Context, env config.EnvConfig) (Found, error) {
 		p := NewSharedProfile(env, name, credFiles, configFiles)
+		p.HelperStderr = helperStderr
 		provider, skip, err := p.Provider(ctx, client, stsRegion)
 		return Found{Provider: provider, Skip: skip, Name: fmt.Sprintf("profile %q", p.Name)}, err
 	}}
@@ -88,7 +93,8 @@ func (p SharedProfile) Load(ctx context.Context) (sc config.SharedConfig, absent
 
 // Provider is the SDK's provider for the profile: static keys,
 // credential_process, SSO, source_profile/role_arn and credential_source,
-// resolved as the SDK resolves them, with STS in stsRegion. Their calls go
+// resolved as the SDK resolves them (a credential_process alone with its
+// stderr captured: see processProvider), with STS in stsRegion. Their calls go
 // through client, unless a CA bundle (AWS_CA_BUNDLE, or the profile's
 // ca_bundle) is set: the SDK adds a bundle only to a client of its own
 // making, so then they go through one, bounded by client's timeout. A
@@ -100,6 +106,9 @@ func (p SharedProfile) Provider(ctx context.Context, client *http.Client, stsReg
 	}
 	if !holdsCredentials(sc) {
 		return nil, fmt.Sprintf("profile %q holds no credentials", sc.Profile), nil
+	}
+	if usesProcessAlone(sc) {
+		return newProcessProvider(sc.CredentialProcess, p.HelperStderr), "", nil
 	}
 	opts := []func(*config.LoadOptions) error{
 		config.WithSharedConfigProfile(sc.Profile),

@@ -7,6 +7,7 @@
 //	aws-agent check FILE.river   resolve an aws.auth block's credentials
 //	aws-agent policy FILE.river  the IAM policies each aws.auth identity needs
 //	aws-agent sign < REQUEST     sign or verify a raw HTTP request
+//	aws-agent version            what this binary is: version, commit, Go
 package main
 
 import (
@@ -14,6 +15,7 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/flow-aws-auth/flow-aws-auth/agentrun"
 	"github.com/flow-aws-auth/flow-aws-auth/cmd/aws-agent/internal/checkcmd"
 	"github.com/flow-aws-auth/flow-aws-auth/cmd/aws-agent/internal/democmd"
 	"github.com/flow-aws-auth/flow-aws-auth/cmd/aws-agent/internal/exitstatus"
@@ -37,6 +39,7 @@ Usage:
                                        the IAM policies each aws.auth identity needs: the actions its
                                        components send, on the resources they name (JSON)
   aws-agent sign [flags] < REQUEST     sign a raw HTTP request, or --verify one: the SignatureDoesNotMatch debugger
+  aws-agent version                    the module version, the commit it was built from, Go's and the agent's versions
 
 Run "aws-agent COMMAND -h" for a command's flags.
 `
@@ -60,6 +63,9 @@ func main() {
 		err = policycmd.Run(os.Args[2:], os.Stdout, os.Stderr)
 	case "sign":
 		err = signcmd.Run(os.Args[2:], os.Stdin, os.Stdout, os.Stderr)
+	case "version", "--version":
+		fmt.Print(agentrun.ReadBuildInfo())
+		return
 	case "-h", "--help", "help":
 		fmt.Print(usage)
 		return

@@ -34,6 +34,7 @@ type AMP struct {
 	samples map[string]int // "series@timestamp" -> times received, for the first maxTracked
 	values  map[string]*window[float64]
 	total   int // samples received
+	stale   int // staleness markers received, not in total
 	failed  int
 }
 
@@ -91,6 +92,7 @@ func (a *AMP) serve(w http.ResponseWriter, r *http.Request, body []byte, _ awsau
 		series := seriesKey(ts.Labels)
 		for _, s := range ts.Samples {
 			if math.IsNaN(s.Value) {
+				a.stale++
 				continue // staleness markers
 			}
 			a.total++
@@ -158,6 +160,14 @@ func (a *AMP) Failed() int {
 }
 
 // Samples counts the samples received (staleness markers excluded).
+// StaleMarkers counts the staleness markers received (NaN samples, which
+// Samples leaves out).
+func (a *AMP) StaleMarkers() int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.stale
+}
+
 func (a *AMP) Samples() int {
 	a.mu.Lock()
 	defer a.mu.Unlock()

@@ -140,6 +140,7 @@ func (c *Component) Update(args component.Arguments) error {
 		c.publish()
 		return nil
 	}
+	cfg.Credentials.HelperStderr = c.helperStderr
 	inst.auth, err = awsauth.New(cfg, awsauth.Options{Stats: c.stats, OnRefresh: func(err error) { c.refreshed(inst, err) }})
 	if err != nil {
 		return err
@@ -177,6 +178,12 @@ func (c *Component) refreshed(inst *instance, err error) {
 		level.Debug(c.log).Log("msg", "refreshed AWS credentials", "source", s.Source, "access_key_id", s.AccessKeyID, "expires", s.Expires.Format(time.RFC3339))
 	}
 	c.publish()
+}
+
+// helperStderr logs what a credential_process helper wrote to its stderr,
+// on this component, redacted and bounded (package source).
+func (c *Component) helperStderr(n int, text string) {
+	level.Warn(c.log).Log("msg", "credential_process wrote to its stderr", "bytes", n, "stderr", text)
 }
 
 // publish sends the exports; the controller ignores unchanged ones.

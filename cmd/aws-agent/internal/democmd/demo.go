@@ -54,6 +54,9 @@ func parseFlags(args []string, stderr io.Writer) (flags, error) {
 	if err := fs.Parse(args); err != nil {
 		return f, err
 	}
+	if err := f.server.Validate(); err != nil {
+		return f, err
+	}
 	if f.source != "static" && f.source != "roles-anywhere" {
 		return f, fmt.Errorf("--source: want static or roles-anywhere, got %q", f.source)
 	}
@@ -71,9 +74,9 @@ func Run(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	d, err := setUp(f)
-	// On the way out the agent gets a few seconds to flush, not the minute
-	// remote_write would spend retrying against a server that is going away.
-	defer within(5*time.Second, d.close)
+	// On the way out the agent gets --shutdown.timeout to flush through
+	// the gateway, which stays up until then.
+	defer d.close()
 	if err != nil {
 		return err
 	}
@@ -85,17 +88,18 @@ func Run(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	d.agent, err = agentrun.Start(ctx, agentrun.Options{
-		ListenAddr:  f.server.ListenAddr,
-		StoragePath: filepath.Join(d.dir, "data"),
-		LogWriter:   io.Discard,
-		UIAssets:    assets,
-		EnablePProf: f.server.EnablePProf,
-		Load:        func() (*flow.Source, error) { return src, nil },
+		ListenAddr:      f.server.ListenAddr,
+		ShutdownTimeout: f.server.ShutdownTimeout,
+		StoragePath:     filepath.Join(d.dir, "data"),
+		LogWriter:       io.Discard,
+		UIAssets:        assets,
+		EnablePProf:     f.server.EnablePProf,
+		Load:            func() (*flow.Source, error) { return src, nil },
 	})
 	if err != nil {
 		return fmt.Errorf("loading the demo: %w", err)
 	}
-	fmt.Fprintf(stdout, "aws-agent demo: a fake AWS on loopback, the agent on http://%s (UI: http://%s/component/aws.auth.demo)\n", f.server.ListenAddr, f.server.ListenAddr)
+	fmt.Fprintf(stdout, "aws-agent demo: a fake AWS on loopback, the agent on http://%s (UI: http://%s/component/aws.auth.demo)\n", d.agent.Addr, d.agent.Addr)
 	return d.feedAndReport(ctx, f, stdout)
 }
 
@@ -171,7 +175,7 @@ func (d *demo) feedAndReport(ctx context.Context, f flags, stdout io.Writer) err
 	go appendLogLines(feed, d.logFile)
 	go sendOTLP(feed, "http://"+d.otlpAddr)
 
-	r := &reporter{aws: d.aws, agent: d.agent, out: stdout, ui: "http://" + f.server.ListenAddr}
+	r := &reporter{aws: d.aws, agent: d.agent, out: stdout, ui: "http://" + d.agent.Addr}
 	ticker := time.NewTicker(f.every)
 	defer ticker.Stop()
 	for {
@@ -192,16 +196,6 @@ func (d *demo) feedAndReport(ctx context.Context, f flags, stdout io.Writer) err
 			}
 			return nil
 		}
-	}
-}
-
-// within runs f, waiting for it at most d.
-func within(d time.Duration, f func()) {
-	done := make(chan struct{})
-	go func() { f(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(d):
 	}
 }
 

@@ -10,6 +10,8 @@ import (
 	"io"
 	"os"
 
+	"github.com/flow-aws-auth/flow-aws-auth/agentrun/riverdiag"
+	"github.com/flow-aws-auth/flow-aws-auth/cmd/aws-agent/internal/exitstatus"
 	"github.com/flow-aws-auth/flow-aws-auth/cmd/aws-agent/internal/flagset"
 	"github.com/grafana/river/parser"
 	"github.com/grafana/river/printer"
@@ -40,7 +42,7 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
-		return format("<stdin>", src, stdout)
+		return format("<stdin>", src, stdout, stderr)
 	}
 	info, err := os.Stat(name)
 	if err != nil {
@@ -54,10 +56,10 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		return err
 	}
 	if !*write {
-		return format(name, src, stdout)
+		return format(name, src, stdout, stderr)
 	}
 	var out bytes.Buffer
-	if err := format(name, src, &out); err != nil {
+	if err := format(name, src, &out, stderr); err != nil {
 		return err
 	}
 	if bytes.Equal(out.Bytes(), src) {
@@ -67,11 +69,16 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 }
 
 // format prints src formatted, ending in a newline; a syntax error names
-// the file, line and column.
-func format(name string, src []byte, w io.Writer) error {
+// the file, line and column, and shows the lines around it on stderr with
+// secret literals as "(secret)".
+func format(name string, src []byte, w, stderr io.Writer) error {
 	f, err := parser.ParseFile(name, src)
 	if err != nil {
-		return err
+		text, printed := riverdiag.Redact(map[string][]byte{name: src}).Fprint(stderr, err)
+		if printed {
+			return exitstatus.New(1, text)
+		}
+		return errors.New(text)
 	}
 	var buf bytes.Buffer
 	if err := printer.Fprint(&buf, f); err != nil {

@@ -68,3 +68,23 @@ func TestFmtErrorsNameTheProblem(t *testing.T) {
 		t.Fatal("a file that does not parse was changed")
 	}
 }
+
+// A syntax error in a block holding a secret literal shows the lines around
+// it with the secret as "(secret)", in the diagnostics and in the error.
+func TestFmtErrorsShowNoSecret(t *testing.T) {
+	const secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+	const token = "a-short-session-token"
+	src := "aws.auth \"x\" {\n  secret_access_key = \"" + secret + "\"\n  session_token = \"" + token + "\" region = \"x\"\n}\n"
+	var out, errs bytes.Buffer
+	err := Run([]string{"-"}, strings.NewReader(src), &out, &errs)
+	if err == nil {
+		t.Fatal("a broken file formatted")
+	}
+	all := errs.String() + err.Error() + out.String()
+	if strings.Contains(all, secret) || strings.Contains(all, token) {
+		t.Fatalf("fmt printed a secret:\n%s", all)
+	}
+	if !strings.Contains(errs.String(), `session_token = "(secret)"`) || !strings.Contains(errs.String(), `secret_access_key = "(secret)"`) || !strings.Contains(errs.String(), "<stdin>:3:") {
+		t.Fatalf("the diagnostic lacks its place or the redacted line:\n%s", errs.String())
+	}
+}

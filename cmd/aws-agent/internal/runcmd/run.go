@@ -10,15 +10,17 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"sync"
 	"syscall"
 	"time"
 
 	"github.com/flow-aws-auth/flow-aws-auth/agentrun"
+	"github.com/flow-aws-auth/flow-aws-auth/agentrun/riverdiag"
+	"github.com/flow-aws-auth/flow-aws-auth/cmd/aws-agent/internal/exitstatus"
 	"github.com/flow-aws-auth/flow-aws-auth/cmd/aws-agent/internal/flagset"
 	"github.com/flow-aws-auth/flow-aws-auth/component/aws/auth"
 	"github.com/grafana/agent/component"
 	"github.com/grafana/agent/pkg/flow"
-	"github.com/grafana/river/diag"
 )
 
 // Run is `aws-agent run`.
@@ -39,6 +41,9 @@ func Run(args []string, stderr io.Writer) error {
 		return errors.New("run takes one configuration file: aws-agent run [flags] CONFIG.river (flags before or after it)")
 	}
 	path := files[0]
+	if err := server.Validate(); err != nil {
+		return err
+	}
 	assets, err := server.UIAssets(stderr, "aws-agent:")
 	if err != nil {
 		return err
@@ -46,35 +51,41 @@ func Run(args []string, stderr io.Writer) error {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	var src *flow.Source
+	l := &loader{path: path, stderr: stderr}
 	agent, err := agentrun.Start(ctx, agentrun.Options{
-		ListenAddr:  server.ListenAddr,
-		StoragePath: *storage,
-		LogLevel:    *logLevel,
-		UIAssets:    assets,
-		EnablePProf: server.EnablePProf,
-		Cluster:     clusterOpts,
-		Load: func() (*flow.Source, error) {
-			s, err := agentrun.SourceFromFile(path)
-			src = s
-			return s, err
-		},
+		ListenAddr:      server.ListenAddr,
+		ShutdownTimeout: server.ShutdownTimeout,
+		StoragePath:     *storage,
+		LogLevel:        *logLevel,
+		UIAssets:        assets,
+		EnablePProf:     server.EnablePProf,
+		Cluster:         clusterOpts,
+		Load:            l.load,
+		ReloadError:     l.reloadError,
 	})
 	if err != nil {
-		printDiagnostics(stderr, src, err)
-		return fmt.Errorf("loading %s: %w", path, err)
+		// Said once: the diagnostics at the fields they point at, or one line.
+		text, printed := l.describe(err)
+		if !printed {
+			fmt.Fprintln(stderr, "aws-agent:", text)
+		}
+		return exitstatus.New(1, text)
 	}
-	defer agent.Stop()
-	fmt.Fprintf(stderr, "aws-agent: listening on http://%s (UI at /, reload with POST /-/reload)\n", server.ListenAddr)
+	fmt.Fprintf(stderr, "aws-agent: listening on http://%s (UI at /, reload with POST /-/reload)\n", agent.Addr)
 	go reportAWSAuth(ctx, stderr, agent)
 
-	reloadOnHUP(ctx, agent, path, stderr)
+	reloadOnHUP(ctx, agent, l)
+	fmt.Fprintf(stderr, "aws-agent: shutting down: components send what they hold (at most %s)\n", server.ShutdownTimeout)
+	if err := agent.Shutdown(); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	fmt.Fprintln(stderr, "aws-agent: stopped")
 	return nil
 }
 
 // reloadOnHUP reloads the configuration file on SIGHUP until ctx ends; a
 // configuration that fails keeps the running one.
-func reloadOnHUP(ctx context.Context, agent *agentrun.Agent, path string, stderr io.Writer) {
+func reloadOnHUP(ctx context.Context, agent *agentrun.Agent, l *loader) {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
@@ -83,18 +94,68 @@ func reloadOnHUP(ctx context.Context, agent *agentrun.Agent, path string, stderr
 		case <-ctx.Done():
 			return
 		case <-hup:
-			s, err := agentrun.SourceFromFile(path)
+			s, err := l.load()
 			if err == nil {
 				err = agent.Flow.LoadSource(s, nil)
 			}
 			if err != nil {
-				printDiagnostics(stderr, s, err)
-				fmt.Fprintln(stderr, "aws-agent: reload failed:", err)
+				text, printed := l.describe(err)
+				if !printed {
+					fmt.Fprintln(l.stderr, "aws-agent:", text)
+				}
+				fmt.Fprintln(l.stderr, "aws-agent: reload failed; the running configuration stays")
 			} else {
-				fmt.Fprintln(stderr, "aws-agent: configuration reloaded")
+				fmt.Fprintln(l.stderr, "aws-agent: configuration reloaded")
 			}
 		}
 	}
+}
+
+// loader reads the configuration file, for the first load and every
+// reload, and describes what is wrong with it without its secrets.
+type loader struct {
+	path   string
+	stderr io.Writer
+
+	mu  sync.Mutex
+	src *flow.Source // the last one read, parsed or not
+	raw []byte
+}
+
+// reloadError is /-/reload's answer and log line; the diagnostics go to
+// stderr as a SIGHUP's do.
+func (l *loader) reloadError(err error) string {
+	text, _ := l.describe(err)
+	return text
+}
+
+func (l *loader) load() (*flow.Source, error) {
+	b, err := os.ReadFile(l.path)
+	if err != nil {
+		return nil, err
+	}
+	l.mu.Lock()
+	l.raw, l.src = b, nil
+	l.mu.Unlock()
+	src, err := flow.ParseSource(l.path, b)
+	l.mu.Lock()
+	l.src = src
+	l.mu.Unlock()
+	return src, err
+}
+
+// describe prints err's diagnostics, with the source lines they point at
+// and the file's secret literals shown as "(secret)", and returns its text
+// redacted the same way; printed says whether there were diagnostics to
+// print.
+func (l *loader) describe(err error) (text string, printed bool) {
+	l.mu.Lock()
+	files := map[string][]byte{l.path: l.raw}
+	if l.src != nil {
+		files = l.src.RawConfigs()
+	}
+	l.mu.Unlock()
+	return riverdiag.Redact(files).Fprint(l.stderr, err)
 }
 
 // reportAWSAuth names each aws.auth instance and, once its first refresh is
@@ -128,12 +189,4 @@ func reportAWSAuth(ctx context.Context, stderr io.Writer, agent *agentrun.Agent)
 			}
 		}
 	}
-}
-
-func printDiagnostics(stderr io.Writer, src *flow.Source, err error) {
-	var diags diag.Diagnostics
-	if src == nil || !errors.As(err, &diags) {
-		return
-	}
-	_ = diag.NewPrinter(diag.PrinterConfig{ContextLinesBefore: 1, ContextLinesAfter: 1}).Fprint(stderr, src.RawConfigs(), diags)
 }

@@ -1,0 +1,256 @@
+package tests
+
+import (
+	"context"
+	"errors"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest"
+)
+
+// An address another process holds, or one that is no address, fails the
+// start: the cause and the address on stderr, exit status 1, within
+// seconds — not an agent without a server whose gateway_url points at the
+// other process.
+func TestStartFailsOnAnAddressItCannotHold(t *testing.T) {
+	isolateEnv(t)
+	bin := sharedAgent(t)
+	held, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Close()
+	config := filepath.Join(t.TempDir(), "config.river")
+	if err := os.WriteFile(config, []byte("aws.auth \"a\" {\n\tregion = \"us-east-1\"\n}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		addr, want string
+	}{
+		{held.Addr().String(), "address already in use"},
+		{"nope", "missing port in address"},
+		{"127.0.0.1:99999", "invalid port"},
+	} {
+		t.Run(tc.addr, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+			defer cancel()
+			cmd := exec.CommandContext(ctx, bin, "run", "--server.http.listen-addr", tc.addr, "--storage.path", t.TempDir(), config)
+			var out awsauthtest.SyncBuffer
+			cmd.Stdout, cmd.Stderr = &out, &out
+			start := time.Now()
+			err := cmd.Run()
+			if ctx.Err() != nil {
+				t.Fatalf("aws-agent run on %s still ran after %s:\n%s", tc.addr, time.Since(start), out.Bytes())
+			}
+			var exit *exec.ExitError
+			if !errors.As(err, &exit) || exit.ExitCode() != 1 {
+				t.Fatalf("exit: %v, want status 1\n%s", err, out.Bytes())
+			}
+			text := string(out.Bytes())
+			if !strings.Contains(text, tc.want) || !strings.Contains(text, strconv.Quote(tc.addr)) || !strings.Contains(text, "--server.http.listen-addr") {
+				t.Fatalf("stderr does not name the address %q and the cause %q:\n%s", tc.addr, tc.want, text)
+			}
+			if strings.Contains(text, "listening on") {
+				t.Fatalf("it said it was listening:\n%s", text)
+			}
+		})
+	}
+}
+
+// pendingConfig is the demo's aws.auth with writers that hold what they
+// take until they stop: remote_write's batches wait ten minutes, and so
+// do loki.write's.
+const pendingConfig = `
+aws.auth "demo" {
+	region            = "us-east-1"
+	access_key_id     = env("DEMO_ACCESS_KEY_ID")
+	secret_access_key = env("DEMO_SECRET_ACCESS_KEY")
+	role_arn          = "arn:aws:iam::444455556666:role/demo-telemetry-writer"
+	external_id       = "demo-external-id"
+	sts_endpoint      = env("DEMO_STS_ENDPOINT")
+	http_client_config {
+		proxy_url = env("DEMO_PROXY_URL")
+		no_proxy  = "127.0.0.1"
+		tls_config {
+			ca_pem = env("DEMO_CA_PEM")
+		}
+	}
+}
+
+prometheus.exporter.self "agent" { }
+
+prometheus.scrape "agent" {
+	targets         = prometheus.exporter.self.agent.targets
+	forward_to      = [prometheus.remote_write.amp.receiver]
+	scrape_interval = "1s"
+	scrape_timeout  = "500ms"
+}
+
+prometheus.remote_write "amp" {
+	endpoint {
+		url = aws.auth.demo.gateway_url + "/aps-workspaces.us-east-1.amazonaws.com/workspaces/ws-demo/api/v1/remote_write"
+		queue_config {
+			capacity             = 1000000
+			max_samples_per_send = 1000000
+			batch_send_deadline  = "10m"
+			min_shards           = 1
+			max_shards           = 1
+		}
+	}
+}
+
+loki.source.file "app" {
+	targets    = [{"__path__" = env("DEMO_LOG_FILE"), "job" = "demo"}]
+	forward_to = [loki.write.api_gateway.receiver]
+}
+
+loki.write "api_gateway" {
+	endpoint {
+		url        = aws.auth.demo.gateway_url + "/a1b2c3d4e5.execute-api.us-east-1.amazonaws.com/prod/loki/api/v1/push"
+		batch_wait = "10m"
+		batch_size = "10MiB"
+	}
+}
+`
+
+// SIGTERM with batches pending in prometheus.remote_write and loki.write:
+// they are delivered through the signing gateway, which stays up until the
+// writers have stopped, and the agent exits 0 well within Kubernetes' 30 s
+// grace period. (With the server closed first, remote_write's last flush
+// met "connection refused" and the agent exited after its one-minute flush
+// deadline, the batch lost.)
+func TestSIGTERMDeliversWhatIsPending(t *testing.T) {
+	config := filepath.Join(t.TempDir(), "pending.river")
+	if err := os.WriteFile(config, []byte(pendingConfig), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	d := startAgentOn(t, config)
+	const lines = 7
+	var text strings.Builder
+	for i := range lines {
+		text.WriteString("line " + strconv.Itoa(i) + " before the rollout\n")
+	}
+	if err := os.WriteFile(d.logFile, []byte(text.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	pending := regexp.MustCompile(`(?m)^prometheus_remote_storage_samples_pending\{[^}]*\} ([0-9.e+]+)$`)
+	read := regexp.MustCompile(`(?m)^loki_source_file_read_lines_total\{[^}]*\} ([0-9.e+]+)$`)
+	var held float64
+	eventually(t, 60*time.Second, "remote_write holds samples and loki.source.file has read the lines", func() bool {
+		_, page := getPage(t, d.base+"/metrics")
+		held = sumOf(pending, page)
+		return held > 0 && sumOf(read, page) >= lines
+	})
+	time.Sleep(time.Second) // the lines reach loki.write's batch
+	if n, l := d.aws.AMP.Samples()+d.aws.AMP.StaleMarkers(), d.aws.Loki.LineCount(); n != 0 || l != 0 {
+		t.Fatalf("delivered before the rollout (samples %d, lines %d): nothing was pending", n, l)
+	}
+
+	start := time.Now()
+	if err := d.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-d.exited:
+	case <-time.After(30 * time.Second):
+		t.Fatalf("still running 30 s after SIGTERM (samples %d, lines %d delivered):\n%s", d.aws.AMP.Samples(), d.aws.Loki.LineCount(), d.out.Bytes())
+	}
+	took := time.Since(start)
+	if code := d.cmd.ProcessState.ExitCode(); code != 0 {
+		t.Fatalf("exit status %d after SIGTERM:\n%s", code, d.out.Bytes())
+	}
+	// remote_write counts staleness markers among its pending samples.
+	if got := d.aws.AMP.Samples() + d.aws.AMP.StaleMarkers(); float64(got) < held {
+		t.Errorf("AMP received %d samples and markers after SIGTERM; %v were pending", got, held)
+	}
+	if got := d.aws.Loki.LineCount(); got != lines {
+		t.Errorf("Loki received %d lines after SIGTERM; %d were pending", got, lines)
+	}
+	for name, e := range map[string]interface {
+		Counts() (int, map[string]int)
+	}{"AMP": d.aws.AMP.Endpoint, "Loki": d.aws.Loki.Endpoint} {
+		if _, rejected := e.Counts(); len(rejected) != 0 {
+			t.Errorf("%s rejected requests: %v", name, rejected)
+		}
+	}
+	t.Logf("SIGTERM to exit: %s; delivered %d samples and %d staleness markers (%v pending) and %d lines", took, d.aws.AMP.Samples(), d.aws.AMP.StaleMarkers(), held, d.aws.Loki.LineCount())
+}
+
+// sumOf adds the values re finds on an exposition page.
+func sumOf(re *regexp.Regexp, page []byte) float64 {
+	var sum float64
+	for _, m := range re.FindAllSubmatch(page, -1) {
+		v, _ := strconv.ParseFloat(string(m[1]), 64)
+		sum += v
+	}
+	return sum
+}
+
+// `aws-agent version` and `--version` say what runs: the commit it was built
+// from, which agent_build_info carries too, and the Go toolchain.
+func TestVersionNamesTheCommit(t *testing.T) {
+	bin := sharedAgent(t)
+	head, err := exec.Command("git", "rev-parse", "HEAD").Output()
+	if err != nil {
+		t.Fatalf("git rev-parse HEAD: %v", err)
+	}
+	commit := strings.TrimSpace(string(head))
+	for _, arg := range []string{"version", "--version"} {
+		out, err := exec.Command(bin, arg).CombinedOutput()
+		if err != nil {
+			t.Fatalf("aws-agent %s: %v\n%s", arg, err, out)
+		}
+		if !strings.Contains(string(out), "revision: "+commit) || !strings.Contains(string(out), "go: go1.") || !strings.Contains(string(out), "grafana agent: v0.40.3") {
+			t.Fatalf("aws-agent %s does not name commit %s, Go and the agent:\n%s", arg, commit, out)
+		}
+	}
+	d := startDemoAgent(t)
+	_, page := getPage(t, d.base+"/metrics")
+	if !regexp.MustCompile(`(?m)^agent_build_info\{[^}]*revision="` + commit + `(-modified)?"`).Match(page) {
+		t.Fatalf("agent_build_info does not carry revision %s:\n%s", commit, grepLines(page, "agent_build_info"))
+	}
+}
+
+// When AWS does not take the last batches, the shutdown still ends within
+// --shutdown.timeout: exit status 1 and a line saying what was not
+// delivered, not a process that outlives its grace period.
+func TestShutdownIsBounded(t *testing.T) {
+	config := filepath.Join(t.TempDir(), "pending.river")
+	if err := os.WriteFile(config, []byte(pendingConfig), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	d := startAgentOn(t, config, "--shutdown.timeout", "3s")
+	d.aws.AMP.FailStatus.Store(503)
+	pending := regexp.MustCompile(`(?m)^prometheus_remote_storage_samples_pending\{[^}]*\} ([0-9.e+]+)$`)
+	eventually(t, 60*time.Second, "remote_write holds samples", func() bool {
+		_, page := getPage(t, d.base+"/metrics")
+		return sumOf(pending, page) > 0
+	})
+	start := time.Now()
+	if err := d.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-d.exited:
+	case <-time.After(20 * time.Second):
+		t.Fatalf("still running 20 s after SIGTERM with --shutdown.timeout 3s:\n%s", d.out.Bytes())
+	}
+	if took := time.Since(start); took > 10*time.Second {
+		t.Errorf("exited %s after SIGTERM, with --shutdown.timeout 3s", took)
+	}
+	if code := d.cmd.ProcessState.ExitCode(); code != 1 {
+		t.Errorf("exit status %d, want 1: data was not delivered", code)
+	}
+	if !strings.Contains(string(d.out.Bytes()), "components were still sending 3s after the shutdown began (--shutdown.timeout): what they held is not delivered") {
+		t.Errorf("the output does not say what was lost:\n%s", d.out.Bytes())
+	}
+}
