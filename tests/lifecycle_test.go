@@ -3,6 +3,8 @@ package tests
 import (
 	"context"
 	"errors"
+	"io"
+	"net/http"
 	"net"
 	"os"
 	"os/exec"
@@ -253,4 +255,136 @@ func TestShutdownIsBounded(t *testing.T) {
 	if !strings.Contains(string(d.out.Bytes()), "components were still sending 3s after the shutdown began (--shutdown.timeout): what they held is not delivered") {
 		t.Errorf("the output does not say what was lost:\n%s", d.out.Bytes())
 	}
+}
+
+// secretsConfig holds secret literals in an aws.auth block (the keys a
+// user pasted) and an aws.auth on a profile whose credential_process
+// prints a key to its stderr; broken adds an error in the block with the
+// literals.
+func secretsConfig(helperConfig string, broken bool) string {
+	roleARN := ""
+	if broken {
+		roleARN = `role_arn = "arn:aws:iam::123:role/too-short-an-account"`
+	}
+	return `
+aws.auth "pasted" {
+	region            = "us-east-1"
+	access_key_id     = "AKIAPASTEDEXAMPLE001"
+	secret_access_key = "` + pastedSecret + `"
+	session_token     = "` + pastedToken + `"
+	` + roleARN + `
+	verify_identity   = false
+}
+
+aws.auth "helper" {
+	region             = "us-east-1"
+	profile            = "helper"
+	shared_config_file = "` + helperConfig + `"
+	verify_identity    = false
+}
+`
+}
+
+const (
+	pastedSecret = "pAsTeDsEcReT0123456789abcdefghijklmnopqr"
+	pastedToken  = "pasted-short-session-token"
+	helperKey    = "hElPeRlEaKeDkEy0123456789abcdefghijklmno"
+)
+
+// Load, SIGHUP and /-/reload errors in a block holding secret literals, and
+// a credential helper's stderr, show no secret in any byte the agent
+// prints or answers: the lines around an error read "(secret)", and the
+// helper's output reaches the log on its component, counted and redacted.
+func TestNoSecretInConfigurationErrorsOrHelperOutput(t *testing.T) {
+	isolateEnv(t)
+	bin := sharedAgent(t)
+	dir := t.TempDir()
+	helper := filepath.Join(dir, "helper.sh")
+	if err := os.WriteFile(helper, []byte("#!/bin/sh\necho \"debug: signing in with "+helperKey+"\" >&2\n"+
+		"printf '{\"Version\":1,\"AccessKeyId\":\"AKIAHELPEREXAMPLE001\",\"SecretAccessKey\":\"helper-issued-secret-value\"}'\n"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	helperConfig := filepath.Join(dir, "aws-config")
+	if err := os.WriteFile(helperConfig, []byte("[profile helper]\ncredential_process = "+helper+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	config := filepath.Join(dir, "config.river")
+	write := func(broken bool) {
+		if err := os.WriteFile(config, []byte(secretsConfig(helperConfig, broken)), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	noSecret := func(where string, b []byte) {
+		t.Helper()
+		for _, s := range []string{pastedSecret, pastedToken, helperKey, "helper-issued-secret-value"} {
+			if strings.Contains(string(b), s) {
+				t.Errorf("%s shows the secret %q:\n%s", where, s, b)
+			}
+		}
+	}
+
+	// The first load.
+	write(true)
+	out, err := exec.Command(bin, "run", "--server.http.listen-addr", "127.0.0.1:0", "--storage.path", filepath.Join(dir, "data0"), config).CombinedOutput()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 1 {
+		t.Fatalf("a broken configuration: %v\n%s", err, out)
+	}
+	noSecret("the first load's error", out)
+	if !strings.Contains(string(out), `secret_access_key = "(secret)"`) || !strings.Contains(string(out), "role_arn") {
+		t.Errorf("the first load's error does not show the lines around it, redacted:\n%s", out)
+	}
+
+	// A running agent, reloaded with the broken file.
+	write(false)
+	addr := freeAddr(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, "run", "--server.http.listen-addr", addr, "--storage.path", filepath.Join(dir, "data"), config)
+	var log awsauthtest.SyncBuffer
+	cmd.Stdout, cmd.Stderr = &log, &log
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		_ = cmd.Wait()
+		if t.Failed() {
+			t.Logf("agent output:\n%s", log.Bytes())
+		}
+	}()
+	eventually(t, 30*time.Second, "the helper's stderr is logged on its component", func() bool {
+		return strings.Contains(string(log.Bytes()), `msg="credential_process wrote to its stderr" component=aws.auth.helper bytes=`)
+	})
+	if !strings.Contains(string(log.Bytes()), "debug: signing in with (secret)") {
+		t.Errorf("the helper's line is not in the log, redacted:\n%s", log.Bytes())
+	}
+	write(true)
+	if err := cmd.Process.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 30*time.Second, "SIGHUP's reload fails", func() bool {
+		return strings.Contains(string(log.Bytes()), "reload failed; the running configuration stays")
+	})
+	status, body := postPage(t, "http://"+addr+"/-/reload")
+	if status != 400 || !strings.Contains(string(body), "is not an IAM role ARN") {
+		t.Errorf("/-/reload of a broken file: %d %s", status, body)
+	}
+	noSecret("/-/reload's answer", body)
+	time.Sleep(500 * time.Millisecond) // the log line of /-/reload
+	noSecret("the agent's output", log.Bytes())
+	if n := strings.Count(string(log.Bytes()), `secret_access_key = "(secret)"`); n < 2 {
+		t.Errorf("the reloads' errors do not show the lines around them (%d times):\n%s", n, log.Bytes())
+	}
+}
+
+func postPage(t *testing.T, url string) (int, []byte) {
+	t.Helper()
+	resp, err := http.Post(url, "text/plain", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, b
 }
