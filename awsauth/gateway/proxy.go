@@ -10,6 +10,7 @@ import (
 	"runtime/debug"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/gateway/bounds"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/signing"
@@ -123,6 +124,12 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		ErrorHandler:   g.proxyError,
 		BufferPool:     copyBuffers,
 	}
+	// The client has until the answer's deadline to read it: one that
+	// never reads a large answer must not hold its slot. The deadline is
+	// the connection's, so it is cleared for the next request on it.
+	rc := http.NewResponseController(w)
+	_ = rc.SetWriteDeadline(time.Now().Add(g.policy.responseHeaderTimeout() + bounds.AnswerBodyTimeout))
+	defer func() { _ = rc.SetWriteDeadline(time.Time{}) }()
 	proxy.ServeHTTP(noInterim{w}, r)
 }
 

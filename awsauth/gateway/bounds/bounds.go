@@ -219,10 +219,26 @@ func (b *deadlineBody) Read(p []byte) (int, error) {
 // in time.
 var ErrHeaderTimeout = errors.New("no response headers from upstream within gateway response_header_timeout")
 
+// ErrAnswerTimeout is the error of an upstream answer whose body did not
+// arrive within AnswerBodyTimeout of its headers.
+var ErrAnswerTimeout = errors.New("the upstream's answer did not arrive within the gateway's answer deadline")
+
+// AnswerBodyTimeout bounds how long an upstream's answer body may take
+// once its headers have come, and how long a client may take to read the
+// answer. Telemetry writes are answered in a few bytes; an upstream of the
+// client's choosing (any execute-api host) that trickles its answer, or a
+// client that never reads a large one, would otherwise hold a slot for as
+// long as it likes.
+const AnswerBodyTimeout = 10 * time.Second
+
 // HeaderTimeout cancels a request of next's whose response headers have
-// not arrived within timeout; once they have, the body may take as long
-// as it takes (the client's own timeout bounds it).
+// not arrived within timeout, or whose body has not arrived within
+// AnswerBodyTimeout after them. If timeout is zero or negative, one
+// minute.
 func HeaderTimeout(next http.RoundTripper, timeout time.Duration) http.RoundTripper {
+	if timeout <= 0 {
+		timeout = time.Minute
+	}
 	return &headerTimeout{next: next, timeout: timeout}
 }
 
@@ -247,17 +263,21 @@ func (h *headerTimeout) RoundTrip(req *http.Request) (*http.Response, error) {
 		cancel(nil)
 		return nil, err
 	}
-	resp.Body = &cancelOnClose{ReadCloser: resp.Body, cancel: cancel}
+	body := &cancelOnClose{ReadCloser: resp.Body, cancel: cancel}
+	body.timer = time.AfterFunc(AnswerBodyTimeout, func() { cancel(ErrAnswerTimeout) })
+	resp.Body = body
 	return resp, nil
 }
 
 type cancelOnClose struct {
 	io.ReadCloser
 	cancel context.CancelCauseFunc
+	timer  *time.Timer
 }
 
 func (b *cancelOnClose) Close() error {
 	err := b.ReadCloser.Close()
+	b.timer.Stop()
 	b.cancel(nil)
 	return err
 }

@@ -39,10 +39,11 @@ type Arguments = awsriver.Arguments
 
 // Component is a running aws.auth.
 type Component struct {
-	opts    component.Options
-	log     log.Logger
-	stats   *stats.Stats
-	metrics *metrics
+	opts     component.Options
+	log      log.Logger
+	warnings warnings // the gateway's, rate-limited
+	stats    *stats.Stats
+	metrics  *metrics
 
 	cur     atomic.Pointer[instance]
 	updated chan struct{}

@@ -44,7 +44,7 @@ func (c *Component) gatewayHooks(auth *awsauth.Auth) gateway.Hooks {
 	return gateway.Hooks{
 		Refused: func(reason string) { c.metrics.gatewayRefused.WithLabelValues(reason).Inc() },
 		Redact:  auth.Redact,
-		Warn:    func(msg, err string) { level.Warn(c.log).Log("msg", msg, "err", err) },
+		Warn:    c.warnings.warn(c.log),
 		Panicked: func(value, stack string) {
 			level.Error(c.log).Log("msg", "signing gateway: recovered from a panic; answering 500", "panic", value, "stack", stack)
 		},

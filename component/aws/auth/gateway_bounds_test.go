@@ -154,3 +154,42 @@ func TestChunkedBodiesAreBoundedAndForwarded(t *testing.T) {
 		t.Fatalf("320 KiB chunked against 200 KiB: %d %q", w.Code, w.Body.String())
 	}
 }
+
+// An upstream of the client's choosing (any execute-api host) that sends
+// its answer's headers and then trickles the body, or a client that never
+// reads the answer, holds its slot only until the answer's deadline
+// (bounds.AnswerBodyTimeout after the headers): then the request ends and
+// its slot is free (#31: such answers held every slot indefinitely).
+func TestTricklingAnswersEndAtTheirDeadline(t *testing.T) {
+	f := newGatewayFixture(t, nil)
+	f.upstream = func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusOK)
+		for i := 0; i < 120; i++ {
+			if _, err := w.Write([]byte("x")); err != nil {
+				return
+			}
+			w.(http.Flusher).Flush()
+			select {
+			case <-r.Context().Done():
+				return
+			case <-time.After(500 * time.Millisecond):
+			}
+		}
+	}
+	srv := httptest.NewServer(f.c.Handler())
+	defer srv.Close()
+	start := time.Now()
+	resp, err := http.Post(srv.URL+prefix+"/a1b2c3.execute-api.us-east-1.amazonaws.com/prod/loki/api/v1/push", "application/x-protobuf", strings.NewReader("lines"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, _ := io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	took := time.Since(start)
+	if took < bounds.AnswerBodyTimeout-time.Second || took > bounds.AnswerBodyTimeout+5*time.Second {
+		t.Fatalf("the trickling answer ended after %s (%d bytes); its deadline is %s after the headers", took, n, bounds.AnswerBodyTimeout)
+	}
+	if n >= 60 {
+		t.Fatalf("%d bytes relayed: the answer was not cut", n)
+	}
+}
