@@ -113,11 +113,14 @@ type Status struct {
 	Requests    stats.Snapshot
 	// Certificate is Roles Anywhere's certificate, when that is the source.
 	Certificate *rolesanywhere.CertificateInfo
+	// UnhealthyAfter is Config.RequestsUnhealthyAfter; zero: the default.
+	UnhealthyAfter time.Duration
 }
 
 // Status returns a snapshot.
 func (a *Auth) Status() Status {
-	s := Status{Region: a.chain.Region(), Credentials: a.cache.Status(), Requests: a.stats.Snapshot(), Certificate: a.chain.Certificate()}
+	s := Status{Region: a.chain.Region(), Credentials: a.cache.Status(), Requests: a.stats.Snapshot(), Certificate: a.chain.Certificate(),
+		UnhealthyAfter: a.config.RequestsUnhealthyAfter}
 	s.Identity, s.IdentityErr = a.ident.identity()
 	return s
 }

@@ -18,7 +18,14 @@ type Config struct {
 	ExpiryWindow time.Duration
 	// VerifyIdentity calls sts:GetCallerIdentity after each refresh.
 	VerifyIdentity bool
+	// RequestsUnhealthyAfter is how long signed requests may keep failing,
+	// none succeeding, before health turns unhealthy whatever the cause
+	// (a DNS failure, a 503 storm). If zero, DefaultRequestsUnhealthyAfter.
+	RequestsUnhealthyAfter time.Duration
 }
+
+// DefaultRequestsUnhealthyAfter: ten minutes of nothing but failures.
+const DefaultRequestsUnhealthyAfter = 10 * time.Minute
 
 // Validate checks the Config without touching the network or the files.
 // Each error names the argument and what is wrong with its value.
@@ -26,6 +33,9 @@ func (c *Config) Validate() error {
 	err := c.Credentials.Validate()
 	if c.ExpiryWindow < 0 {
 		err = errors.Join(err, field.Errorf("expiry_window", "must not be negative"))
+	}
+	if c.RequestsUnhealthyAfter < 0 {
+		err = errors.Join(err, field.Errorf("requests_unhealthy_after", "must not be negative"))
 	}
 	return err
 }

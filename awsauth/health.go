@@ -47,6 +47,13 @@ func (s Status) Health(now time.Time) Health {
 	if failing != nil && failing.Class != classify.Other && failing.Class != classify.None {
 		return Health{false, describeRequestError(failing, s.Requests.ClockSkew)}
 	}
+	// Whatever the cause, requests that keep failing while none succeeds
+	// are what on-call must hear about: a DNS failure or a 503 storm that
+	// lasts loses data.
+	if since := s.Requests.FailingSince; failing != nil && !since.IsZero() && now.Sub(since) >= s.unhealthyAfter() {
+		return Health{false, fmt.Sprintf("no signed request has succeeded for %s (requests_unhealthy_after %s); the last: %s",
+			round(now.Sub(since)), s.unhealthyAfter(), describeRequestError(failing, s.Requests.ClockSkew))}
+	}
 
 	msg := "credentials from " + c.Source
 	if s.Identity.ARN != "" {
@@ -95,6 +102,13 @@ func untilTime(now, t time.Time) string {
 		return round(now.Sub(t)) + " ago"
 	}
 	return "in " + round(t.Sub(now))
+}
+
+func (s Status) unhealthyAfter() time.Duration {
+	if s.UnhealthyAfter <= 0 {
+		return DefaultRequestsUnhealthyAfter
+	}
+	return s.UnhealthyAfter
 }
 
 // recentWindow is how long a request error counts against health.

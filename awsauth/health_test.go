@@ -3,6 +3,7 @@ package awsauth
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -136,5 +137,66 @@ func TestHealthWarnsOfAnExpiringCertificate(t *testing.T) {
 	s.Certificate.NotAfter = now.Add(7*24*time.Hour + time.Hour)
 	if h := s.Health(now); !h.Healthy || strings.Contains(h.Message, "certificate CN=edge-7 (serial") {
 		t.Fatalf("7d1h left is not news yet: %+v", h)
+	}
+}
+
+// Requests that keep failing for a reason that is not auth's (a DNS
+// failure here) leave health healthy, with a note, until none has
+// succeeded for requests_unhealthy_after: then it is unhealthy, saying for
+// how long and what the last failure was. A success clears it.
+func TestHealthTurnsUnhealthyWhenNothingSucceedsForLong(t *testing.T) {
+	now := time.Now()
+	valid := cache.Status{Valid: true, Source: "static", CanExpire: false}
+	dns := &stats.RequestError{Service: "aps", Host: "aps-workspaces.us-east-1.amazonaws.com", At: now.Add(-10 * time.Second), Class: classify.Other,
+		Message: "dial tcp: lookup aps-workspaces.us-east-1.amazonaws.com: no such host"}
+	for _, tc := range []struct {
+		name           string
+		failingFor     time.Duration
+		unhealthyAfter time.Duration
+		healthy        bool
+	}{
+		{"failing 5m, default 10m", 5 * time.Minute, 0, true},
+		{"failing 11m, default 10m", 11 * time.Minute, 0, false},
+		{"failing 2m, set to 1m", 2 * time.Minute, time.Minute, false},
+		{"failing 50s, set to 1m", 50 * time.Second, time.Minute, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := Status{Credentials: valid, UnhealthyAfter: tc.unhealthyAfter,
+				Requests: stats.Snapshot{LastError: dns, FailingSince: now.Add(-tc.failingFor), LastSuccess: now.Add(-tc.failingFor - time.Minute)}}
+			h := s.Health(now)
+			if h.Healthy != tc.healthy {
+				t.Fatalf("healthy %v, want %v: %s", h.Healthy, tc.healthy, h.Message)
+			}
+			if !h.Healthy && (!strings.HasPrefix(h.Message, "no signed request has succeeded for "+tc.failingFor.Round(time.Second).String()) || !strings.Contains(h.Message, "no such host")) {
+				t.Fatalf("message: %s", h.Message)
+			}
+			if h.Healthy && !strings.Contains(h.Message, "requests failing, not for auth") {
+				t.Fatalf("no note of the failures: %s", h.Message)
+			}
+		})
+	}
+	// A success since clears it, however long they failed before.
+	s := Status{Credentials: valid, Requests: stats.Snapshot{LastError: dns, LastSuccess: now}}
+	if h := s.Health(now); !h.Healthy {
+		t.Fatalf("after a success: %s", h.Message)
+	}
+}
+
+// FailingSince is the first failure after the last success.
+func TestStatsKeepWhenFailuresBegan(t *testing.T) {
+	var st stats.Stats
+	st.Failed("aps", "aps-workspaces.us-east-1.amazonaws.com", errors.New("no such host"))
+	first := st.Snapshot().FailingSince
+	if first.IsZero() {
+		t.Fatal("a failure did not start the failing time")
+	}
+	time.Sleep(2 * time.Millisecond)
+	st.Response("aps", "aps-workspaces.us-east-1.amazonaws.com", 503, nil)
+	if got := st.Snapshot().FailingSince; !got.Equal(first) {
+		t.Fatalf("a second failure moved the start: %v -> %v", first, got)
+	}
+	st.Response("aps", "aps-workspaces.us-east-1.amazonaws.com", 200, nil)
+	if got := st.Snapshot().FailingSince; !got.IsZero() {
+		t.Fatalf("a success did not clear it: %v", got)
 	}
 }

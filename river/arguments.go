@@ -44,8 +44,9 @@ type Arguments struct {
 	TransitiveTagKeys []string          `river:"transitive_tag_keys,attr,optional"`
 	SourceIdentity    string            `river:"source_identity,attr,optional"`
 
-	ExpiryWindow   time.Duration `river:"expiry_window,attr,optional"`
-	VerifyIdentity bool          `river:"verify_identity,attr,optional"`
+	ExpiryWindow           time.Duration `river:"expiry_window,attr,optional"`
+	VerifyIdentity         bool          `river:"verify_identity,attr,optional"`
+	RequestsUnhealthyAfter time.Duration `river:"requests_unhealthy_after,attr,optional"`
 
 	RolesAnywhere    *RolesAnywhere   `river:"roles_anywhere,block,optional"`
 	HTTPClientConfig HTTPClientConfig `river:"http_client_config,block,optional"`
@@ -69,10 +70,11 @@ const defaultTimeout = chain.DefaultHTTPTimeout
 // SetToDefault implements river.Defaulter.
 func (a *Arguments) SetToDefault() {
 	*a = Arguments{
-		AssumeRoleDuration: chain.DefaultAssumeRoleDuration,
-		ExpiryWindow:       cache.DefaultExpiryWindow,
-		VerifyIdentity:     true,
-		HTTPClientConfig:   HTTPClientConfig{Timeout: defaultTimeout},
+		AssumeRoleDuration:     chain.DefaultAssumeRoleDuration,
+		ExpiryWindow:           cache.DefaultExpiryWindow,
+		VerifyIdentity:         true,
+		RequestsUnhealthyAfter: awsauth.DefaultRequestsUnhealthyAfter,
+		HTTPClientConfig:       HTTPClientConfig{Timeout: defaultTimeout},
 	}
 	a.Gateway.SetToDefault()
 }
@@ -88,6 +90,9 @@ func (a *Arguments) Validate() error {
 	}
 	if err := a.HTTPClientConfig.TLSConfig.Validate(); err != nil {
 		errs = append(errs, fmt.Errorf("http_client_config: tls_config: %w", err))
+	}
+	if a.RequestsUnhealthyAfter == 0 {
+		errs = append(errs, errors.New("requests_unhealthy_after: must be positive"))
 	}
 	if a.HTTPClientConfig.Timeout <= 0 {
 		errs = append(errs, errors.New("http_client_config: timeout: must be positive"))
@@ -119,8 +124,9 @@ func (a *Arguments) config() awsauth.Config {
 			SourceIdentity:       a.SourceIdentity,
 			RolesAnywhere:        a.RolesAnywhere.config(),
 		},
-		ExpiryWindow:   a.ExpiryWindow,
-		VerifyIdentity: a.VerifyIdentity,
+		ExpiryWindow:           a.ExpiryWindow,
+		VerifyIdentity:         a.VerifyIdentity,
+		RequestsUnhealthyAfter: a.RequestsUnhealthyAfter,
 	}
 	if a.SharedCredentialsFile != "" {
 		cfg.Credentials.SharedCredentialsFiles = []string{a.SharedCredentialsFile}

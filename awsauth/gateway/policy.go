@@ -20,11 +20,11 @@ type Policy struct {
 	AllowRemoteClients bool
 	// ClientHosts are further names clients address the agent by (a
 	// Kubernetes Service's, say), with or without a port.
-	ClientHosts           []string
-	MaxBodySize           int64
-	Services              []string
-	UnrestrictedServices  []string
-	Methods               []string
+	ClientHosts          []string
+	MaxBodySize          int64
+	Services             []string
+	UnrestrictedServices []string
+	Methods              []string
 	// ResponseHeaderTimeout bounds the wait for an upstream's answer
 	// headers; the body then has bounds.AnswerBodyTimeout. If zero or
 	// negative, one minute.

@@ -29,8 +29,11 @@ type Stats struct {
 	netErrors   uint64
 	lastError   *RequestError
 	lastSuccess time.Time
-	skewNow     time.Duration
-	skewAt      time.Time
+	// failingSince is the first failure after the last success: zero
+	// while requests succeed.
+	failingSince time.Time
+	skewNow      time.Duration
+	skewAt       time.Time
 }
 
 // ResponseKey groups responses by service, HTTP status and AWS error code.
@@ -104,8 +107,11 @@ type Snapshot struct {
 	NetErrors   uint64
 	LastError   *RequestError
 	LastSuccess time.Time
-	ClockSkew   time.Duration
-	ClockSkewAt time.Time
+	// FailingSince is when requests began to fail with none succeeding
+	// since; zero while they succeed.
+	FailingSince time.Time
+	ClockSkew    time.Duration
+	ClockSkewAt  time.Time
 }
 
 func (s *Stats) Signed(service string, took time.Duration) {
@@ -141,9 +147,12 @@ func (s *Stats) Response(service, host string, status int, e *classify.APIError)
 		key = overflowKey
 	}
 	s.responses[key]++
+	if status >= 400 {
+		s.failing()
+	}
 	switch {
 	case status < 400:
-		s.lastSuccess = time.Now()
+		s.lastSuccess, s.failingSince = time.Now(), time.Time{}
 	case e != nil:
 		code, class, msg := boundedCode(e.Code), e.Class(), boundedText(e.Message)
 		if !scope.AWSOperated(host) {
@@ -170,10 +179,18 @@ func (s *Stats) Failed(service, host string, err error) {
 	service = classify.ServiceLabel(service)
 	s.mu.Lock()
 	s.netErrors++
+	s.failing()
 	s.lastError = &RequestError{Service: service, Host: scope.StripPort(host), At: time.Now(), Class: classify.Other, Message: boundedText(err.Error())}
 	s.mu.Unlock()
 	if s.OnResponse != nil {
 		s.OnResponse(service, 0, "")
+	}
+}
+
+// failing notes a failed request; s.mu is held.
+func (s *Stats) failing() {
+	if s.failingSince.IsZero() {
+		s.failingSince = time.Now()
 	}
 }
 
@@ -206,13 +223,14 @@ func (s *Stats) Snapshot() Snapshot {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	snap := Snapshot{
-		Signed:      make(map[string]uint64, len(s.signedBy)),
-		Responses:   make(map[ResponseKey]uint64, len(s.responses)),
-		Retries:     make(map[string]uint64, len(s.retries)),
-		NetErrors:   s.netErrors,
-		LastSuccess: s.lastSuccess,
-		ClockSkew:   s.skewNow,
-		ClockSkewAt: s.skewAt,
+		Signed:       make(map[string]uint64, len(s.signedBy)),
+		Responses:    make(map[ResponseKey]uint64, len(s.responses)),
+		Retries:      make(map[string]uint64, len(s.retries)),
+		NetErrors:    s.netErrors,
+		LastSuccess:  s.lastSuccess,
+		FailingSince: s.failingSince,
+		ClockSkew:    s.skewNow,
+		ClockSkewAt:  s.skewAt,
 	}
 	for k, v := range s.signedBy {
 		snap.Signed[k] = v
