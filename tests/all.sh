@@ -27,6 +27,9 @@ fi
 chromium --version
 podman --version
 make ui
+# README's install: the binary with the UI built in, and it runs.
+make aws-agent
+build/aws-agent version
 
 # A step that names a test runs nothing once the name no longer matches:
 # go test says "no tests to run" or "no fuzz tests to fuzz" and exits 0.

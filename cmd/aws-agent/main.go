@@ -12,6 +12,7 @@ package main
 
 import (
 	"errors"
+	"flag"
 	"fmt"
 	"os"
 
@@ -72,6 +73,9 @@ func main() {
 	default:
 		fmt.Fprintf(os.Stderr, "aws-agent: unknown command %q\n\n%s", os.Args[1], usage)
 		os.Exit(2)
+	}
+	if errors.Is(err, flag.ErrHelp) {
+		return // "COMMAND -h": the flags are printed; asking is no failure
 	}
 	var printed *exitstatus.Error
 	if errors.As(err, &printed) {

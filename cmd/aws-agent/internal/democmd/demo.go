@@ -5,6 +5,7 @@ package democmd
 
 import (
 	"bytes"
+	"errors"
 	"context"
 	"flag"
 	"fmt"
@@ -20,7 +21,6 @@ import (
 
 	"github.com/flow-aws-auth/flow-aws-auth/agentrun"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest/receivers"
-	"github.com/flow-aws-auth/flow-aws-auth/cmd/aws-agent/internal/exitstatus"
 	"github.com/flow-aws-auth/flow-aws-auth/examples"
 	"github.com/grafana/agent/pkg/flow"
 	"go.opentelemetry.io/collector/pdata/plog"
@@ -31,7 +31,7 @@ import (
 
 // errUndelivered is returned when, by the end of --duration, a request was
 // rejected or a signal delivered nothing.
-var errUndelivered = exitstatus.New(1, "the demo did not deliver every signal")
+var errUndelivered = errors.New("the demo did not deliver every signal")
 
 // flags are the demo's command line.
 type flags struct {
@@ -183,16 +183,17 @@ func (d *demo) feedAndReport(ctx context.Context, f flags, stdout io.Writer) err
 		case <-ticker.C:
 			r.report()
 		case <-feed.Done():
-			ok := r.report()
+			problems := r.report()
 			// remote_write reads its WAL every 15s: give what is on its way
 			// a moment to land before judging.
-			for drain := time.Now().Add(f.grace); !ok && f.duration > 0 && ctx.Err() == nil && time.Now().Before(drain); {
+			for drain := time.Now().Add(f.grace); len(problems) > 0 && f.duration > 0 && ctx.Err() == nil && time.Now().Before(drain); {
 				fmt.Fprintf(stdout, "waiting up to %s for every signal to arrive\n", time.Until(drain).Round(time.Second))
 				time.Sleep(2 * time.Second)
-				ok = r.report()
+				problems = r.report()
 			}
-			if f.duration > 0 && !ok {
-				return errUndelivered
+			if f.duration > 0 && len(problems) > 0 {
+				return fmt.Errorf("%w after --duration %s and --grace %s: %s (the agent's health: the credentials line above)",
+					errUndelivered, f.duration, f.grace, strings.Join(problems, "; "))
 			}
 			return nil
 		}

@@ -21,7 +21,7 @@ type reporter struct {
 
 // report prints one line per signal and one for the credentials. It says
 // whether every signal delivered something and nothing was rejected.
-func (r *reporter) report() bool {
+func (r *reporter) report() (problems []string) {
 	info, err := r.agent.Flow.GetComponent(component.ParseID("aws.auth.demo"), component.InfoOptions{GetHealth: true, GetDebugInfo: true})
 	var debug authcomponent.DebugInfo
 	if err == nil {
@@ -38,7 +38,6 @@ func (r *reporter) report() bool {
 		{"traces", "xray", r.aws.XRay.Endpoint, "spans", r.aws.XRay.SpanCount()},
 		{"logs (OTLP)", "logs", r.aws.Logs.Endpoint, "records", r.aws.Logs.RecordCount()},
 	}
-	ok := true
 	for _, s := range signals {
 		accepted, rejected := s.endpoint.Counts()
 		nRejected := 0
@@ -49,12 +48,15 @@ func (r *reporter) report() bool {
 		}
 		fmt.Fprintf(r.out, "%-12s %-12s signed %-5d accepted %-5d rejected %-3d %s %d %s\n",
 			s.name, s.service, debug.SignedRequests[s.service], accepted, nRejected, s.what, s.received, strings.Join(codes, " "))
-		if nRejected > 0 || s.received == 0 {
-			ok = false
+		switch {
+		case nRejected > 0:
+			problems = append(problems, fmt.Sprintf("%s: %d requests rejected (%s)", s.name, nRejected, strings.Join(codes, " ")))
+		case s.received == 0:
+			problems = append(problems, fmt.Sprintf("%s: nothing delivered", s.name))
 		}
 	}
 	if err == nil {
 		fmt.Fprintf(r.out, "%-12s %s: %s; UI %s/component/aws.auth.demo\n", "credentials", info.Health.Health, info.Health.Message, r.ui)
 	}
-	return ok
+	return problems
 }
