@@ -5,8 +5,8 @@ package democmd
 
 import (
 	"bytes"
-	"errors"
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
