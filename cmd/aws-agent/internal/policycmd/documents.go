@@ -17,19 +17,26 @@ func policies(b *block, account, trust string, t iam.TrustOptions, stderr io.Wri
 		role = b.Args.RolesAnywhere.RoleARN
 	}
 	partition := "aws"
+	resources := account // the account the resources are in
 	if role != "" {
 		parts := strings.SplitN(role, ":", 6) // arn:PARTITION:iam::ACCOUNT:role/NAME
 		if len(parts) == 6 {
-			partition = parts[1]
-			if account == "" {
-				account = parts[4]
-			}
+			// The role writes: its account holds what it writes to.
+			// --account is then the base identity's.
+			partition, resources = parts[1], parts[4]
+		}
+		if trust == "account" && account != "" && t.TrustedAccount != "" && t.TrustedAccount != account {
+			return nil, nil, fmt.Errorf("--account %s and the trusted account %s both name the base identity's account: give one", account, t.TrustedAccount)
+		}
+		if trust == "account" && t.TrustedAccount == "" {
+			t.TrustedAccount = account
 		}
 	}
-	if account == "" {
-		account = "*"
+	if resources == "" {
+		resources = "*"
 		fmt.Fprintf(stderr, "aws-agent policy: %s: no --account and no role_arn: resources name account *\n", b.ID)
 	}
+	account = resources
 	docs := map[string]any{}
 	var grants []iam.Grant
 	var missing []unknown
@@ -41,10 +48,14 @@ func policies(b *block, account, trust string, t iam.TrustOptions, stderr io.Wri
 		}
 		grants = append(grants, g)
 	}
-	if len(grants) == 0 {
-		fmt.Fprintf(stderr, "aws-agent policy: %s: no downstream component sends through it\n", b.ID)
+	switch {
+	case len(grants) == 0 && len(missing) > 0:
+		fmt.Fprintf(stderr, "aws-agent policy: %s: nothing to grant: its components send only to endpoints named above, whose IAM actions aws-agent policy does not know; write that statement by hand\n", b.ID)
+	case len(grants) == 0:
+		fmt.Fprintf(stderr, "aws-agent policy: %s: nothing to grant: no downstream component sends through it (its handler, gateway_url or transport); an identity policy with no statement is not valid IAM, so none is printed\n", b.ID)
+	default:
+		docs["identity_policy"] = iam.Identity(grants)
 	}
-	docs["identity_policy"] = iam.Identity(grants)
 	if b.Args.RoleARN != "" {
 		docs["role_arn"] = b.Args.RoleARN
 		docs["base_identity_policy"] = iam.Document{Version: iam.Version, Statement: []iam.Statement{

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"regexp"
 	"strings"
 
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/iam"
@@ -39,6 +40,10 @@ Flags:
 // a policy; they are named on stderr, and the policies printed lack them.
 var errUnknownEndpoints = exitstatus.New(2, "some endpoints are not in the policies")
 
+// errNothingToGrant: a block whose components send nothing it knows of has
+// no identity policy (IAM refuses an empty Statement); exit status 3.
+var errNothingToGrant = exitstatus.New(3, "a block has nothing to grant")
+
 // options are policy's command line.
 type options struct {
 	account, trust, only, print, file string
@@ -51,7 +56,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs := flag.NewFlagSet("policy", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() { fmt.Fprint(stderr, usage); fs.PrintDefaults() }
-	fs.StringVar(&o.account, "account", "", "the account of the resources (default: role_arn's, else *)")
+	fs.StringVar(&o.account, "account", "", "without role_arn: the 12-digit account of the resources (default *); with role_arn the resources are in the role's account, and this is the base identity's (the trusted account of --trust account)")
 	fs.StringVar(&o.trust, "trust", "", "also write the role's trust policy: "+strings.Join(iam.Trusts, ", "))
 	t := &o.trustOptions
 	fs.StringVar(&t.OIDCProvider, "oidc-provider", "", "irsa: the cluster's OIDC issuer, oidc.eks.REGION.amazonaws.com/id/ID")
@@ -78,6 +83,9 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	}
 	if o.print != "" && o.only == "" {
 		return o, errors.New("--print needs --component")
+	}
+	if o.account != "" && !accountID.MatchString(o.account) {
+		return o, fmt.Errorf("--account: want a 12-digit AWS account ID, got %q", o.account)
 	}
 	return o, nil
 }
@@ -127,8 +135,15 @@ func Run(args []string, stdout, stderr io.Writer) error {
 	if len(unknowns) > 0 {
 		return errUnknownEndpoints
 	}
+	for _, docs := range out {
+		if _, ok := docs["identity_policy"]; !ok {
+			return errNothingToGrant
+		}
+	}
 	return nil
 }
+
+var accountID = regexp.MustCompile(`^[0-9]{12}$`)
 
 // printJSON prints every block's documents, or with --print the one asked
 // for.
@@ -138,7 +153,7 @@ func (o options) printJSON(stdout io.Writer, out map[string]map[string]any) erro
 		key := map[string]string{"identity": "identity_policy", "base": "base_identity_policy", "trust": "trust_policy"}[o.print]
 		doc, ok := out[o.only][key]
 		if !ok {
-			return fmt.Errorf("--print %s: %s has no such policy (base needs role_arn, trust needs --trust)", o.print, o.only)
+			return fmt.Errorf("--print %s: %s has no such policy (identity needs a component that sends through it, base needs role_arn, trust needs --trust)", o.print, o.only)
 		}
 		v = doc
 	}

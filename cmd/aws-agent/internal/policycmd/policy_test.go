@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest"
+	"github.com/flow-aws-auth/flow-aws-auth/cmd/aws-agent/internal/exitstatus"
 )
 
 const config = `
@@ -361,5 +362,74 @@ func TestKubernetesPoliciesAreCurrent(t *testing.T) {
 				t.Errorf("%s: no trust policy", flavour)
 			}
 		}
+	}
+}
+
+// Nothing to grant is never an empty or null Statement, which IAM refuses
+// (MalformedPolicyDocument): no identity policy is printed for the block,
+// stderr says why, and the exit status is 3 — or 2 when unknown endpoints
+// are why (they are named).
+func TestPolicyWithNothingToGrantPrintsNoEmptyDocument(t *testing.T) {
+	for _, tc := range []struct {
+		name, text, why string
+		want           *exitstatus.Error
+	}{
+		{"nothing downstream", `aws.auth "idle" { region = "us-east-1" }`, "no downstream component sends through it", errNothingToGrant},
+		{"only unknown endpoints", `aws.auth "odd" { region = "us-east-1" }
+loki.write "search" {
+	endpoint { url = aws.auth.odd.gateway_url + "/search-x-abc.us-east-1.es.amazonaws.com/app/_search" }
+}`, "its components send only to endpoints named above", errUnknownEndpoints},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			file := filepath.Join(t.TempDir(), "config.river")
+			if err := os.WriteFile(file, []byte(tc.text), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			var stdout, stderr bytes.Buffer
+			err := Run([]string{"--account", "123456789012", file}, &stdout, &stderr)
+			if !errors.Is(err, tc.want) {
+				t.Fatalf("error %v, want status %d", err, tc.want.Status)
+			}
+			if strings.Contains(stdout.String(), "null") || strings.Contains(stdout.String(), `"Statement": []`) || strings.Contains(stdout.String(), "identity_policy") {
+				t.Errorf("an empty document was printed:\n%s", stdout.String())
+			}
+			if !strings.Contains(stderr.String(), "nothing to grant: "+tc.why) {
+				t.Errorf("stderr %q", stderr.String())
+			}
+		})
+	}
+	if errNothingToGrant.Status != 3 || errUnknownEndpoints.Status != 2 {
+		t.Fatal("the exit statuses are 2 and 3")
+	}
+}
+
+// With role_arn the resources are in the role's account whatever --account
+// says (it names the base identity's account: the trusted one of --trust
+// account); --account is 12 digits; --account and another trusted account
+// conflict, named both.
+func TestPolicyAccountsWithARole(t *testing.T) {
+	out, _, err := run(t, config, "--account", "111122223333", "--trust", "account")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := out["aws.auth.telemetry"]
+	for _, s := range decode(t, b["identity_policy"]).Statement {
+		for _, r := range s.Resource {
+			if r != "*" && !strings.Contains(r, ":444455556666:") {
+				t.Errorf("%v on %s: not in the role's account 444455556666", s.Action, r)
+			}
+		}
+	}
+	if p := decode(t, b["trust_policy"]).Statement[0].Principal["AWS"]; p != "arn:aws:iam::111122223333:root" {
+		t.Errorf("trusted principal %s, want --account's root", p)
+	}
+	for _, bad := range []string{"1234", "abc", "1111222233334"} {
+		if _, _, err := run(t, config, "--account", bad); err == nil || !strings.Contains(err.Error(), "want a 12-digit AWS account ID") {
+			t.Errorf("--account %s: %v", bad, err)
+		}
+	}
+	if _, _, err := run(t, config, "--account", "111122223333", "--trust", "account:777788889999"); err == nil ||
+		!strings.Contains(err.Error(), "111122223333") || !strings.Contains(err.Error(), "777788889999") {
+		t.Errorf("conflicting accounts: %v", err)
 	}
 }
