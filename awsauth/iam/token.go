@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 )
 
 // Claims are what a web identity token says about its subject, as a
@@ -17,6 +18,8 @@ type Claims struct {
 	Issuer   string
 	Subject  string
 	Audience []string
+	// Expires is the exp claim; zero without one.
+	Expires time.Time
 }
 
 // ReadToken reads the claims of a JWT (header.payload.signature). A token
@@ -34,11 +37,19 @@ func ReadToken(token []byte) (Claims, error) {
 		Iss string          `json:"iss"`
 		Sub string          `json:"sub"`
 		Aud json.RawMessage `json:"aud"`
+		Exp json.Number     `json:"exp"`
 	}
 	if err := json.Unmarshal(payload, &raw); err != nil {
 		return Claims{}, errors.New("the web identity token's payload is not JSON")
 	}
 	c := Claims{Issuer: raw.Iss, Subject: raw.Sub}
+	if raw.Exp != "" {
+		exp, err := raw.Exp.Float64()
+		if err != nil {
+			return Claims{}, errors.New("the web identity token's exp is not a number")
+		}
+		c.Expires = time.Unix(int64(exp), 0)
+	}
 	var one string
 	if json.Unmarshal(raw.Aud, &one) == nil {
 		c.Audience = []string{one}

@@ -113,7 +113,9 @@ func check(id string, block *ast.BlockStmt, out io.Writer) bool {
 		return fail("%v", err)
 	}
 	fmt.Fprintf(out, "  region:     %s\n", ch.Region())
-	tokenClaims(args.WebIdentityTokenFile, out)
+	if expired := tokenClaims(args.WebIdentityTokenFile, out); expired != "" {
+		return fail("%s", expired)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	// A source's error may quote a secret (a credential helper's output).
@@ -129,6 +131,10 @@ func check(id string, block *ast.BlockStmt, out io.Writer) bool {
 		}
 	}
 	fmt.Fprintf(out, "  access key: %s\n", cache.MaskKeyID(creds.AccessKeyID))
+	if creds.CanExpire && !creds.Expires.After(time.Now()) {
+		return fail("ExpiredToken: the credentials from %s expired at %s, %s ago: the source hands out expired credentials — rotate the keys it reads, or fix what writes them (a credential_process, a sidecar, an SSO cache: aws sso login); see docs/troubleshooting.md#expiredtoken",
+			creds.Source, creds.Expires.UTC().Format(time.RFC3339), time.Since(creds.Expires).Round(time.Second))
+	}
 	if creds.CanExpire {
 		fmt.Fprintf(out, "  expires:    %s (in %s)\n", creds.Expires.UTC().Format(time.RFC3339), time.Until(creds.Expires).Round(time.Second))
 	} else {
@@ -145,7 +151,8 @@ func check(id string, block *ast.BlockStmt, out io.Writer) bool {
 // tokenClaims prints what a web identity token says about its subject,
 // against what an IRSA trust policy requires of it: a role that does not
 // trust exactly this sub and aud answers AccessDenied, which says neither.
-func tokenClaims(file string, out io.Writer) {
+// It returns why the token cannot work when its exp has passed.
+func tokenClaims(file string, out io.Writer) (expired string) {
 	if file == "" {
 		file = os.Getenv("AWS_WEB_IDENTITY_TOKEN_FILE")
 	}
@@ -154,17 +161,17 @@ func tokenClaims(file string, out io.Writer) {
 	}
 	f, err := os.Open(file)
 	if err != nil {
-		return // the chain says why it cannot read it
+		return "" // the chain says why it cannot read it
 	}
 	defer f.Close()
 	token, err := io.ReadAll(io.LimitReader(f, 64<<10))
 	if err != nil {
-		return
+		return ""
 	}
 	c, err := iam.ReadToken(token)
 	if err != nil {
 		fmt.Fprintf(out, "  WARNING:    %v\n", err)
-		return
+		return ""
 	}
 	fmt.Fprintf(out, "  token:      sub %s, aud %s, iss %s\n", c.Subject, strings.Join(c.Audience, ","), c.Issuer)
 	for _, n := range c.IRSANotes() {
@@ -174,6 +181,11 @@ func tokenClaims(file string, out io.Writer) {
 		fmt.Fprintf(out, "  trust:      the role must trust exactly this sub and aud: aws-agent policy --trust irsa --oidc-provider %s --namespace %s --service-account %s CONFIG.river\n",
 			strings.TrimPrefix(c.Issuer, "https://"), ns, sa)
 	}
+	if !c.Expires.IsZero() && !c.Expires.After(time.Now()) {
+		return fmt.Sprintf("ExpiredTokenException: the web identity token in %s expired at %s, %s ago (its exp claim): STS refuses it — whatever writes the file (the kubelet's projected token, a sidecar) has stopped refreshing it; see docs/troubleshooting.md#expiredtoken",
+			file, c.Expires.UTC().Format(time.RFC3339), time.Since(c.Expires).Round(time.Second))
+	}
+	return ""
 }
 
 // diagnose spells an error out, one source a line for NoCredentialProviders.

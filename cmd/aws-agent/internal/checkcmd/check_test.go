@@ -177,3 +177,35 @@ aws.auth "irsa" {
 		t.Errorf("the token is printed:\n%s", out)
 	}
 }
+
+// Expired material fails check, saying when and what to do: credentials a
+// source hands out already expired (a credential_process whose
+// Expiration was in 2020 printed "OK … (in -60705h27m34s)"), and a web
+// identity token whose exp has passed (it was not looked at).
+func TestCheckRefusesExpiredMaterial(t *testing.T) {
+	_, stsURL := setup(t)
+	dir := t.TempDir()
+	helper := filepath.Join(dir, "helper.sh")
+	if err := os.WriteFile(helper, []byte("#!/bin/sh\nprintf '{\"Version\":1,\"AccessKeyId\":\"AKIAEXPIREDEXAMPLE01\",\"SecretAccessKey\":\"s\",\"SessionToken\":\"t\",\"Expiration\":\"2020-01-01T00:00:00Z\"}'\n"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	awsConfig := filepath.Join(dir, "config")
+	if err := os.WriteFile(awsConfig, []byte("[profile old]\ncredential_process = "+helper+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := runCheck(t, fmt.Sprintf("aws.auth \"old\" {\n\tregion = \"us-east-1\"\n\tprofile = \"old\"\n\tshared_config_file = %q\n}\n", awsConfig))
+	if err != errFailed || !strings.Contains(out, "FAILED: ExpiredToken: the credentials from") || !strings.Contains(out, "expired at 2020-01-01T00:00:00Z") || strings.Contains(out, "OK") {
+		t.Fatalf("expired credentials: %v\n%s", err, out)
+	}
+
+	enc := func(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }
+	token := filepath.Join(dir, "token")
+	payload := `{"iss":"https://oidc.eks.us-east-1.amazonaws.com/id/ABC","sub":"system:serviceaccount:monitoring:aws-agent","aud":"sts.amazonaws.com","exp":1577836800}`
+	if err := os.WriteFile(token, []byte(enc(`{"alg":"RS256"}`)+"."+enc(payload)+".c2ln"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err = runCheck(t, fmt.Sprintf("aws.auth \"irsa\" {\n\tregion = \"us-east-1\"\n\tweb_identity_token_file = %q\n\trole_arn = %q\n\tsts_endpoint = %q\n}\n", token, role, stsURL))
+	if err != errFailed || !strings.Contains(out, "FAILED: ExpiredTokenException: the web identity token in "+token+" expired at 2020-01-01T00:00:00Z") {
+		t.Fatalf("an expired token: %v\n%s", err, out)
+	}
+}
