@@ -68,10 +68,10 @@ func TestStartFailsOnAnAddressItCannotHold(t *testing.T) {
 	}
 }
 
-// pendingConfig is the demo's aws.auth with writers that hold what they
-// take until they stop: remote_write's batches wait ten minutes, and so
-// do loki.write's.
-const pendingConfig = `
+// demoAuth is examples/demo.river's aws.auth, reading the demo's
+// environment (DEMO_*), with inner added to its body.
+func demoAuth(inner string) string {
+	return `
 aws.auth "demo" {
 	region            = "us-east-1"
 	access_key_id     = env("DEMO_ACCESS_KEY_ID")
@@ -86,8 +86,14 @@ aws.auth "demo" {
 			ca_pem = env("DEMO_CA_PEM")
 		}
 	}
+` + inner + `}
+`
 }
 
+// pendingConfig is the demo's aws.auth with writers that hold what they
+// take until they stop: remote_write's batches wait ten minutes, and so
+// do loki.write's.
+var pendingConfig = demoAuth("") + `
 prometheus.exporter.self "agent" { }
 
 prometheus.scrape "agent" {

@@ -16,24 +16,10 @@ import (
 
 // boundsConfig is the demo's aws.auth with a gateway that takes bodies of
 // at most 1 KiB.
-const boundsConfig = `
-aws.auth "demo" {
-	region            = "us-east-1"
-	access_key_id     = env("DEMO_ACCESS_KEY_ID")
-	secret_access_key = env("DEMO_SECRET_ACCESS_KEY")
-	sts_endpoint      = env("DEMO_STS_ENDPOINT")
-	http_client_config {
-		proxy_url = env("DEMO_PROXY_URL")
-		no_proxy  = "127.0.0.1"
-		tls_config {
-			ca_pem = env("DEMO_CA_PEM")
-		}
-	}
-	gateway {
+var boundsConfig = demoAuth(`	gateway {
 		max_body_size = "1KiB"
 	}
-}
-`
+`)
 
 // The agent's HTTP server holds against local clients that the gateway's
 // own bounds come too late for: three 48 MiB bodies sent with
