@@ -56,7 +56,7 @@ func (g *Gateway) admit(r *http.Request) (*url.URL, *refusal) {
 	if ref := serviceAllowed(gw, target.Host, gw.Service, gw.Region); ref != nil {
 		return nil, ref
 	}
-	if ref := operationAllowed(gw, r.Method, target); ref != nil {
+	if ref := operationAllowed(gw, r.Method, target, r.Header); ref != nil {
 		return nil, ref
 	}
 	if r.ContentLength > gw.MaxBodySize {
@@ -174,7 +174,16 @@ func samePartition(host, region string) *refusal {
 // lists the service; and for a service it does not know, only when that
 // setting lists it. Hosts outside AWS's domains (allowed_hosts) name their
 // own operations.
-func operationAllowed(gw *Policy, method string, target *url.URL) *refusal {
+//
+// A table operation is exactly the write the table names: no
+// X-Amz-Target header, which selects another operation of a JSON-protocol
+// API, and, at an endpoint AWS operates, no query string, which selects
+// one of a query-protocol API (/v1/metrics?Action=DeleteAlarms). Whether
+// AWS would route such a request to the other operation is AWS's to
+// decide, and nobody here can test it: the gateway does not sign it.
+// (A customer's endpoint — an API Gateway API, a domain — keeps its query
+// strings: they are its own API's.)
+func operationAllowed(gw *Policy, method string, target *url.URL, header http.Header) *refusal {
 	host := strings.ToLower(scope.StripPort(target.Host))
 	service, _, ok := scope.Infer(host) // ok only for a host in AWS's domains
 	if !ok || slices.Contains(gw.UnrestrictedServices, service) {
@@ -193,6 +202,16 @@ func operationAllowed(gw *Policy, method string, target *url.URL) *refusal {
 	if !ok {
 		return &refusal{http.StatusForbidden, "operation_not_allowed", fmt.Sprintf(
 			"%s is not a telemetry write the gateway signs for %q; add %q to gateway { unrestricted_services } to sign any of its operations", operations.Describe(method, host, target.EscapedPath()), service, service)}
+	}
+	for name := range header {
+		if strings.EqualFold(name, "X-Amz-Target") {
+			return &refusal{http.StatusForbidden, "operation_not_allowed", fmt.Sprintf(
+				"%s with an X-Amz-Target header: the header selects another operation, which the gateway does not sign", operations.Describe(method, host, target.EscapedPath()))}
+		}
+	}
+	if (target.RawQuery != "" || target.ForceQuery) && scope.AWSOperated(host) {
+		return &refusal{http.StatusForbidden, "operation_not_allowed", fmt.Sprintf(
+			"%s with a query string: AWS's telemetry writes take none, and a query can select another operation, which the gateway does not sign", operations.Describe(method, host, target.EscapedPath()))}
 	}
 	return nil
 }

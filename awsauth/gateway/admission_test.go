@@ -92,3 +92,35 @@ func gatewayRequest(t *testing.T, method, rest, host string) *http.Request {
 	r.RequestURI, r.Host, r.RemoteAddr = prefix+rest, host, "127.0.0.1:40000"
 	return r
 }
+
+// A table operation is signed only as the write the table names (#33 item
+// 3): an X-Amz-Target header, or a query string at an endpoint AWS
+// operates, is refused; a customer's API keeps its query strings.
+func TestTableOperationsCarryNoTargetOrQuery(t *testing.T) {
+	g := New(defaultPolicy(), nil, nil, Hooks{})
+	cases := []struct {
+		rest, target string
+		admitted     bool
+	}{
+		{"/logs.us-east-1.amazonaws.com/v1/logs", "", true},
+		{"/logs.us-east-1.amazonaws.com/v1/logs", "Logs_20140328.DeleteLogGroup", false},
+		{"/monitoring.us-east-1.amazonaws.com/v1/metrics?Action=DeleteAlarms", "", false},
+		{"/aps-workspaces.us-east-1.amazonaws.com/workspaces/ws/api/v1/remote_write?", "", false},
+		{"/xray.us-east-1.amazonaws.com/TraceSegments?x=1", "", false},
+		{"/a1.execute-api.us-east-1.amazonaws.com/prod/push?tenant=a", "", true},
+		{"/a1.execute-api.us-east-1.amazonaws.com/prod/push", "AnythingAtAll", false},
+	}
+	for _, c := range cases {
+		r := gatewayRequest(t, "POST", c.rest, "127.0.0.1:12345")
+		if c.target != "" {
+			r.Header["x-amz-target"] = []string{c.target} // as sent, in any case
+		}
+		_, ref := g.admit(r)
+		if c.admitted != (ref == nil) {
+			t.Errorf("%s (X-Amz-Target %q): admitted %v, want %v (%+v)", c.rest, c.target, ref == nil, c.admitted, ref)
+		}
+		if ref != nil && ref.reason != "operation_not_allowed" {
+			t.Errorf("%s: refused as %s", c.rest, ref.reason)
+		}
+	}
+}

@@ -77,6 +77,11 @@ func FuzzGatewayAdmission(f *testing.F) {
 		{"POST", "/a1.execute-api.us-east-1.amazonaws.com/prod/push", "[::ffff:127.0.0.1]:80", ""},
 		{"POST", "/a1.execute-api.us-east-1.amazonaws.com/prod/push", "localhost:abc", ""},
 		{"POST", "/a1.execute-api.us-east-1.amazonaws.com/prod/push", "127.0.0.1:0", ""},
+		{"POST", "/logs.us-east-1.amazonaws.com/v1/logs", "127.0.0.1:12345", "X-Amz-Target"},
+		{"POST", "/logs.us-east-1.amazonaws.com/v1/logs", "127.0.0.1:12345", "x-amz-target"},
+		{"POST", "/monitoring.us-east-1.amazonaws.com/v1/metrics?Action=DeleteAlarms", "127.0.0.1:12345", ""},
+		{"POST", "/aps-workspaces.us-east-1.amazonaws.com/workspaces/ws/api/v1/remote_write?", "127.0.0.1:12345", ""},
+		{"POST", "/a1.execute-api.us-east-1.amazonaws.com/prod/push?tenant=a", "127.0.0.1:12345", ""},
 	} {
 		f.Add(seed.method, seed.rest, seed.host, seed.header)
 	}
@@ -108,6 +113,14 @@ func FuzzGatewayAdmission(f *testing.F) {
 		}
 		if !telemetryWrite(method, target.Host+target.EscapedPath()) || !telemetryWrite(method, target.Host+target.Path) {
 			t.Fatalf("admitted %s %s, which is no telemetry write", method, target)
+		}
+		// A telemetry write carries no X-Amz-Target, and at an endpoint AWS
+		// operates (aps, logs, xray, monitoring) no query string.
+		if strings.EqualFold(header, "X-Amz-Target") {
+			t.Fatalf("admitted %s %s with X-Amz-Target", method, target)
+		}
+		if awsOperatedTelemetry.MatchString(target.Host) && (target.RawQuery != "" || target.ForceQuery) {
+			t.Fatalf("admitted %s %s with a query string", method, target)
 		}
 	})
 }
@@ -160,6 +173,10 @@ func oraclePort(s string) bool {
 
 // telemetryWrites are the forms of the default services' telemetry writes,
 // as the test writes them: HOST/PATH, lower-case host, region any.
+// awsOperatedTelemetry are the hosts of the telemetry writes AWS itself
+// answers (not a customer's API or domain).
+var awsOperatedTelemetry = regexp.MustCompile(`^(aps-workspaces|logs|logs-fips|xray|monitoring)\.[a-z0-9-]+\.amazonaws\.com$`)
+
 var telemetryWrites = []*regexp.Regexp{
 	regexp.MustCompile(`^aps-workspaces\.[a-z0-9-]+\.amazonaws\.com/workspaces/[^/]+/api/v1/remote_write$`),
 	regexp.MustCompile(`^(logs|logs-fips)\.[a-z0-9-]+\.amazonaws\.com/v1/logs$`),
