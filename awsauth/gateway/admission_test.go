@@ -1,11 +1,15 @@
 package gateway
 
 import (
+	"errors"
 	"net/http"
+	"net/http/httptest"
 	"net/netip"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/signing"
 )
 
 // With allow_remote_clients the Host is still checked (#23 item 7): a
@@ -124,3 +128,59 @@ func TestTableOperationsCarryNoTargetOrQuery(t *testing.T) {
 		}
 	}
 }
+
+// OpenSearch Ingestion's interface endpoint is its API's: CreatePipeline
+// through it is refused, ingestion into a pipeline's own endpoint is not;
+// and the token-minting APIs are refused whatever gateway { services } says.
+func TestOSISControlPlaneAndTokenAPIsAreRefused(t *testing.T) {
+	g := New(defaultPolicy(), nil, nil, Hooks{})
+	for rest, want := range map[string]string{
+		"/vpce-0a1b-x.osis.us-east-1.vpce.amazonaws.com/2022-01-01/osis/createPipeline": "operation_not_allowed",
+		"/pipe-abc123.us-east-1.osis.amazonaws.com/log/ingest":                           "",
+	} {
+		_, ref := g.admit(gatewayRequest(t, "POST", rest, "127.0.0.1:12345"))
+		if got := ""; ref != nil {
+			got = ref.reason
+			if got != want {
+				t.Errorf("%s: refused %s, want %q", rest, got, want)
+			}
+		} else if want != "" {
+			t.Errorf("%s: admitted, want %s", rest, want)
+		}
+	}
+	for _, s := range []string{"ecr", "codeartifact", "redshift", "redshift-serverless", "cognito-identity", "rds-db"} {
+		p := defaultPolicy()
+		p.Services = append(p.Services, s)
+		if p.SignsFor(s) {
+			t.Errorf("%s would be signed for when listed", s)
+		}
+	}
+}
+
+// The 503 no_credentials answer, which any local client reads, names the
+// failing source and why, but no ARN or account (#33: it told the user,
+// role and account ARNs).
+func TestNoCredentialsAnswerNamesNoIdentity(t *testing.T) {
+	stsErr := errors.New(`profile "team": sts:AssumeRole: AccessDenied: User: arn:aws:iam::111122223333:user/ci is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::444455556666:role/writer (account 444455556666)`)
+	signer := roundTripperFunc(func(r *http.Request) (*http.Response, error) {
+		return nil, &signing.CredentialsError{Host: r.URL.Host, Err: stsErr}
+	})
+	g := New(defaultPolicy(), signer, http.DefaultTransport, Hooks{})
+	r := gatewayRequest(t, "POST", "/aps-workspaces.us-east-1.amazonaws.com/workspaces/ws/api/v1/remote_write", "127.0.0.1:12345")
+	r.Body = http.NoBody
+	w := httptest.NewRecorder()
+	g.ServeHTTP(w, r)
+	body := w.Body.String()
+	if w.Code != http.StatusServiceUnavailable || !strings.Contains(body, `profile "team": sts:AssumeRole: AccessDenied`) {
+		t.Fatalf("%d %q", w.Code, body)
+	}
+	for _, s := range []string{"111122223333", "444455556666", "user/ci", "role/writer"} {
+		if strings.Contains(body, s) {
+			t.Errorf("the answer names %s: %s", s, body)
+		}
+	}
+}
+
+type roundTripperFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripperFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }

@@ -7,6 +7,7 @@ import (
 	"net/http/httputil"
 	"net/netip"
 	"os"
+	"regexp"
 	"runtime/debug"
 	"strings"
 	"sync"
@@ -204,7 +205,10 @@ func (g *Gateway) proxyError(w http.ResponseWriter, r *http.Request, err error) 
 	case errors.As(err, &ce):
 		// Retried by remote_write and loki.write: nothing is lost while
 		// credentials come back.
-		g.refuse(w, refusal{http.StatusServiceUnavailable, "no_credentials", fmt.Sprintf("%s %s: %v", r.Method, ce.Host, err)})
+		// Any local client reads this answer: it says which source failed
+		// and why, but not who the agent is (user, role, account ARNs),
+		// which health tells its operator.
+		g.refuse(w, refusal{http.StatusServiceUnavailable, "no_credentials", fmt.Sprintf("%s %s: %s (aws.auth's health names the identities)", r.Method, ce.Host, arns.ReplaceAllString(err.Error(), "(ARN)"))})
 	case errors.Is(err, errUpstreamRedirect):
 		g.refuse(w, refusal{http.StatusBadGateway, "upstream_redirect", fmt.Sprintf("%s: %v", r.Method, err)})
 	case errors.Is(err, bounds.ErrHeaderTimeout):
@@ -214,6 +218,10 @@ func (g *Gateway) proxyError(w http.ResponseWriter, r *http.Request, err error) 
 		g.refuse(w, refusal{http.StatusBadGateway, "upstream_error", fmt.Sprintf("%s: %v", r.Method, err)})
 	}
 }
+
+// arns are ARNs in an error's text, and the 12-digit account IDs that
+// stand alone.
+var arns = regexp.MustCompile(`\barn:aws[a-z-]*:[^\s"',;)]+|\b[0-9]{12}\b`)
 
 // recoverPanic turns a panic under the gateway (its own code, the proxy
 // or TLS configuration's transport) into a 500 that remote_write and

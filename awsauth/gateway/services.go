@@ -19,7 +19,15 @@ var DefaultServices = []string{"aps", "logs", "xray", "monitoring", "es", "aoss"
 // local client could mint or read credentials and secrets
 // (sts:GetSessionToken, secretsmanager:GetSecretValue, ...) or change who
 // may do what (iam).
-var ForbiddenServices = []string{"sts", "iam", "sso", "sso-oauth", "signin", "kms", "secretsmanager", "ssm", "rolesanywhere"}
+//
+// Besides those, the APIs that hand out a password or token for another
+// system: ecr and ecr-public (GetAuthorizationToken), codeartifact
+// (GetAuthorizationToken), redshift, redshift-serverless and
+// redshift-data (GetClusterCredentials, GetCredentials), cognito-identity
+// (GetCredentialsForIdentity), cognito-idp, rds-db (IAM database
+// authentication) and lightsail (GetRelationalDatabaseMasterUserPassword).
+var ForbiddenServices = []string{"sts", "iam", "sso", "sso-oauth", "signin", "kms", "secretsmanager", "ssm", "rolesanywhere",
+	"ecr", "ecr-public", "codeartifact", "redshift", "redshift-serverless", "redshift-data", "cognito-identity", "cognito-idp", "rds-db", "lightsail"}
 
 // DefaultMethods are what remote_write, loki.write and OpenSearch bulk
 // writers send.

@@ -101,7 +101,13 @@ func Endpoint(host string) (label string, dataPlane bool) {
 	last := labels[n-1]
 	switch {
 	case last == "vpce" && n >= 4: // vpce-ID.SERVICE.REGION.vpce
-		return strings.TrimSuffix(labels[n-3], "-fips"), true
+		// An interface endpoint of aps-workspaces, logs, xray, ... is their
+		// data plane. OpenSearch, its Serverless collections and its
+		// Ingestion pipelines take data at a resource's own name (reached
+		// privately in a VPC too); their interface endpoint is their API's,
+		// where CreatePipeline and its siblings live.
+		label := strings.TrimSuffix(labels[n-3], "-fips")
+		return label, !hostServices[label]
 	case hostServices[last]: // RESOURCE.REGION.SERVICE
 		return last, n >= 3
 	}

@@ -109,3 +109,23 @@ func TestPartitions(t *testing.T) {
 		}
 	}
 }
+
+// An interface endpoint is a data plane for the services that take data at
+// their regional endpoint, and the API's for those that take it at a
+// resource's own name (#33: vpce-….osis… counted as a pipeline, so
+// CreatePipeline was signed).
+func TestInterfaceEndpointsOfResourceServicesAreControlPlanes(t *testing.T) {
+	for host, want := range map[string]bool{
+		"vpce-0a1b-x.aps-workspaces.us-east-1.vpce.amazonaws.com": true,
+		"vpce-0a1b-x.logs.us-east-1.vpce.amazonaws.com":           true,
+		"vpce-0a1b-x.osis.us-east-1.vpce.amazonaws.com":           false,
+		"vpce-0a1b-x.es.us-east-1.vpce.amazonaws.com":             false,
+		"vpce-0a1b-x.aoss.us-east-1.vpce.amazonaws.com":           false,
+		"pipe-abc123.us-east-1.osis.amazonaws.com":                true,
+		"osis.us-east-1.amazonaws.com":                            false,
+	} {
+		if _, dataPlane := Endpoint(host); dataPlane != want {
+			t.Errorf("%s: data plane %v, want %v", host, dataPlane, want)
+		}
+	}
+}
