@@ -34,7 +34,22 @@ func (g *Gateway) targetURL(requestURI string, allowed []string) (*url.URL, *ref
 	if err != nil || u.Host != host || u.User != nil || u.Fragment != "" {
 		return nil, &refusal{http.StatusBadRequest, "bad_path", fmt.Sprintf("cannot forward %q", rest)}
 	}
+	// A dot segment, as written or escaped, names another path than the
+	// one admission reads: AWS (or a proxy on the way) may resolve it.
+	if dotSegment(u.Path) || dotSegment(u.EscapedPath()) {
+		return nil, &refusal{http.StatusBadRequest, "bad_path", "a path with a . or .. segment is not forwarded: write the path it means"}
+	}
 	return u, nil
+}
+
+// dotSegment reports whether a path has a "." or ".." segment.
+func dotSegment(p string) bool {
+	for _, seg := range strings.Split(p, "/") {
+		if seg == "." || seg == ".." {
+			return true
+		}
+	}
+	return false
 }
 
 // validHost accepts a DNS name with an optional port, nothing else.

@@ -21,3 +21,22 @@ func TestValidHostAndAllowlist(t *testing.T) {
 		}
 	}
 }
+
+// Dot segments, as written or escaped, are refused by the gateway itself
+// (#33: only the router in front redirected them).
+func TestDotSegmentsAreRefused(t *testing.T) {
+	g := &Gateway{policy: Policy{PathPrefix: prefix + "/"}}
+	for _, rest := range []string{
+		"/aps-workspaces.us-east-1.amazonaws.com/workspaces/ws/api/v1/../../x",
+		"/aps-workspaces.us-east-1.amazonaws.com/./workspaces/ws/api/v1/remote_write",
+		"/aps-workspaces.us-east-1.amazonaws.com/workspaces/ws/api/v1/%2e%2e/remote_write",
+		"/a1.execute-api.us-east-1.amazonaws.com/prod/%2E/push",
+	} {
+		if _, ref := g.targetURL(prefix+rest, nil); ref == nil || ref.reason != "bad_path" {
+			t.Errorf("%s: %+v, want bad_path", rest, ref)
+		}
+	}
+	if _, ref := g.targetURL(prefix+"/aps-workspaces.us-east-1.amazonaws.com/workspaces/ws..1/api/v1/remote_write", nil); ref != nil {
+		t.Errorf("dots inside a segment: %+v", ref)
+	}
+}

@@ -58,7 +58,9 @@ func Infer(host string) (service, region string, ok bool) {
 			svc = labels[n-3]
 		}
 		return signingName(svc), last, true
-	case strings.HasPrefix(last, "s3-") && IsRegion(last[3:]): // legacy s3-REGION
+	// legacy s3-REGION; s3-website-REGION is a bucket's website (its
+	// owner's pages), no endpoint of S3's API.
+	case strings.HasPrefix(last, "s3-") && !strings.HasPrefix(last, "s3-website") && IsRegion(last[3:]):
 		return "s3", last[3:], true
 	case globalServices[strings.TrimSuffix(last, "-fips")]:
 		region := "us-east-1"

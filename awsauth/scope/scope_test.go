@@ -129,3 +129,21 @@ func TestInterfaceEndpointsOfResourceServicesAreControlPlanes(t *testing.T) {
 		}
 	}
 }
+
+// A bucket's website endpoint is its owner's pages, not S3: it is neither
+// inferred as S3 nor AWS-operated (#33: BUCKET.s3-website-REGION was parsed
+// as S3 in region "website-REGION", and its error pages reached health as
+// AWS's words).
+func TestS3WebsiteEndpointsAreNotS3(t *testing.T) {
+	for _, h := range []string{"bucket.s3-website-us-east-1.amazonaws.com", "bucket.s3-website.us-east-1.amazonaws.com"} {
+		if s, _, ok := Infer(h); ok && s == "s3" {
+			t.Errorf("%s inferred as s3", h)
+		}
+		if AWSOperated(h) {
+			t.Errorf("%s counted as AWS-operated", h)
+		}
+	}
+	if s, r, ok := Infer("bucket.s3-us-west-2.amazonaws.com"); !ok || s != "s3" || r != "us-west-2" {
+		t.Errorf("the legacy s3-REGION form: %q %q %v", s, r, ok)
+	}
+}
