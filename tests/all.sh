@@ -65,6 +65,17 @@ for target in "${fuzz_targets[@]}"; do
 	set -- $target
 	require_tests "$2" "$1"
 done
+# Every saved fuzz input belongs to a fuzz target of its package: a
+# testdata/fuzz/FuzzX directory beside no FuzzX runs nothing (the gateway's
+# crashers sat under awsauth/operations after the split, read by no target).
+for dir in $(find . -path ./flowui -prune -o -type d -path '*/testdata/fuzz/Fuzz*' -print); do
+	pkg=${dir%/testdata/fuzz/*}
+	name=${dir##*/}
+	if ! grep -q "$name ${pkg}/\$" <<<"$defined"; then
+		echo "tests/all.sh: $dir holds inputs for $name, which $pkg does not define: move them to the package of the target" >&2
+		exit 1
+	fi
+done
 require_tests ./component/aws/auth/ TestMemoryStaysFlatUnderLoad
 require_tests ./tests/herd/ TestFleetAgainstThrottledSTS TestFleetStartedTogetherRefreshesApart
 
