@@ -37,12 +37,18 @@ func Text(s string, secrets ...string) string {
 		for j < len(s) && inAlphabet(s[j]) {
 			j++
 		}
+		// base64's '=' padding ends a token; inside a run it separates a
+		// name from its value (aws_secret_access_key=KEY, SecretAccessKey=KEY).
+		k := j
+		for k < len(s) && s[k] == '=' {
+			k++
+		}
 		if run := j - i; run == secretKeyLen || run >= minSessionToken {
 			b.WriteString(marker)
 		} else {
-			b.WriteString(s[i:j])
+			b.WriteString(s[i:k])
 		}
-		i = j
+		i = k
 	}
 	return b.String()
 }
@@ -61,8 +67,8 @@ func hasLongRun(s string) bool {
 	return false
 }
 
-// inAlphabet: the characters of secret keys and tokens (base64, with '='
-// padding).
+// inAlphabet: the characters of secret keys and tokens (base64, without
+// its '=' padding, which only ends a token).
 func inAlphabet(c byte) bool {
-	return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '+' || c == '/' || c == '='
+	return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '+' || c == '/'
 }

@@ -39,3 +39,35 @@ func TestTextLeavesOrdinaryText(t *testing.T) {
 		}
 	}
 }
+
+// A secret key written name=KEY, as shared credentials files, env dumps and
+// SDK structs print it, goes even when it was not given (#34: the '=' joined
+// the name to the key, and the run was no secret's length); exactly 40
+// characters is a key, 39 and 41 are not.
+func TestTextRemovesNameEqualsKeyAndCountsExactly(t *testing.T) {
+	const key = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+	for _, s := range []string{
+		"aws_secret_access_key=" + key,
+		"SecretAccessKey=" + key + " next",
+		"AWS_SECRET_ACCESS_KEY=" + key + "\n",
+		"{SecretAccessKey:" + key + "}",
+	} {
+		if got := Text(s); strings.Contains(got, key[5:30]) || !strings.Contains(got, marker) {
+			t.Errorf("Text(%q) = %q", s, got)
+		}
+	}
+	if got := Text("k " + key + " k"); got != "k "+marker+" k" {
+		t.Errorf("a lone 40-character key: %q", got)
+	}
+	for _, n := range []int{39, 41} {
+		s := strings.Repeat("a", n)
+		if got := Text("x " + s + " y"); got != "x "+s+" y" {
+			t.Errorf("a %d-character run was taken for a key: %q", n, got)
+		}
+	}
+	// A token's padding stays with it.
+	token := strings.Repeat("Ab1/", 30) + "=="
+	if got := Text("t=" + token + " end"); got != "t="+marker+" end" {
+		t.Errorf("a padded token: %q", got)
+	}
+}
