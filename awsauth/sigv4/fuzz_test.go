@@ -76,3 +76,38 @@ func readAllBody(r *http.Request) ([]byte, error) {
 }
 
 // Classification never panics, and what it finds is consistent.
+
+// Across midnight UTC the key is derived for the new date: a request signed
+// at 00:00:01 verifies at its own time (#34: a cache that ignored the date
+// signed every request after midnight with yesterday's key — AWS answers
+// SignatureDoesNotMatch until the process restarts). The verifier derives
+// its keys from AWS's documentation, not from this package.
+func TestSigningKeysFollowTheDate(t *testing.T) {
+	creds := aws.Credentials{AccessKeyID: "AKIAIOSFODNN7EXAMPLE", SecretAccessKey: "midnight-secret-key-example-0000000000000"}
+	v := &awsauthtest.Verifier{
+		Keys:    awsauthtest.NewKeyring(awsauthtest.Key{AccessKeyID: creds.AccessKeyID, SecretAccessKey: creds.SecretAccessKey}),
+		Service: "aps", Region: "us-east-1",
+	}
+	for _, at := range []time.Time{
+		time.Date(2026, 12, 3, 23, 59, 59, 0, time.UTC),
+		time.Date(2026, 12, 4, 0, 0, 1, 0, time.UTC),
+		time.Date(2026, 12, 3, 23, 59, 58, 0, time.UTC), // and back: both keys kept
+	} {
+		req, _ := http.NewRequest("POST", "https://aps-workspaces.us-east-1.amazonaws.com/workspaces/ws-1/api/v1/remote_write", strings.NewReader("body"))
+		sum := sha256.Sum256([]byte("body"))
+		Sign(req, creds, ParamsFor("aps", "us-east-1", at, hex.EncodeToString(sum[:]), false))
+		var wire bytes.Buffer
+		if err := req.Write(&wire); err != nil {
+			t.Fatal(err)
+		}
+		received, err := http.ReadRequest(bufio.NewReader(&wire))
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := readAllBody(received)
+		v.Now = func() time.Time { return at }
+		if _, err := v.Verify(received, body); err != nil {
+			t.Fatalf("signed at %s: %v", at, err)
+		}
+	}
+}
