@@ -296,3 +296,25 @@ func TestMaskKeyID(t *testing.T) {
 		}
 	}
 }
+
+// Credentials that live shorter than twice expiry_window are refreshed at
+// the latest at half their remaining life (with jitter, no earlier than a
+// quarter of it), never in the past: the cap keeps two-minute credentials
+// under a five-minute window from being refreshed in a hot loop (#34: with
+// the cap gone, 225,003 fetches in a second).
+func TestRefreshWindowIsCappedAtHalfTheLifetime(t *testing.T) {
+	c := New(aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) { return aws.Credentials{}, nil }), Options{ExpiryWindow: 5 * time.Minute})
+	now := time.Now()
+	creds := aws.Credentials{CanExpire: true, Expires: now.Add(2 * time.Minute)}
+	for range 1000 {
+		at := c.refreshTime(now, creds)
+		if at.Before(now.Add(30*time.Second)) || at.After(now.Add(time.Minute)) {
+			t.Fatalf("refresh at now%+v for credentials expiring in 2m under a 5m window; want between 30s and 1m from now", at.Sub(now))
+		}
+	}
+	// Long-lived credentials use the window as it is.
+	creds.Expires = now.Add(time.Hour)
+	if at := c.refreshTime(now, creds); at.Before(now.Add(time.Hour-7*time.Minute-30*time.Second)) || at.After(now.Add(55*time.Minute)) {
+		t.Fatalf("refresh at now%+v for credentials expiring in 1h under a 5m window", at.Sub(now))
+	}
+}
