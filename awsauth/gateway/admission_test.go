@@ -184,3 +184,43 @@ func TestNoCredentialsAnswerNamesNoIdentity(t *testing.T) {
 type roundTripperFunc func(*http.Request) (*http.Response, error)
 
 func (f roundTripperFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// OpenSearch writes into an index whose name begins with "." (.kibana,
+// .opendistro_security, .plugins-ml-config) are refused, as _bulk and as
+// _doc; an ordinary index is admitted (#34: the fuzz seeds reached neither).
+func TestDotIndicesAreNotWritten(t *testing.T) {
+	g := New(defaultPolicy(), nil, nil, Hooks{})
+	for rest, admitted := range map[string]bool{
+		"/search-logs-abc.us-east-1.es.amazonaws.com/app-logs/_doc":                     true,
+		"/search-logs-abc.us-east-1.es.amazonaws.com/app-logs/_bulk":                    true,
+		"/search-logs-abc.us-east-1.es.amazonaws.com/.kibana/_doc":                      false,
+		"/search-logs-abc.us-east-1.es.amazonaws.com/.opendistro_security/_doc/config":  false,
+		"/search-logs-abc.us-east-1.es.amazonaws.com/.kibana/_bulk":                     false,
+		"/search-logs-abc.us-east-1.es.amazonaws.com/%2Ekibana/_doc":                    false,
+		"/abc123.us-east-1.aoss.amazonaws.com/.plugins-ml-config/_doc":                  false,
+		"/vpce-0a1b-x.osis.us-east-1.vpce.amazonaws.com/2022-01-01/osis/deletePipeline": false,
+	} {
+		_, ref := g.admit(gatewayRequest(t, "POST", rest, "127.0.0.1:12345"))
+		if admitted != (ref == nil) {
+			t.Errorf("%s: admitted %v, want %v (%+v)", rest, ref == nil, admitted, ref)
+		}
+	}
+}
+
+// Every refusal's text passes through the Redact hook before it is answered:
+// a source error quoting a secret is answered without it (#34: the
+// refusal text no longer redacted went unnoticed).
+func TestRefusalsAreRedacted(t *testing.T) {
+	const secret = "a-secret-a-helper-printed"
+	signer := roundTripperFunc(func(r *http.Request) (*http.Response, error) {
+		return nil, &signing.CredentialsError{Host: r.URL.Host, Err: errors.New("credential_process: " + secret)}
+	})
+	g := New(defaultPolicy(), signer, http.DefaultTransport, Hooks{Redact: func(s string) string { return strings.ReplaceAll(s, secret, "(secret)") }})
+	r := gatewayRequest(t, "POST", "/aps-workspaces.us-east-1.amazonaws.com/workspaces/ws/api/v1/remote_write", "127.0.0.1:12345")
+	r.Body = http.NoBody
+	w := httptest.NewRecorder()
+	g.ServeHTTP(w, r)
+	if strings.Contains(w.Body.String(), secret) || !strings.Contains(w.Body.String(), "credential_process: (secret)") {
+		t.Fatalf("%d %q", w.Code, w.Body.String())
+	}
+}

@@ -82,6 +82,11 @@ func FuzzGatewayAdmission(f *testing.F) {
 		{"POST", "/monitoring.us-east-1.amazonaws.com/v1/metrics?Action=DeleteAlarms", "127.0.0.1:12345", ""},
 		{"POST", "/aps-workspaces.us-east-1.amazonaws.com/workspaces/ws/api/v1/remote_write?", "127.0.0.1:12345", ""},
 		{"POST", "/a1.execute-api.us-east-1.amazonaws.com/prod/push?tenant=a", "127.0.0.1:12345", ""},
+		{"POST", "/search-x.us-east-1.es.amazonaws.com/.kibana/_doc", "127.0.0.1:12345", ""},
+		{"PUT", "/search-x.us-east-1.es.amazonaws.com/.opendistro_security/_doc/config", "127.0.0.1:12345", ""},
+		{"POST", "/search-x.us-east-1.es.amazonaws.com/app/_doc", "127.0.0.1:12345", ""},
+		{"POST", "/vpce-0a1b-x.osis.us-east-1.vpce.amazonaws.com/2022-01-01/osis/createPipeline", "127.0.0.1:12345", ""},
+		{"POST", "/pipe-1.us-east-1.osis.amazonaws.com/log/ingest", "127.0.0.1:12345", ""},
 	} {
 		f.Add(seed.method, seed.rest, seed.host, seed.header)
 	}
