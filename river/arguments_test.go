@@ -137,3 +137,31 @@ func TestRolesAnywhereBlock(t *testing.T) {
 		t.Fatalf("validation: %v", err)
 	}
 }
+
+// Every field of the gateway block reaches the gateway's Policy (#34:
+// client_hosts never reaching it went unnoticed): each is set to a value
+// unlike its default and read back from Policy.
+func TestGatewayBlockReachesThePolicy(t *testing.T) {
+	var a Arguments
+	src := `service = "execute-api"
+	gateway {
+		allowed_hosts           = ["loki.internal.example"]
+		allow_remote_clients    = true
+		client_hosts            = ["aws-agent.monitoring.svc:12345"]
+		max_body_size           = "2MiB"
+		services                = ["aps", "execute-api"]
+		unrestricted_services   = ["execute-api"]
+		methods                 = ["POST"]
+		response_header_timeout = "7s"
+	}`
+	if err := river.Unmarshal([]byte(src), &a); err != nil {
+		t.Fatal(err)
+	}
+	p := a.Gateway.Policy()
+	if !slices.Equal(p.AllowedHosts, []string{"loki.internal.example"}) || !p.AllowRemoteClients ||
+		!slices.Equal(p.ClientHosts, []string{"aws-agent.monitoring.svc:12345"}) || p.MaxBodySize != 2<<20 ||
+		!slices.Equal(p.Services, []string{"aps", "execute-api"}) || !slices.Equal(p.UnrestrictedServices, []string{"execute-api"}) ||
+		!slices.Equal(p.Methods, []string{"POST"}) || p.ResponseHeaderTimeout != 7*time.Second {
+		t.Fatalf("policy %+v", p)
+	}
+}

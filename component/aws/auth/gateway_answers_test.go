@@ -38,6 +38,21 @@ func TestGatewayAnswersCannotSteerTheClient(t *testing.T) {
 			w.Header().Set("Location", "https://evil.example/")
 			w.WriteHeader(http.StatusPermanentRedirect)
 		}, http.StatusBadGateway},
+		// 301, 302 and 303 too (#34: only 307 and 308 were tested): a
+		// client following one would resend (or turn into a GET) where the
+		// upstream chose.
+		{"a 301", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Location", "https://evil.example/")
+			w.WriteHeader(http.StatusMovedPermanently)
+		}, http.StatusBadGateway},
+		{"a 302", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Location", "https://evil.example/")
+			w.WriteHeader(http.StatusFound)
+		}, http.StatusBadGateway},
+		{"a 303", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Location", "https://evil.example/")
+			w.WriteHeader(http.StatusSeeOther)
+		}, http.StatusBadGateway},
 		{"early hints with a cookie", func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Set-Cookie", "session=upstream")
 			w.Header().Set("Link", "</x.js>; rel=preload")

@@ -433,3 +433,19 @@ func TestPolicyAccountsWithARole(t *testing.T) {
 		t.Errorf("conflicting accounts: %v", err)
 	}
 }
+
+// With source_identity the base identity may set it (sts:SetSourceIdentity),
+// with session_tags tag the session (sts:TagSession): AssumeRole with
+// either fails without the action (#34: dropping SetSourceIdentity went
+// unnoticed).
+func TestBasePolicyAllowsWhatTheAssumeRoleCallSends(t *testing.T) {
+	text := strings.Replace(config, `session_tags = {"team" = "observability"}`, `source_identity = "aws-agent"`, 1)
+	out, _, err := run(t, text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := decode(t, out["aws.auth.telemetry"]["base_identity_policy"]).Statement[0]
+	if !slices.Equal(base.Action, []string{"sts:AssumeRole", "sts:SetSourceIdentity"}) {
+		t.Fatalf("base identity's actions %v, want AssumeRole and SetSourceIdentity", base.Action)
+	}
+}
