@@ -135,3 +135,25 @@ func TestGateRefusesAScanItCannotRead(t *testing.T) {
 		t.Fatalf("error %v", err)
 	}
 }
+
+// Every scan counts, the second as much as the first (#34: a gate that read
+// only the first of its scans passed a finding only the source scan had).
+func TestGateReadsEveryScan(t *testing.T) {
+	dir := t.TempDir()
+	empty := filepath.Join(dir, "binary.json")
+	if err := os.WriteFile(empty, []byte(`{"config": {"protocol_version": "v1.0.0", "scanner_name": "govulncheck"}}`+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	source := filepath.Join(dir, "source.json")
+	if err := os.WriteFile(source, []byte(scan), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	exceptions := filepath.Join(dir, "exceptions.md")
+	if err := os.WriteFile(exceptions, []byte(header), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := gate(exceptions, []string{empty, source})
+	if err == nil || !strings.Contains(err.Error(), "GO-2026-4910") || !strings.Contains(err.Error(), "GO-2024-3170") {
+		t.Fatalf("a finding of the second scan: %v", err)
+	}
+}
