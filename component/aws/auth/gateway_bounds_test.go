@@ -193,3 +193,43 @@ func TestTricklingAnswersEndAtTheirDeadline(t *testing.T) {
 		t.Fatalf("%d bytes relayed: the answer was not cut", n)
 	}
 }
+
+// An honest large body that arrives faster than bounds.MinBodyRate is
+// forwarded whole, though it takes longer than the grace: the deadline is
+// the grace plus its length at that rate (#34: a deadline of the grace
+// alone cut such bodies with 408).
+func TestLargeHonestBodiesPassTheirDeadline(t *testing.T) {
+	const grace = time.Second
+	f := newGatewayFixture(t, nil)
+	next := *f.c.cur.Load()
+	p := f.c.gatewayPolicy(next.args, next.auth)
+	p.BodyGrace = grace
+	next.gateway = gateway.New(p, next.auth.Transport(next.base, next.args.Service), next.base, f.c.gatewayHooks(next.auth))
+	f.c.cur.Store(&next)
+	srv := httptest.NewServer(f.c.Handler())
+	defer srv.Close()
+	const size = 3 << 20 // 3 MiB at 2 MiB/s: 1.5 s, beyond the grace, within grace + 3 s
+	pr, pw := io.Pipe()
+	go func() {
+		chunk := strings.Repeat("s", 64<<10)
+		for sent := 0; sent < size; sent += len(chunk) {
+			if _, err := pw.Write([]byte(chunk)); err != nil {
+				return
+			}
+			time.Sleep(time.Second * time.Duration(len(chunk)) / (2 << 20))
+		}
+		pw.Close()
+	}()
+	req, _ := http.NewRequest("POST", srv.URL+prefix+"/aps-workspaces.us-east-1.amazonaws.com/workspaces/ws-1/api/v1/remote_write", pr)
+	req.ContentLength = size
+	start := time.Now()
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, _ := io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if took := time.Since(start); resp.StatusCode != http.StatusOK || n != size || took < grace {
+		t.Fatalf("a %d-byte body sent at 2 MiB/s: %d, %d bytes echoed, after %s (grace %s)", size, resp.StatusCode, n, took, grace)
+	}
+}
