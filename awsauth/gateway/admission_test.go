@@ -136,7 +136,7 @@ func TestOSISControlPlaneAndTokenAPIsAreRefused(t *testing.T) {
 	g := New(defaultPolicy(), nil, nil, Hooks{})
 	for rest, want := range map[string]string{
 		"/vpce-0a1b-x.osis.us-east-1.vpce.amazonaws.com/2022-01-01/osis/createPipeline": "operation_not_allowed",
-		"/pipe-abc123.us-east-1.osis.amazonaws.com/log/ingest":                           "",
+		"/pipe-abc123.us-east-1.osis.amazonaws.com/log/ingest":                          "",
 	} {
 		_, ref := g.admit(gatewayRequest(t, "POST", rest, "127.0.0.1:12345"))
 		if got := ""; ref != nil {

@@ -372,7 +372,7 @@ func TestKubernetesPoliciesAreCurrent(t *testing.T) {
 func TestPolicyWithNothingToGrantPrintsNoEmptyDocument(t *testing.T) {
 	for _, tc := range []struct {
 		name, text, why string
-		want           *exitstatus.Error
+		want            *exitstatus.Error
 	}{
 		{"nothing downstream", `aws.auth "idle" { region = "us-east-1" }`, "no downstream component sends through it", errNothingToGrant},
 		{"only unknown endpoints", `aws.auth "odd" { region = "us-east-1" }
