@@ -19,12 +19,12 @@ import (
 // is usable.
 type Options struct {
 	// Stats counts what the Auth's transports sign and what AWS answers.
-	// Nil: counters of the Auth's own.
+	// If nil, counters of the Auth's own.
 	Stats *stats.Stats
-	// OnRefresh is told the outcome of each refresh.
+	// OnRefresh, if not nil, is told the outcome of each refresh.
 	OnRefresh func(error)
 	// BackoffBase, BackoffMax and Recheck tune the refreshes (see
-	// cache.Options); zero means the cache's defaults.
+	// cache.Options); if zero or negative, the cache's defaults.
 	BackoffBase, BackoffMax, Recheck time.Duration
 }
 

@@ -17,22 +17,25 @@ const defaultForcedRefreshInterval = 30 * time.Second
 type Options struct {
 	// ExpiryWindow: a refresh starts this long before expiry, minus up to
 	// half of it again as jitter so that a fleet does not refresh in step.
-	// Never more than half the credentials' lifetime. Default 5m.
+	// Never more than half the credentials' lifetime. If zero or
+	// negative, DefaultExpiryWindow (5m).
 	ExpiryWindow time.Duration
 	// BackoffBase and BackoffMax bound the wait after a failed refresh,
-	// doubling from base to max. Defaults 1s and 1m: an agent without
-	// credentials sends nothing, so it must not wait long to try again.
+	// doubling from base to max. If zero or negative, 1s and 1m: an agent
+	// without credentials sends nothing, so it must not wait long to try
+	// again.
 	BackoffBase, BackoffMax time.Duration
 	// Recheck is how often credentials that never expire are fetched again,
-	// which is how rewritten credentials files are noticed. Default 1m.
+	// which is how rewritten credentials files are noticed. If zero or
+	// negative, 1m.
 	Recheck time.Duration
 	// ForcedRefreshInterval is the least time between two forced
 	// refreshes, however many refused requests ask: an answer can be
 	// provoked (a request to another partition is answered
 	// UnrecognizedClientException), and each refresh of an assumed role
-	// is a call to STS. Default 30s.
+	// is a call to STS. If zero or negative, 30s.
 	ForcedRefreshInterval time.Duration
-	// OnRefresh, when set, is told the outcome of each refresh.
+	// OnRefresh, if not nil, is told the outcome of each refresh.
 	OnRefresh func(err error)
 }
 
