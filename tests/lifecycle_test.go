@@ -3,6 +3,7 @@ package tests
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -337,8 +338,13 @@ func TestNoSecretInConfigurationErrorsOrHelperOutput(t *testing.T) {
 		t.Fatalf("a broken configuration: %v\n%s", err, out)
 	}
 	noSecret("the first load's error", out)
-	if !strings.Contains(string(out), `secret_access_key = "(secret)"`) || !strings.Contains(string(out), "role_arn") {
+	if !strings.Contains(string(out), `session_token     = "(secret)"`) || !strings.Contains(string(out), "role_arn") {
 		t.Errorf("the first load's error does not show the lines around it, redacted:\n%s", out)
+	}
+	// At the argument it names, not at the block's first line.
+	line := strings.Count(secretsConfig(helperConfig, true)[:strings.Index(secretsConfig(helperConfig, true), "role_arn")], "\n") + 1
+	if at := fmt.Sprintf("%s:%d:", config, line); !strings.Contains(string(out), at) {
+		t.Errorf("the first load's error is not at %s (role_arn's line):\n%s", at, out)
 	}
 
 	// A running agent, reloaded with the broken file.
@@ -379,7 +385,7 @@ func TestNoSecretInConfigurationErrorsOrHelperOutput(t *testing.T) {
 	noSecret("/-/reload's answer", body)
 	time.Sleep(500 * time.Millisecond) // the log line of /-/reload
 	noSecret("the agent's output", log.Bytes())
-	if n := strings.Count(string(log.Bytes()), `secret_access_key = "(secret)"`); n < 2 {
+	if n := strings.Count(string(log.Bytes()), `session_token     = "(secret)"`); n < 2 {
 		t.Errorf("the reloads' errors do not show the lines around them (%d times):\n%s", n, log.Bytes())
 	}
 }

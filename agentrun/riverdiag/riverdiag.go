@@ -70,6 +70,8 @@ func (r Redacted) Fprint(w io.Writer, err error) (text string, printed bool) {
 	if !errors.As(err, &diags) {
 		return text, false
 	}
+	diags = r.atFields(diags)
+	text = r.Text(diags.Error())
 	var buf bytes.Buffer
 	if diag.NewPrinter(diag.PrinterConfig{ContextLinesBefore: 1, ContextLinesAfter: 1}).Fprint(&buf, r.Files, diags) != nil {
 		return text, false

@@ -6,7 +6,9 @@ import (
 	"testing"
 
 	_ "github.com/grafana/agent/component/prometheus/remotewrite" // registers prometheus.remote_write, whose basic_auth has a password
+	"github.com/grafana/river/diag"
 	"github.com/grafana/river/parser"
+	"github.com/grafana/river/token"
 )
 
 const (
@@ -100,5 +102,30 @@ func TestFprintPrintsTheDiagnosticWithoutTheSecret(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), "expected TERMINATOR") || !strings.Contains(text, "f.river:2:") {
 		t.Fatalf("the diagnostic lost its message: %q\n%s", text, out.String())
+	}
+}
+
+// A component's build error, which the controller places on the whole
+// block, is printed at the argument it names — nested in a block too — so
+// the printer shows that line, not the block's 1:1.
+func TestDiagnosticsPointAtTheField(t *testing.T) {
+	src := []byte("aws.auth \"a\" {\n\tregion = \"us-east-1\"\n\trole_arn = \"not-an-arn\"\n\tgateway {\n\t\tclient_hosts = [\"http://x\"]\n\t}\n}\n")
+	block := func(msg string) diag.Diagnostics {
+		return diag.Diagnostics{{Severity: diag.SeverityLevelError,
+			StartPos: token.Position{Filename: "f.river", Offset: 0, Line: 1, Column: 1},
+			EndPos:   token.Position{Filename: "f.river", Offset: len(src) - 2, Line: 7, Column: 1},
+			Message:  "Failed to build component: decoding River: " + msg}}
+	}
+	for msg, line := range map[string]string{
+		`role_arn: "not-an-arn" is not an IAM role ARN`:                        "f.river:3:2",
+		`gateway: client_hosts: "http://x" is not a host name`:                 "f.river:5:3",
+		`gateway: something the block lacks`:                                   "f.river:4:2",
+		`external_id: requires role_arn (an argument the block does not have)`: "f.river:1:1",
+	} {
+		var out bytes.Buffer
+		text, printed := Redact(map[string][]byte{"f.river": src}).Fprint(&out, block(msg))
+		if !printed || !strings.HasPrefix(text, line+":") {
+			t.Errorf("%s: %q, want it at %s\n%s", msg, text, line, out.String())
+		}
 	}
 }
