@@ -45,12 +45,15 @@ const NoCredentialsHeadline = "NoCredentialProviders: no credential source is co
 // ErrorCode is the code the AWS SDKs give the same failure.
 func (e *NoCredentialsError) ErrorCode() string { return "NoCredentialProviders" }
 
+// NoCredentialsNextStep is what to do about a NoCredentialsError.
+const NoCredentialsNextStep = "give the agent an identity (IRSA or EKS Pod Identity on EKS, the task role on ECS, an instance profile on EC2, a certificate with roles_anywhere elsewhere) or name one (profile, the AWS_* variables); docs/troubleshooting.md#nocredentialproviders"
+
 func (e *NoCredentialsError) Error() string {
 	parts := make([]string, len(e.Attempts))
 	for i, a := range e.Attempts {
 		parts[i] = a.Source + ": " + a.Reason
 	}
-	return NoCredentialsHeadline + " (" + strings.Join(parts, "; ") + ")"
+	return NoCredentialsHeadline + " (" + strings.Join(parts, "; ") + "): " + NoCredentialsNextStep
 }
 
 // SourceError is returned when the first configured source failed. Skipped

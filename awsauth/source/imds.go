@@ -2,7 +2,10 @@ package source
 
 import (
 	"context"
+	"fmt"
+	"net"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -29,18 +32,46 @@ func FromIMDS(client *http.Client) Source {
 			HTTPClient:     client,
 			EnableFallback: aws.FalseTernary, // IMDSv2 only
 		})
-		p := timeoutProvider{ec2rolecreds.New(func(o *ec2rolecreds.Options) { o.Client = c }), IMDSTimeout}
+		p := imdsProvider{ec2rolecreds.New(func(o *ec2rolecreds.Options) { o.Client = c }), IMDSTimeout, imdsAddress(env.EC2IMDSEndpoint)}
 		return Found{Provider: p, LastResort: true}, nil
 	}}
 }
 
-type timeoutProvider struct {
+// imdsProvider bounds each attempt by timeout, and names the hop limit
+// when the token request hangs while IMDS accepts connections: IMDSv2's
+// token answer leaves the instance with a TTL of the hop limit, 1 by
+// default, which a container's extra hop drops — the classic trap of a
+// container on EC2, which the SDK reports as "context deadline exceeded".
+type imdsProvider struct {
 	aws.CredentialsProvider
 	timeout time.Duration
+	addr    string // host:port of the metadata service
 }
 
-func (p timeoutProvider) Retrieve(ctx context.Context) (aws.Credentials, error) {
-	ctx, cancel := context.WithTimeout(ctx, p.timeout)
+func (p imdsProvider) Retrieve(ctx context.Context) (aws.Credentials, error) {
+	attempt, cancel := context.WithTimeout(ctx, p.timeout)
 	defer cancel()
-	return p.CredentialsProvider.Retrieve(ctx)
+	creds, err := p.CredentialsProvider.Retrieve(attempt)
+	if err == nil || attempt.Err() == nil || ctx.Err() != nil {
+		return creds, err
+	}
+	conn, derr := (&net.Dialer{Timeout: time.Second}).DialContext(ctx, "tcp", p.addr)
+	if derr != nil {
+		return creds, err
+	}
+	conn.Close()
+	return creds, fmt.Errorf("the IMDSv2 token request got no answer within %s, though %s accepts connections: in a container on EC2 that is the instance's hop limit of 1, which drops the answer — raise it to 2 (aws ec2 modify-instance-metadata-options --instance-id ID --http-put-response-hop-limit 2) or give the pod its own identity (IRSA, EKS Pod Identity): %w",
+		p.timeout, p.addr, err)
+}
+
+// imdsAddress is the host:port of the metadata service: the endpoint's
+// (AWS_EC2_METADATA_SERVICE_ENDPOINT), else IMDS's IPv4 address.
+func imdsAddress(endpoint string) string {
+	if u, err := url.Parse(endpoint); err == nil && u.Host != "" {
+		if u.Port() == "" {
+			return net.JoinHostPort(u.Hostname(), "80")
+		}
+		return u.Host
+	}
+	return "169.254.169.254:80"
 }

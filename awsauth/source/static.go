@@ -12,7 +12,7 @@ import (
 func FromStatic(accessKeyID, secretAccessKey, sessionToken string) Source {
 	return Source{Name: Static, Find: func(context.Context, config.EnvConfig) (Found, error) {
 		if accessKeyID == "" {
-			return skipped("access_key_id is not set")
+			return skipped("access_key_id is not set (or is empty: env() of an unset variable gives \"\")")
 		}
 		return Found{Provider: credentials.NewStaticCredentialsProvider(accessKeyID, secretAccessKey, sessionToken)}, nil
 	}}

@@ -197,6 +197,7 @@ func diagnose(err error) string {
 		for _, a := range none.Attempts {
 			fmt.Fprintf(&b, "\n    %-13s %s", a.Source+":", a.Reason)
 		}
+		b.WriteString("\n  next: " + chain.NoCredentialsNextStep)
 		return b.String()
 	}
 	return awsauth.WithMissing(err.Error())

@@ -81,7 +81,8 @@ func TestCheckSuccessPrintsTheIdentity(t *testing.T) {
 func TestCheckFailuresAreDiagnosed(t *testing.T) {
 	sts, stsURL := setup(t)
 	cases := []struct{ name, config, want string }{
-		{"no credentials", `aws.auth "amp" { region = "us-east-1" }`, "NoCredentialProviders: no credential source is configured or reachable:\n    static:       access_key_id is not set\n    environment:  AWS_ACCESS_KEY_ID is not set"},
+		{"no credentials", `aws.auth "amp" { region = "us-east-1" }`, "NoCredentialProviders: no credential source is configured or reachable:\n    static:       access_key_id is not set (or is empty: env() of an unset variable gives \"\")\n    environment:  AWS_ACCESS_KEY_ID is not set"},
+		{"no credentials: the next step", `aws.auth "amp" { region = "us-east-1" }`, "\n  next: give the agent an identity (IRSA or EKS Pod Identity on EKS"},
 		{"bad external id", config(stsURL, fmt.Sprintf("role_arn = %q\nexternal_id = \"tenant-43\"", role)), "sts:AssumeRole: AccessDenied: User: " + userARN + " is not authorized to perform: sts:AssumeRole on resource: " + role},
 		{"bad argument", "aws.auth \"amp\" {\n region = \"us-east-1\"\n external_id = \"x-1\"\n}", "external_id: requires role_arn"},
 	}
