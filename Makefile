@@ -23,8 +23,8 @@ check:
 ui:
 	flowui/build-ui.sh
 
-# aws-agent with the UI built in.
-aws-agent: ui
+# aws-agent with the UI built in (built first when flowui/build is missing).
+aws-agent: flowui/build/index.html
 	go build -buildvcs=auto -tags uiassets -o build/aws-agent ./cmd/aws-agent
 
 # The binary the image ships: static, with the UI built in (built first
