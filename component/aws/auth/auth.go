@@ -47,6 +47,9 @@ type Component struct {
 
 	cur     atomic.Pointer[instance]
 	updated chan struct{}
+	// grpcUser is set once a gRPC exporter took the handler: its calls
+	// are refused, which health says.
+	grpcUser atomic.Bool
 
 	// Stable identities handed to downstream components: they survive
 	// refreshes and reloads, so downstream components are not rebuilt.
@@ -207,6 +210,9 @@ func (c *Component) CurrentHealth() component.Health {
 	auth := c.cur.Load().auth
 	h := auth.Status().Health(now)
 	h.Message = auth.Redact(h.Message)
+	if c.grpcUser.Load() {
+		h.Healthy, h.Message = false, errGRPC.Error()+" (a gRPC exporter uses the handler; its every call is refused)"
+	}
 	health := component.HealthTypeHealthy
 	if !h.Healthy {
 		health = component.HealthTypeUnhealthy

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"net/http"
 
+	"github.com/go-kit/log/level"
+
 	otelcomponent "go.opentelemetry.io/collector/component"
 	"google.golang.org/grpc/credentials"
 )
@@ -23,8 +25,13 @@ func (e *extension) RoundTripper(base http.RoundTripper) (http.RoundTripper, err
 }
 
 // PerRPCCredentials refuses every gRPC call. Returning an error here would
-// not do: otel v0.87's configgrpc drops it and sends unsigned.
+// not do: otel v0.87's configgrpc drops it and sends unsigned. A gRPC
+// exporter asks for it when it starts, so that is when the component says
+// so — in its log and its health — rather than at each refused call.
 func (e *extension) PerRPCCredentials() (credentials.PerRPCCredentials, error) {
+	if !e.c.grpcUser.Swap(true) {
+		level.Error(e.c.log).Log("msg", errGRPC.Error())
+	}
 	return grpcUnsupported{}, nil
 }
 
