@@ -142,6 +142,12 @@ otelcol.exporter.otlp "grpc" {
 }
 `, baseKeyID, baseSecret, in, lis.Addr().String()))
 
+	// Said when the exporter starts, before any call: aws.auth's health.
+	eventually(t, 15*time.Second, "aws.auth is unhealthy, naming otlphttp", func() bool {
+		hl := h.health("aws.auth.main")
+		return hl.Health == component.HealthTypeUnhealthy && strings.Contains(hl.Message, "use otelcol.exporter.otlphttp")
+	})
+
 	traces := ptrace.NewTraces()
 	traces.ResourceSpans().AppendEmpty().ScopeSpans().AppendEmpty().Spans().AppendEmpty().SetName("must-not-leave")
 	body, _ := ptraceotlp.NewExportRequestFromTraces(traces).MarshalProto()
