@@ -19,9 +19,9 @@ import (
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/iam"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/redact"
 	"github.com/flow-aws-auth/flow-aws-auth/cmd/aws-agent/internal/exitstatus"
+	"github.com/flow-aws-auth/flow-aws-auth/cmd/aws-agent/internal/riverfile"
 	awsriver "github.com/flow-aws-auth/flow-aws-auth/river"
 	"github.com/grafana/river/ast"
-	"github.com/grafana/river/parser"
 	"github.com/grafana/river/vm"
 )
 
@@ -57,11 +57,7 @@ func Run(args []string, stdout, stderr io.Writer) error {
 		fs.Usage()
 		return errors.New("check takes one configuration file and at most one component")
 	}
-	text, err := os.ReadFile(*configFile)
-	if err != nil {
-		return err
-	}
-	file, err := parser.ParseFile(*configFile, text)
+	file, err := riverfile.Read(*configFile)
 	if err != nil {
 		return err
 	}

@@ -11,13 +11,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"regexp"
 	"strings"
 
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/iam"
 	"github.com/flow-aws-auth/flow-aws-auth/cmd/aws-agent/internal/exitstatus"
-	"github.com/grafana/river/parser"
+	"github.com/flow-aws-auth/flow-aws-auth/cmd/aws-agent/internal/riverfile"
 )
 
 const usage = `aws-agent policy: the IAM policies each aws.auth block's identity needs.
@@ -96,11 +95,7 @@ func Run(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	text, err := os.ReadFile(o.file)
-	if err != nil {
-		return err
-	}
-	parsed, err := parser.ParseFile(o.file, text)
+	parsed, err := riverfile.Read(o.file)
 	if err != nil {
 		return err
 	}
