@@ -6,7 +6,10 @@ import (
 	"strings"
 )
 
-var accountID = regexp.MustCompile(`^[0-9]{12}$`)
+var (
+	accountID = regexp.MustCompile(`^[0-9]{12}$`)
+	roleARN   = regexp.MustCompile(`^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$`)
+)
 
 // AssumeRole is the statement the base identity needs to assume roleARN:
 // sts:AssumeRole, and sts:TagSession or sts:SetSourceIdentity when the
@@ -36,10 +39,14 @@ type TrustOptions struct {
 	TrustAnchorARN, SubjectCN string
 	// TrustedAccount and ExternalID, for a role in another account.
 	TrustedAccount, ExternalID string
+	// SourceRoleARN is the role of an EKS Pod Identity association whose
+	// target role this is (pod-identity-target), with ExternalID the
+	// externalId EKS returned for the association.
+	SourceRoleARN string
 }
 
 // Trusts are the kinds of trust policy Trust writes.
-var Trusts = []string{"irsa", "pod-identity", "ec2", "ecs", "roles-anywhere", "account"}
+var Trusts = []string{"irsa", "pod-identity", "pod-identity-target", "ec2", "ecs", "roles-anywhere", "account"}
 
 // Trust is the trust policy of the agent's role where it runs: kind is
 // one of Trusts. A missing option is an error naming it.
@@ -68,6 +75,17 @@ func Trust(kind string, o TrustOptions) (Document, error) {
 		}
 	case "pod-identity":
 		s = service("pods.eks.amazonaws.com", "sts:AssumeRole", "sts:TagSession")
+	case "pod-identity-target":
+		// EKS Pod Identity's cross-account target role (an association's
+		// targetRoleArn): EKS assumes it with the association's role,
+		// tagging the session and passing the association's externalId,
+		// which the trust policy requires so that no other association
+		// or role can assume it (the confused deputy).
+		if !roleARN.MatchString(o.SourceRoleARN) || o.ExternalID == "" {
+			return Document{}, fmt.Errorf("trust pod-identity-target: needs the association's role ARN (--source-role) and the externalId EKS returned for the association (--external-id)")
+		}
+		s = Statement{Effect: "Allow", Principal: map[string]string{"AWS": o.SourceRoleARN}, Action: []string{"sts:AssumeRole", "sts:TagSession"},
+			Condition: map[string]map[string]string{"StringEquals": {"sts:ExternalId": o.ExternalID}}}
 	case "ec2":
 		s = service("ec2.amazonaws.com", "sts:AssumeRole")
 	case "ecs":

@@ -70,7 +70,7 @@ func policies(b *block, account, trust string, t iam.TrustOptions, stderr io.Wri
 		if b.Args.RolesAnywhere != nil && t.TrustAnchorARN == "" {
 			t.TrustAnchorARN = b.Args.RolesAnywhere.TrustAnchorARN
 		}
-		if t.ExternalID == "" {
+		if t.ExternalID == "" && trust == "account" {
 			t.ExternalID = b.Args.ExternalID
 		}
 		doc, err := iam.Trust(trust, t)

@@ -27,10 +27,13 @@ Prints JSON: per aws.auth block, "identity_policy" (the actions its downstream
 components send, on the resources they name), with role_arn "base_identity_policy"
 (the AssumeRole step, for the identity that assumes it), and with --trust
 "trust_policy". --print writes that one IAM document alone.
-KIND: irsa, pod-identity, ec2, ecs, roles-anywhere, account:ID (a role assumed from
-account ID, with the block's external_id; or account with --trusted-account ID).
+KIND: irsa, pod-identity, pod-identity-target (EKS Pod Identity's cross-account
+target role: --source-role ARN --external-id ID, the association's), ec2, ecs,
+roles-anywhere, account:ID (a role assumed from account ID, with the block's
+external_id; or account with --trusted-account ID).
 
 Exit status 2: an endpoint whose IAM action aws.auth does not know (named on stderr).
+Exit status 3: a block with nothing to grant (no identity policy is printed for it).
 
 Flags:
 `
@@ -63,6 +66,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&t.ServiceAccount, "service-account", "", "irsa: the agent's service account")
 	fs.StringVar(&t.SubjectCN, "subject-cn", "", "roles-anywhere: the certificate subject's CN to require")
 	fs.StringVar(&t.TrustedAccount, "trusted-account", "", "account: the account whose identities may assume the role")
+	fs.StringVar(&t.SourceRoleARN, "source-role", "", "pod-identity-target: the role of the EKS Pod Identity association whose targetRoleArn this is")
+	fs.StringVar(&t.ExternalID, "external-id", "", "pod-identity-target: the externalId EKS returned for the association (default for account: the block's external_id)")
 	fs.Func("vary", "an environment variable that differs per agent (POD_NAME): resources named by it become * (repeatable)", func(v string) error {
 		o.vary[v] = true
 		return nil

@@ -449,3 +449,28 @@ func TestBasePolicyAllowsWhatTheAssumeRoleCallSends(t *testing.T) {
 		t.Fatalf("base identity's actions %v, want AssumeRole and SetSourceIdentity", base.Action)
 	}
 }
+
+// EKS Pod Identity's cross-account target role trusts the association's
+// role, for AssumeRole and TagSession, only with the externalId EKS
+// returned for the association (#32: no trust policy was written for it).
+func TestTrustForAPodIdentityTargetRole(t *testing.T) {
+	const source = "arn:aws:iam::111122223333:role/eks-pod-identity-agent"
+	text := `aws.auth "amp" { region = "us-east-1" }
+prometheus.remote_write "amp" {
+	endpoint { url = aws.auth.amp.gateway_url + "/aps-workspaces.us-east-1.amazonaws.com/workspaces/ws-1/api/v1/remote_write" }
+}`
+	out, _, err := run(t, text, "--account", "444455556666", "--trust", "pod-identity-target", "--source-role", source, "--external-id", "a1b2c3d4-assoc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := decode(t, out["aws.auth.amp"]["trust_policy"]).Statement[0]
+	if st.Principal["AWS"] != source || !slices.Equal(st.Action, []string{"sts:AssumeRole", "sts:TagSession"}) || st.Condition["StringEquals"]["sts:ExternalId"] != "a1b2c3d4-assoc" {
+		t.Fatalf("trust %+v", st)
+	}
+	if _, _, err := run(t, text, "--trust", "pod-identity-target", "--source-role", source); err == nil || !strings.Contains(err.Error(), "--external-id") {
+		t.Errorf("without the externalId: %v", err)
+	}
+	if _, _, err := run(t, text, "--trust", "pod-identity-target", "--source-role", "writer", "--external-id", "x"); err == nil || !strings.Contains(err.Error(), "--source-role") {
+		t.Errorf("a source role that is no ARN: %v", err)
+	}
+}
