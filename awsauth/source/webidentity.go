@@ -2,6 +2,7 @@ package source
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"strings"
 	"time"
@@ -35,8 +36,8 @@ func FromWebIdentity(c WebIdentityConfig) Source {
 		if file == "" {
 			return skipped("neither web_identity_token_file nor AWS_WEB_IDENTITY_TOKEN_FILE is set")
 		}
-		if _, err := os.Stat(file); err != nil {
-			return Found{}, field.Errorf(name, "cannot read the token file: %v", field.Path(err))
+		if err := checkTokenFile(file); err != nil {
+			return Found{}, field.Errorf(name, "%v", err)
 		}
 		// IRSA's role assuming itself: STS refuses it with an AccessDenied
 		// that names neither setting, unless the role's trust policy trusts
@@ -71,4 +72,21 @@ func FromWebIdentity(c WebIdentityConfig) Source {
 		})
 		return found, nil
 	}}
+}
+
+// checkTokenFile says what is wrong with a token file before STS is asked:
+// the SDK reports a directory as "failed to retrieve jwt from provide
+// source", and sends an empty file to STS, which answers with an error
+// that names neither the file nor the cause.
+func checkTokenFile(file string) error {
+	info, err := os.Stat(file)
+	switch {
+	case err != nil:
+		return fmt.Errorf("cannot read the token file: %v", field.Path(err))
+	case info.IsDir():
+		return fmt.Errorf("%s is a directory, not a token file: name the token inside it (IRSA mounts it as .../serviceaccount/token)", file)
+	case info.Size() == 0:
+		return fmt.Errorf("%s is empty: whatever writes the token (the kubelet's projected volume, a sidecar) has not written it; check the volume and its mount", file)
+	}
+	return nil
 }
