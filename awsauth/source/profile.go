@@ -88,6 +88,15 @@ func (p SharedProfile) Load(ctx context.Context) (sc config.SharedConfig, absent
 		}
 		return sc, missing, nil
 	}
+	var roleErr config.SharedConfigAssumeRoleError
+	if errors.As(err, &roleErr) {
+		why := "its source_profile chain comes back to a profile already in it"
+		if roleErr.Err != nil {
+			why = roleErr.Err.Error()
+		}
+		return sc, "", field.Errorf(orDefault(p.Chosen, "profile"), "profile %q: the role %s cannot be assumed: %s; each source_profile must end at a profile that holds credentials (keys, credential_process, SSO, credential_source)",
+			p.Name, roleErr.RoleARN, why)
+	}
 	return sc, "", err
 }
 

@@ -91,3 +91,19 @@ func TestSharedProfileWithoutAClient(t *testing.T) {
 		}
 	}
 }
+
+// A source_profile loop is named as one, with what to fix (#32: the SDK
+// said "failed to load assume role …, of profile srcloop, <nil>").
+func TestSourceProfileLoopIsNamed(t *testing.T) {
+	awsauthtest.IsolateEnv(t)
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "config")
+	if err := os.WriteFile(cfg, []byte("[profile srcloop]\nrole_arn = arn:aws:iam::111122223333:role/a\nsource_profile = other\n\n[profile other]\nrole_arn = arn:aws:iam::111122223333:role/b\nsource_profile = srcloop\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	p := NewSharedProfile(config.EnvConfig{}, "srcloop", []string{filepath.Join(dir, "credentials")}, []string{cfg})
+	_, _, err := p.Provider(context.Background(), nil, "us-east-1")
+	if err == nil || !strings.Contains(err.Error(), "source_profile chain comes back") || strings.Contains(err.Error(), "<nil>") || !strings.HasPrefix(err.Error(), "profile: ") {
+		t.Fatalf("%v", err)
+	}
+}
