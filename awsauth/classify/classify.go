@@ -195,6 +195,17 @@ func Describe(err error) string {
 	if s, ok := processOutput(err); ok {
 		return s
 	}
+	// An answer that was no HTTP answer (status 0: the request was cut,
+	// the body undecodable), which the SDK prints as "https response error
+	// StatusCode: 0, RequestID: , …": what went wrong, without the noise.
+	var resp *smithyhttp.ResponseError
+	if errors.As(err, &resp) && resp.Response != nil && resp.Response.Response != nil && resp.Response.StatusCode == 0 && resp.Err != nil {
+		s := "no HTTP answer: " + resp.Err.Error()
+		if errors.As(err, &op) {
+			s = strings.ToLower(op.ServiceID) + ":" + op.OperationName + ": " + s
+		}
+		return s
+	}
 	return err.Error()
 }
 

@@ -1,8 +1,14 @@
 package classify
 
 import (
+	"errors"
 	"net/http"
+	"strings"
 	"testing"
+
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/smithy-go"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 )
 
 func TestParseAPIError(t *testing.T) {
@@ -35,5 +41,17 @@ func TestParseAPIError(t *testing.T) {
 	}
 	if _, ok := ParseAPIError(503, http.Header{}, []byte("upstream connect error")); ok {
 		t.Fatal("plain text classified as an AWS error")
+	}
+}
+
+// An SDK error with no HTTP answer reads as what went wrong, in our words
+// (#32: "StatusCode: 0, RequestID: ," reached health and check).
+func TestDescribeDropsTheSDKsNoAnswerNoise(t *testing.T) {
+	err := &smithy.OperationError{ServiceID: "STS", OperationName: "AssumeRole", Err: &awshttp.ResponseError{
+		ResponseError: &smithyhttp.ResponseError{Response: &smithyhttp.Response{Response: &http.Response{}}, Err: errors.New("failed to decode response body, unexpected EOF")},
+	}}
+	got := Describe(err)
+	if got != "sts:AssumeRole: no HTTP answer: failed to decode response body, unexpected EOF" || strings.Contains(got, "StatusCode") || strings.Contains(got, "RequestID") {
+		t.Fatalf("%q (from %q)", got, err.Error())
 	}
 }
