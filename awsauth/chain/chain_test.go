@@ -421,3 +421,31 @@ func TestAssumeRoleSendsSessionTags(t *testing.T) {
 		t.Errorf("more tags sent than configured: %v", p)
 	}
 }
+
+// role_arn over a source_profile whose credentials are its
+// credential_process: the role is assumed (from the helper's credentials,
+// at the fake STS), and the helper's stderr reaches HelperStderr, redacted,
+// never the agent's own stderr (#31: only a profile whose credentials are
+// the process alone was covered; the chained one went raw to stderr).
+func TestChainedCredentialProcessStderrIsCaptured(t *testing.T) {
+	isolateEnv(t)
+	aws := fakeaws.StartSTS(t, awsauthtest.User)
+	t.Setenv("AWS_ENDPOINT_URL_STS", aws.URL)
+	const leaked = "cHaInEdLeAkEdKeY0123456789abcdefghijklmn"
+	helper := writeFile(t, fmt.Sprintf("#!/bin/sh\necho 'helper debug: key %s' >&2\nprintf '{\"Version\":1,\"AccessKeyId\":\"%s\",\"SecretAccessKey\":\"%s\"}'\n", leaked, awsauthtest.UserKeyID, awsauthtest.UserSecret))
+	if err := os.Chmod(helper, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	configFile := writeFile(t, fmt.Sprintf("[profile proc]\ncredential_process = %s\n\n[profile writer]\nrole_arn = %s\nsource_profile = proc\nregion = us-east-1\n", helper, awsauthtest.RoleARN))
+	var reported []string
+	cfg := Config{Region: "us-east-1", Profile: "writer", SharedConfigFiles: []string{configFile}, SharedCredentialsFiles: []string{filepath.Join(t.TempDir(), "none")},
+		HelperStderr: func(n int, text string) { reported = append(reported, fmt.Sprintf("%d %s", n, text)) }}
+	got, err := retrieve(t, cfg)
+	if err != nil || !strings.HasPrefix(got, `profile "writer"|ASIA`) || len(aws.STS.CallsOf("AssumeRole")) != 1 {
+		t.Fatalf("chained profile: %s %v", got, err)
+	}
+	want := fmt.Sprintf("%d helper debug: key (secret)", len("helper debug: key "+leaked+"\n"))
+	if len(reported) != 1 || reported[0] != want {
+		t.Fatalf("reported %q, want [%q]", reported, want)
+	}
+}

@@ -10,6 +10,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/field"
 )
@@ -134,11 +136,34 @@ func (p SharedProfile) Provider(ctx context.Context, client *http.Client, stsReg
 	if stsRegion != "" {
 		opts = append(opts, config.WithRegion(stsRegion))
 	}
+	// role_arn over a source_profile whose credentials are its
+	// credential_process alone: the SDK assumes the role with an STS
+	// client of its own over its process provider, which writes the
+	// helper's stderr to ours. The assume-role options let the client be
+	// ours instead, over our process provider; everything else (region,
+	// endpoint, session name, external ID, duration) stays the SDK's.
+	var chained *lazySTS
+	if sc.Source != nil && sc.Source.Source == nil && usesProcessAlone(*sc.Source) && sc.MFASerial == "" {
+		chained = &lazySTS{}
+		opts = append(opts, config.WithAssumeRoleCredentialOptions(func(o *stscreds.AssumeRoleOptions) { o.Client = chained }))
+	}
 	awsCfg, err := config.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
 		return nil, "", err
 	}
+	if chained != nil {
+		base := aws.NewCredentialsCache(newProcessProvider(sc.Source.CredentialProcess, p.HelperStderr))
+		chained.client = sts.NewFromConfig(awsCfg, func(o *sts.Options) { o.Credentials = base })
+	}
 	return awsCfg.Credentials, "", nil
+}
+
+// lazySTS is the STS client of a chained profile's AssumeRole, set once
+// the SDK's configuration it is built from is loaded.
+type lazySTS struct{ client *sts.Client }
+
+func (l *lazySTS) AssumeRole(ctx context.Context, in *sts.AssumeRoleInput, opts ...func(*sts.Options)) (*sts.AssumeRoleOutput, error) {
+	return l.client.AssumeRole(ctx, in, opts...)
 }
 
 func holdsCredentials(sc config.SharedConfig) bool {
