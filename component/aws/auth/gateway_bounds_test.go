@@ -25,11 +25,7 @@ import (
 func TestSlowBodiesCannotStopTheGateway(t *testing.T) {
 	const grace = time.Second
 	f := newGatewayFixture(t, func(a *Arguments) { a.Gateway.MaxBodySize = units.KiB })
-	next := *f.c.cur.Load()
-	p := f.c.gatewayPolicy(next.args, next.auth)
-	p.BodyGrace = grace
-	next.gateway = gateway.New(p, next.auth.Transport(next.base, next.args.Service), next.base, f.c.gatewayHooks(next.auth))
-	f.c.cur.Store(&next)
+	f.withBodyGrace(grace)
 	srv := httptest.NewServer(f.c.Handler())
 	defer srv.Close()
 	const aps = "/aps-workspaces.us-east-1.amazonaws.com/workspaces/ws-1/api/v1/remote_write"
@@ -201,11 +197,7 @@ func TestTricklingAnswersEndAtTheirDeadline(t *testing.T) {
 func TestLargeHonestBodiesPassTheirDeadline(t *testing.T) {
 	const grace = time.Second
 	f := newGatewayFixture(t, nil)
-	next := *f.c.cur.Load()
-	p := f.c.gatewayPolicy(next.args, next.auth)
-	p.BodyGrace = grace
-	next.gateway = gateway.New(p, next.auth.Transport(next.base, next.args.Service), next.base, f.c.gatewayHooks(next.auth))
-	f.c.cur.Store(&next)
+	f.withBodyGrace(grace)
 	srv := httptest.NewServer(f.c.Handler())
 	defer srv.Close()
 	const size = 3 << 20 // 3 MiB at 2 MiB/s: 1.5 s, beyond the grace, within grace + 3 s
@@ -232,4 +224,13 @@ func TestLargeHonestBodiesPassTheirDeadline(t *testing.T) {
 	if took := time.Since(start); resp.StatusCode != http.StatusOK || n != size || took < grace {
 		t.Fatalf("a %d-byte body sent at 2 MiB/s: %d, %d bytes echoed, after %s (grace %s)", size, resp.StatusCode, n, took, grace)
 	}
+}
+
+// withBodyGrace gives the fixture's gateway another grace for bodies.
+func (f *gatewayFixture) withBodyGrace(grace time.Duration) {
+	next := *f.c.cur.Load()
+	p := f.c.gatewayPolicy(next.args, next.auth)
+	p.BodyGrace = grace
+	next.gateway = gateway.New(p, next.auth.Transport(next.base, next.args.Service), next.base, f.c.gatewayHooks(next.auth))
+	f.c.cur.Store(&next)
 }
