@@ -194,14 +194,10 @@ func Listen(addr string) (net.Listener, string, error) {
 	if err != nil {
 		return nil, "", fmt.Errorf("the HTTP server cannot listen on %q (--server.http.listen-addr): %w", addr, unwrapOpError(err))
 	}
+	// Port 0, or a service name ("http"), which net.Listen takes too:
+	// components need the number bound.
 	host, port, _ := net.SplitHostPort(addr)
-	if port == "0" {
-		_, bound, _ := net.SplitHostPort(lis.Addr().String())
-		addr = net.JoinHostPort(host, bound)
-	}
-	if _, err := strconv.Atoi(port); err != nil {
-		// A service name ("http") is a valid port to net.Listen;
-		// components need the number.
+	if n, err := strconv.Atoi(port); err != nil || n == 0 {
 		_, bound, _ := net.SplitHostPort(lis.Addr().String())
 		addr = net.JoinHostPort(host, bound)
 	}

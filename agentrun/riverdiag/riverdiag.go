@@ -41,13 +41,8 @@ type Redacted struct {
 }
 
 // Redact returns files with their secret literals replaced by "(secret)".
-// extraNames are attribute names to treat as secret besides those the
-// registered components and services declare.
-func Redact(files map[string][]byte, extraNames ...string) Redacted {
+func Redact(files map[string][]byte) Redacted {
 	names := secretNames()
-	for _, n := range extraNames {
-		names[n] = true
-	}
 	r := Redacted{Files: make(map[string][]byte, len(files))}
 	for name, src := range files {
 		out, found := redactFile(name, src, names)

@@ -27,7 +27,7 @@ type Policy struct {
 	Methods              []string
 	// ResponseHeaderTimeout bounds the wait for an upstream's answer
 	// headers; the body then has bounds.AnswerBodyTimeout. If zero or
-	// negative, one minute.
+	// negative, bounds.DefaultResponseHeaderTimeout.
 	ResponseHeaderTimeout time.Duration
 
 	// Region is the credentials' region (their partition, and the
@@ -36,13 +36,6 @@ type Policy struct {
 	// BodyGrace is the time a body may take besides its length at
 	// 1 MiB/s; zero: 10 s.
 	BodyGrace time.Duration
-}
-
-func (p *Policy) responseHeaderTimeout() time.Duration {
-	if p.ResponseHeaderTimeout <= 0 {
-		return time.Minute
-	}
-	return p.ResponseHeaderTimeout
 }
 
 // SignsFor reports whether the gateway signs for service.

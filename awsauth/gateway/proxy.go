@@ -42,6 +42,9 @@ type Gateway struct {
 // transport over base, which holds the connection pool).
 func New(p Policy, signer, base http.RoundTripper, h Hooks) *Gateway {
 	h.setDefaults()
+	if p.ResponseHeaderTimeout <= 0 {
+		p.ResponseHeaderTimeout = bounds.DefaultResponseHeaderTimeout
+	}
 	g := &Gateway{policy: p, hooks: h, bounds: bounds.New(p.MaxBodySize, p.BodyGrace, base),
 		transport: bounds.HeaderTimeout(signer, p.ResponseHeaderTimeout)}
 	if p.AllowRemoteClients {
@@ -129,7 +132,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// never reads a large answer must not hold its slot. The deadline is
 	// the connection's, so it is cleared for the next request on it.
 	rc := http.NewResponseController(w)
-	_ = rc.SetWriteDeadline(time.Now().Add(g.policy.responseHeaderTimeout() + bounds.AnswerBodyTimeout))
+	_ = rc.SetWriteDeadline(time.Now().Add(g.policy.ResponseHeaderTimeout + bounds.AnswerBodyTimeout))
 	defer func() { _ = rc.SetWriteDeadline(time.Time{}) }()
 	proxy.ServeHTTP(noInterim{w}, r)
 }

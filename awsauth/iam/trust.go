@@ -11,6 +11,9 @@ var (
 	roleARN   = regexp.MustCompile(`^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$`)
 )
 
+// IsAccountID reports whether s is an AWS account ID: 12 digits.
+func IsAccountID(s string) bool { return accountID.MatchString(s) }
+
 // AssumeRole is the statement the base identity needs to assume roleARN:
 // sts:AssumeRole, and sts:TagSession or sts:SetSourceIdentity when the
 // session is tagged or given a source identity.

@@ -231,13 +231,17 @@ var ErrAnswerTimeout = errors.New("the upstream's answer did not arrive within t
 // long as it likes.
 const AnswerBodyTimeout = 10 * time.Second
 
+// DefaultResponseHeaderTimeout is the wait for an upstream's answer
+// headers when none is given.
+const DefaultResponseHeaderTimeout = time.Minute
+
 // HeaderTimeout cancels a request of next's whose response headers have
 // not arrived within timeout, or whose body has not arrived within
-// AnswerBodyTimeout after them. If timeout is zero or negative, one
-// minute.
+// AnswerBodyTimeout after them. If timeout is zero or negative,
+// DefaultResponseHeaderTimeout.
 func HeaderTimeout(next http.RoundTripper, timeout time.Duration) http.RoundTripper {
 	if timeout <= 0 {
-		timeout = time.Minute
+		timeout = DefaultResponseHeaderTimeout
 	}
 	return &headerTimeout{next: next, timeout: timeout}
 }

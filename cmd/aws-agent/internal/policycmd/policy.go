@@ -11,7 +11,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"regexp"
 	"strings"
 
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/iam"
@@ -88,7 +87,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	if o.print != "" && o.only == "" {
 		return o, errors.New("--print needs --component")
 	}
-	if o.account != "" && !accountID.MatchString(o.account) {
+	if o.account != "" && !iam.IsAccountID(o.account) {
 		return o, fmt.Errorf("--account: want a 12-digit AWS account ID, got %q", o.account)
 	}
 	return o, nil
@@ -142,8 +141,6 @@ func Run(args []string, stdout, stderr io.Writer) error {
 	}
 	return nil
 }
-
-var accountID = regexp.MustCompile(`^[0-9]{12}$`)
 
 // printJSON prints every block's documents, or with --print the one asked
 // for.

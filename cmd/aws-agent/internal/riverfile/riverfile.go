@@ -22,10 +22,9 @@ func Read(path string) (*ast.File, error) {
 	if err != nil {
 		return nil, err
 	}
-	redacted := riverdiag.Redact(map[string][]byte{path: text})
 	f, err := parser.ParseFile(path, text)
 	if err != nil {
-		return nil, fmt.Errorf("%s", redacted.Text(err.Error()))
+		return nil, fmt.Errorf("%s", riverdiag.Redact(map[string][]byte{path: text}).Text(err.Error()))
 	}
 	seen := map[string]ast.Node{}
 	for _, stmt := range f.Body {

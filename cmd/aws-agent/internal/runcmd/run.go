@@ -64,12 +64,7 @@ func Run(args []string, stderr io.Writer) error {
 		ReloadError:     l.reloadError,
 	})
 	if err != nil {
-		// Said once: the diagnostics at the fields they point at, or one line.
-		text, printed := l.describe(err)
-		if !printed {
-			fmt.Fprintln(stderr, "aws-agent:", text)
-		}
-		return exitstatus.New(1, text)
+		return exitstatus.New(1, l.report(err))
 	}
 	fmt.Fprintf(stderr, "aws-agent: listening on http://%s (UI at /, reload with POST /-/reload)\n", agent.Addr)
 	go reportAWSAuth(ctx, stderr, agent)
@@ -99,10 +94,7 @@ func reloadOnHUP(ctx context.Context, agent *agentrun.Agent, l *loader) {
 				err = agent.Flow.LoadSource(s, nil)
 			}
 			if err != nil {
-				text, printed := l.describe(err)
-				if !printed {
-					fmt.Fprintln(l.stderr, "aws-agent:", text)
-				}
+				l.report(err)
 				fmt.Fprintln(l.stderr, "aws-agent: reload failed; the running configuration stays")
 			} else {
 				fmt.Fprintln(l.stderr, "aws-agent: configuration reloaded")
@@ -120,6 +112,16 @@ type loader struct {
 	mu  sync.Mutex
 	src *flow.Source // the last one read, parsed or not
 	raw []byte
+}
+
+// report says what is wrong once: the diagnostics at the lines they point
+// at, or, when err has none, one line. It returns err's text, redacted.
+func (l *loader) report(err error) string {
+	text, printed := l.describe(err)
+	if !printed {
+		fmt.Fprintln(l.stderr, "aws-agent:", text)
+	}
+	return text
 }
 
 // reloadError is /-/reload's answer and log line; the diagnostics go to
