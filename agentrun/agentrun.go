@@ -84,10 +84,15 @@ type Agent struct {
 	flowDone        chan struct{}
 	stopOnce        sync.Once
 	stopErr         error
+
+	loadMu   sync.Mutex
+	loaded   *flow.Source // the last source loaded without error
+	stopping bool         // Shutdown began: loads are refused
 }
 
 // Start builds the services and the controller, starts them, and performs
-// the first load. Stop ends them.
+// the first load. ctx bounds the start (the first load, joining the
+// cluster), not the agent: it runs until Shutdown.
 func Start(ctx context.Context, o Options) (*Agent, error) {
 	o.setDefaults()
 	logger, err := o.logger()
@@ -122,7 +127,8 @@ func (o *Options) start(ctx context.Context, logger *logging.Logger, lis net.Lis
 	if err != nil {
 		return nil, err
 	}
-	httpService := o.httpService(logger, lis, addr, func() *flow.Flow { return f })
+	var a *Agent
+	httpService := o.httpService(logger, lis, addr, func() *flow.Flow { return f }, func() (*flow.Source, error) { return a.Load(o.Load) })
 	f = flow.New(flow.Options{
 		Logger:   logger,
 		Tracer:   tracer,
@@ -137,8 +143,10 @@ func (o *Options) start(ctx context.Context, logger *logging.Logger, lis net.Lis
 		},
 	})
 
-	runCtx, cancel := context.WithCancel(ctx)
-	a := &Agent{Flow: f, Registry: o.Registry, Addr: addr, http: httpService, shutdownTimeout: o.ShutdownTimeout,
+	// Not ctx's child: a signal that ends ctx starts Shutdown, which
+	// stops the components in order before it cancels the controller.
+	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	a = &Agent{Flow: f, Registry: o.Registry, Addr: addr, http: httpService, shutdownTimeout: o.ShutdownTimeout,
 		log: logger, cancel: cancel, flowDone: make(chan struct{})}
 	go func() {
 		defer close(a.flowDone)
@@ -147,7 +155,7 @@ func (o *Options) start(ctx context.Context, logger *logging.Logger, lis net.Lis
 	if o.Load == nil {
 		return a, nil
 	}
-	if _, err := load(f, o.Load); err != nil {
+	if _, err := a.Load(o.Load); err != nil {
 		a.Stop()
 		return nil, err
 	}
@@ -163,7 +171,7 @@ func (o *Options) start(ctx context.Context, logger *logging.Logger, lis net.Lis
 // httpService serves lis as upstream's HTTP service would, with /-/ready
 // and /-/reload on flowOf's controller. Beside it run upstream run's UI,
 // cluster, otel and label store services.
-func (o *Options) httpService(logger *logging.Logger, lis net.Listener, addr string, flowOf func() *flow.Flow) *httpserver.Service {
+func (o *Options) httpService(logger *logging.Logger, lis net.Listener, addr string, flowOf func() *flow.Flow, reload func() (*flow.Source, error)) *httpserver.Service {
 	return httpserver.New(httpserver.Options{
 		Listener:   lis,
 		ListenAddr: addr,
@@ -173,7 +181,7 @@ func (o *Options) httpService(logger *logging.Logger, lis net.Listener, addr str
 			f := flowOf()
 			return f != nil && f.Ready()
 		},
-		ReloadFunc:  func() (*flow.Source, error) { return load(flowOf(), o.Load) },
+		ReloadFunc:  reload,
 		ReloadError: o.ReloadError,
 		// Exporters' targets are scraped over this in-memory address.
 		MemoryListenAddr: "agent.internal:12345",
@@ -210,7 +218,9 @@ func (o *Options) logger() (*logging.Logger, error) {
 	return logging.New(o.LogWriter, logging.Options{Level: level, Format: logging.FormatLogfmt})
 }
 
-func load(f *flow.Flow, read func() (*flow.Source, error)) (*flow.Source, error) {
+// Load reads a configuration with read and loads it: the first load, a
+// reload. After Shutdown began it refuses.
+func (a *Agent) Load(read func() (*flow.Source, error)) (*flow.Source, error) {
 	if read == nil {
 		return nil, errors.New("no configuration to reload")
 	}
@@ -218,16 +228,27 @@ func load(f *flow.Flow, read func() (*flow.Source, error)) (*flow.Source, error)
 	if err != nil {
 		return nil, err
 	}
-	return src, f.LoadSource(src, nil)
+	a.loadMu.Lock()
+	defer a.loadMu.Unlock()
+	if a.stopping {
+		return nil, errors.New("the agent is shutting down: the configuration is not loaded")
+	}
+	if err := a.Flow.LoadSource(src, nil); err != nil {
+		return src, err
+	}
+	a.loaded = src
+	return src, nil
 }
 
 // Stop is Shutdown, for callers with nothing to say about what was lost.
 func (a *Agent) Stop() { _ = a.Shutdown() }
 
-// Shutdown ends the agent in the order that loses nothing: the controller
-// stops every component — remote_write, loki.write and the otelcol
-// exporters send what they hold, through the signing gateway, whose
-// server is still up — and only then the HTTP server closes. All of it
+// Shutdown ends the agent in the order that loses nothing: the components
+// stop in the order telemetry flows through them (drain), each flushing
+// into a downstream that still runs — remote_write, loki.write and the
+// otelcol exporters send what they hold, through the signing gateway,
+// whose server is still up — then the controller stops what is left, and
+// only then the HTTP server closes. All of it
 // within ShutdownTimeout: past it the server closes anyway, and the error
 // says that components were still sending. Later calls return the first
 // call's answer.
@@ -238,8 +259,19 @@ func (a *Agent) Shutdown() error {
 
 func (a *Agent) shutdown() error {
 	deadline := time.Now().Add(a.shutdownTimeout)
+	a.loadMu.Lock()
+	a.stopping = true
+	src := a.loaded
+	a.loadMu.Unlock()
+	if src != nil {
+		if err := a.drain(src, deadline); err != nil {
+			level.Warn(a.log).Log("msg", "shutdown: stopping what is left at once", "err", err)
+		}
+	}
 	a.cancel()
-	timer := time.NewTimer(a.shutdownTimeout)
+	// What drain left of the bound, and at least a second for what remains
+	// (aws.auth, the services) to stop.
+	timer := time.NewTimer(time.Until(later(deadline, time.Now().Add(time.Second))))
 	defer timer.Stop()
 	var err error
 	select {

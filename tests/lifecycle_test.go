@@ -129,6 +129,36 @@ loki.write "api_gateway" {
 		batch_size = "10MiB"
 	}
 }
+
+otelcol.receiver.otlp "apps" {
+	http {
+		endpoint = env("DEMO_OTLP_LISTEN")
+	}
+
+	output {
+		traces = [otelcol.processor.batch.held.input]
+	}
+}
+
+otelcol.processor.batch "held" {
+	timeout         = "10m"
+	send_batch_size = 1000000
+
+	output {
+		traces = [otelcol.exporter.otlphttp.xray.input]
+	}
+}
+
+otelcol.exporter.otlphttp "xray" {
+	client {
+		endpoint = "https://xray.us-east-1.amazonaws.com"
+		auth     = aws.auth.demo.handler
+
+		tls {
+			ca_pem = env("DEMO_CA_PEM")
+		}
+	}
+}
 `
 
 // SIGTERM with batches pending in prometheus.remote_write and loki.write:
@@ -159,9 +189,13 @@ func TestSIGTERMDeliversWhatIsPending(t *testing.T) {
 		held = sumOf(pending, page)
 		return held > 0 && sumOf(read, page) >= lines
 	})
+	const spans = 3
+	for i := range spans {
+		d.sendSpan(t, "span "+strconv.Itoa(i)+" before the rollout")
+	}
 	time.Sleep(time.Second) // the lines reach loki.write's batch
-	if n, l := d.aws.AMP.Samples()+d.aws.AMP.StaleMarkers(), d.aws.Loki.LineCount(); n != 0 || l != 0 {
-		t.Fatalf("delivered before the rollout (samples %d, lines %d): nothing was pending", n, l)
+	if n, l, s := d.aws.AMP.Samples()+d.aws.AMP.StaleMarkers(), d.aws.Loki.LineCount(), d.aws.XRay.SpanCount(); n != 0 || l != 0 || s != 0 {
+		t.Fatalf("delivered before the rollout (samples %d, lines %d, spans %d): nothing was pending", n, l, s)
 	}
 
 	start := time.Now()
@@ -184,14 +218,17 @@ func TestSIGTERMDeliversWhatIsPending(t *testing.T) {
 	if got := d.aws.Loki.LineCount(); got != lines {
 		t.Errorf("Loki received %d lines after SIGTERM; %d were pending", got, lines)
 	}
+	if got := d.aws.XRay.SpanCount(); got != spans {
+		t.Errorf("X-Ray received %d spans after SIGTERM; %d were pending in otelcol.processor.batch", got, spans)
+	}
 	for name, e := range map[string]interface {
 		Counts() (int, map[string]int)
-	}{"AMP": d.aws.AMP.Endpoint, "Loki": d.aws.Loki.Endpoint} {
+	}{"AMP": d.aws.AMP.Endpoint, "Loki": d.aws.Loki.Endpoint, "X-Ray": d.aws.XRay.Endpoint} {
 		if _, rejected := e.Counts(); len(rejected) != 0 {
 			t.Errorf("%s rejected requests: %v", name, rejected)
 		}
 	}
-	t.Logf("SIGTERM to exit: %s; delivered %d samples and %d staleness markers (%v pending) and %d lines", took, d.aws.AMP.Samples(), d.aws.AMP.StaleMarkers(), held, d.aws.Loki.LineCount())
+	t.Logf("SIGTERM to exit: %s; delivered %d samples and %d staleness markers (%v pending), %d lines and %d spans", took, d.aws.AMP.Samples(), d.aws.AMP.StaleMarkers(), held, d.aws.Loki.LineCount(), d.aws.XRay.SpanCount())
 }
 
 // sumOf adds the values re finds on an exposition page.

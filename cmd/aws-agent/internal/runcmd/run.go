@@ -89,11 +89,7 @@ func reloadOnHUP(ctx context.Context, agent *agentrun.Agent, l *loader) {
 		case <-ctx.Done():
 			return
 		case <-hup:
-			s, err := l.load()
-			if err == nil {
-				err = agent.Flow.LoadSource(s, nil)
-			}
-			if err != nil {
+			if _, err := agent.Load(l.load); err != nil {
 				l.report(err)
 				fmt.Fprintln(l.stderr, "aws-agent: reload failed; the running configuration stays")
 			} else {
