@@ -99,9 +99,9 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	var release func()
 	if ref == nil {
 		var ok bool
-		if release, ok = g.bounds.Reserve(r); !ok {
-			ref = &refusal{http.StatusServiceUnavailable, "busy", fmt.Sprintf("busy: %d requests or %d bodies of max_body_size %d are in flight; retry",
-				bounds.MaxInFlight, bounds.BudgetBodies, g.policy.MaxBodySize)}
+		if release, ok = g.bounds.Reserve(r, target.Host); !ok {
+			ref = &refusal{http.StatusServiceUnavailable, "busy", fmt.Sprintf("busy: %d requests (%d to one host) or %d bodies of max_body_size %d are in flight; retry",
+				bounds.MaxInFlight, bounds.MaxInFlightPerHost, bounds.BudgetBodies, g.policy.MaxBodySize)}
 		}
 	}
 	if ref != nil {

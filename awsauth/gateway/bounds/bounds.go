@@ -27,8 +27,10 @@ type Bounds struct {
 	// headers holds their headers' bytes, headerAllowance a slot.
 	budget, headers *semaphore.Weighted
 	// slots bounds the requests in flight, bodies or not: each holds a
-	// goroutine, its headers and an upstream connection.
-	slots chan struct{}
+	// goroutine, its headers and an upstream connection; perHost, under
+	// mu, those to each upstream host.
+	slots   chan struct{}
+	perHost map[string]int
 	// pool is the base transport's pool, emptied when too many upstream
 	// hosts have idle connections in it.
 	pool  idleCloser
@@ -46,6 +48,11 @@ const (
 	BudgetBodies = 4
 	// MaxInFlight is how many requests the gateway serves at once.
 	MaxInFlight = 64
+	// MaxInFlightPerHost is how many of them may go to one upstream host:
+	// a client holding requests to a host of its choosing (an execute-api
+	// that trickles its answers) leaves the writers of other hosts their
+	// slots, unless it holds four such hosts.
+	MaxInFlightPerHost = MaxInFlight / 4
 	// headerAllowance is the budget's room for each request's headers:
 	// remote_write's and loki.write's are well under 2 KiB; a request
 	// with more takes from the others'.
@@ -69,6 +76,7 @@ func New(maxBody int64, grace time.Duration, base http.RoundTripper) *Bounds {
 		budget:  semaphore.NewWeighted(BudgetBodies * maxBody),
 		headers: semaphore.NewWeighted(MaxInFlight * headerAllowance),
 		slots:   make(chan struct{}, MaxInFlight),
+		perHost: map[string]int{},
 		hosts:   map[string]struct{}{},
 		grace:   grace,
 	}
@@ -102,30 +110,57 @@ func (u *Bounds) bodyCost(r *http.Request) int64 {
 	return r.ContentLength
 }
 
-// Reserve takes a slot, r's headers and r's body from the budgets, and
-// returns what gives them back; false when any is spent (the client is
-// to retry: remote_write and loki.write do).
-func (u *Bounds) Reserve(r *http.Request) (release func(), ok bool) {
+// Reserve takes a slot, one of host's, r's headers and r's body from the
+// budgets, and returns what gives them back; false when any is spent (the
+// client is to retry: remote_write and loki.write do).
+func (u *Bounds) Reserve(r *http.Request, host string) (release func(), ok bool) {
+	if !u.takeHost(host) {
+		return nil, false
+	}
 	select {
 	case u.slots <- struct{}{}:
 	default:
+		u.releaseHost(host)
 		return nil, false
 	}
 	head, body := headerBytes(r), u.bodyCost(r)
 	if !u.headers.TryAcquire(head) {
 		<-u.slots
+		u.releaseHost(host)
 		return nil, false
 	}
 	if !u.budget.TryAcquire(body) {
 		u.headers.Release(head)
 		<-u.slots
+		u.releaseHost(host)
 		return nil, false
 	}
 	return func() {
 		u.budget.Release(body)
 		u.headers.Release(head)
 		<-u.slots
+		u.releaseHost(host)
 	}, true
+}
+
+func (u *Bounds) takeHost(host string) bool {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if u.perHost[host] >= MaxInFlightPerHost {
+		return false
+	}
+	u.perHost[host]++
+	return true
+}
+
+// releaseHost gives host's slot back; the map holds only hosts with
+// requests in flight, at most MaxInFlight.
+func (u *Bounds) releaseHost(host string) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if u.perHost[host]--; u.perHost[host] <= 0 {
+		delete(u.perHost, host)
+	}
 }
 
 // bodyDeadline is when a body of length n (max_body_size when unknown)
