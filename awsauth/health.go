@@ -23,20 +23,29 @@ type Health struct {
 // that will not pass by itself (AccessDenied, an invalid token, nothing
 // configured), or AWS refusing the signed requests themselves.
 func (s Status) Health(now time.Time) Health {
+	h, class := s.health(now)
+	if !h.Healthy && class != resolving {
+		h.Message = withNextStep(h.Message, class)
+	}
+	return h
+}
+
+// health is Health without the next step; class is what went wrong.
+func (s Status) health(now time.Time) (Health, classify.Class) {
 	c := s.Credentials
 	if !c.Valid {
 		switch {
 		case c.LastError != nil && c.HasCredsEver:
 			return Health{false, fmt.Sprintf("ExpiredToken: credentials from %s expired %s ago and cannot be refreshed: %v",
-				c.Source, round(now.Sub(c.Expires)), c.LastError)}
+				c.Source, round(now.Sub(c.Expires)), c.LastError)}, classify.Expired
 		case c.LastError != nil:
-			return Health{false, "no AWS credentials: " + WithMissing(c.LastError.Error())}
+			return Health{false, "no AWS credentials: " + WithMissing(c.LastError.Error())}, c.LastClass
 		default:
-			return Health{false, "resolving AWS credentials"}
+			return Health{false, "resolving AWS credentials"}, resolving
 		}
 	}
 	if c.LastError != nil && permanent(c.LastClass) {
-		return Health{false, fmt.Sprintf("refreshing credentials fails (the current ones expire %s): %s", until(now, c), WithMissing(c.LastError.Error()))}
+		return Health{false, fmt.Sprintf("refreshing credentials fails (the current ones expire %s): %s", until(now, c), WithMissing(c.LastError.Error()))}, c.LastClass
 	}
 	// failing is the last request error, while no request has succeeded
 	// since and it is recent.
@@ -45,14 +54,14 @@ func (s Status) Health(now time.Time) Health {
 		failing = nil
 	}
 	if failing != nil && failing.Class != classify.Other && failing.Class != classify.None {
-		return Health{false, describeRequestError(failing, s.Requests.ClockSkew)}
+		return Health{false, describeRequestError(failing, s.Requests.ClockSkew)}, failing.Class
 	}
 	// Whatever the cause, requests that keep failing while none succeeds
 	// are what on-call must hear about: a DNS failure or a 503 storm that
 	// lasts loses data.
 	if since := s.Requests.FailingSince; failing != nil && !since.IsZero() && now.Sub(since) >= s.unhealthyAfter() {
 		return Health{false, fmt.Sprintf("no signed request has succeeded for %s (requests_unhealthy_after %s); the last: %s",
-			round(now.Sub(since)), s.unhealthyAfter(), describeRequestError(failing, s.Requests.ClockSkew))}
+			round(now.Sub(since)), s.unhealthyAfter(), describeRequestError(failing, s.Requests.ClockSkew))}, failing.Class
 	}
 
 	msg := "credentials from " + c.Source
@@ -84,7 +93,7 @@ func (s Status) Health(now time.Time) Health {
 	if len(notes) > 0 {
 		msg += " (" + strings.Join(notes, "; ") + ")"
 	}
-	return Health{true, msg}
+	return Health{true, msg}, classify.None
 }
 
 // WithMissing adds to an error that quotes AWS's AccessDenied for an
@@ -168,4 +177,33 @@ func describeRequestError(e *stats.RequestError, skew time.Duration) string {
 		return "Throttling: " + where + ": requests are being throttled"
 	}
 	return where
+}
+
+// resolving is the first resolution, still under way: nothing to do yet.
+const resolving classify.Class = "resolving"
+
+// nextSteps are what to do about each class of failure, each ending at
+// its section of docs/troubleshooting.md (a test holds the anchors).
+var nextSteps = map[classify.Class]string{
+	classify.NoCredentials:     "docs/troubleshooting.md#nocredentialproviders",
+	classify.AccessDenied:      "grant what `aws-agent policy CONFIG.river` prints; docs/troubleshooting.md#accessdenied",
+	classify.Expired:           "docs/troubleshooting.md#expiredtoken",
+	classify.InvalidToken:      "check the key's partition, that it still exists, and its session token; docs/troubleshooting.md#invalidclienttokenid",
+	classify.SignatureMismatch: "docs/troubleshooting.md#signaturedoesnotmatch",
+	classify.ClockSkew:         "docs/troubleshooting.md#requesttimetooskewed",
+	classify.Throttled:         "docs/troubleshooting.md#throttling",
+	classify.Other:             "run `aws-agent check --config CONFIG.river`; docs/troubleshooting.md#other-failures",
+}
+
+// withNextStep ends an unhealthy message with what to do, unless it
+// already points at the troubleshooting page.
+func withNextStep(msg string, class classify.Class) string {
+	if strings.Contains(msg, "docs/troubleshooting.md#") {
+		return msg
+	}
+	step, ok := nextSteps[class]
+	if !ok {
+		step = nextSteps[classify.Other]
+	}
+	return msg + " — next: " + step
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -104,7 +105,7 @@ func TestHealthReportsClockSkewInSeconds(t *testing.T) {
 	s := Status{Credentials: cache.Status{Valid: true, Source: "static"},
 		Requests: stats.Snapshot{ClockSkew: 600 * time.Second, LastError: &stats.RequestError{Host: "logs.us-east-1.amazonaws.com", At: time.Now(), Status: 403, Code: "RequestTimeTooSkewed", Class: classify.ClockSkew}}}
 	h := s.Health(time.Now())
-	if h.Healthy || h.Message != "RequestTimeTooSkewed: logs.us-east-1.amazonaws.com answered HTTP 403 RequestTimeTooSkewed; the local clock is 600 seconds behind AWS: fix NTP" {
+	if h.Healthy || h.Message != "RequestTimeTooSkewed: logs.us-east-1.amazonaws.com answered HTTP 403 RequestTimeTooSkewed; the local clock is 600 seconds behind AWS: fix NTP — next: docs/troubleshooting.md#requesttimetooskewed" {
 		t.Fatalf("%+v", h)
 	}
 	// Once a request succeeds with the corrected clock, healthy, still telling the skew.
@@ -198,5 +199,58 @@ func TestStatsKeepWhenFailuresBegan(t *testing.T) {
 	st.Response("aps", "aps-workspaces.us-east-1.amazonaws.com", 200, nil)
 	if got := st.Snapshot().FailingSince; !got.IsZero() {
 		t.Fatalf("a success did not clear it: %v", got)
+	}
+}
+
+// Every unhealthy message ends with what to do next, a section of
+// docs/troubleshooting.md that exists (#32: errors without a next step).
+func TestEveryUnhealthyMessageEndsWithANextStep(t *testing.T) {
+	page, err := os.ReadFile("../docs/troubleshooting.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	anchors := map[string]bool{}
+	for _, line := range strings.Split(string(page), "\n") {
+		if heading, ok := strings.CutPrefix(line, "## "); ok {
+			anchors[strings.ReplaceAll(strings.ToLower(heading), " ", "-")] = true
+		}
+	}
+	now := time.Now()
+	var statuses []Status
+	for _, class := range []classify.Class{classify.NoCredentials, classify.Expired, classify.InvalidToken, classify.AccessDenied,
+		classify.SignatureMismatch, classify.ClockSkew, classify.Throttled, classify.Other, classify.None} {
+		// Credentials that cannot be had, and a refresh refused.
+		statuses = append(statuses,
+			Status{Credentials: cache.Status{LastError: errors.New("web identity: " + string(class)), LastClass: class}},
+			Status{Credentials: cache.Status{Valid: true, Source: "static", Expires: now.Add(time.Hour), LastError: errors.New("refresh: " + string(class)), LastClass: class}},
+			// Requests refused, and requests failing for long.
+			Status{Credentials: cache.Status{Valid: true, Source: "static"},
+				Requests: stats.Snapshot{LastError: &stats.RequestError{Host: "aps-workspaces.us-east-1.amazonaws.com", At: now, Status: 403, Code: "X", Class: class}}},
+			Status{Credentials: cache.Status{Valid: true, Source: "static"},
+				Requests: stats.Snapshot{FailingSince: now.Add(-time.Hour), LastError: &stats.RequestError{Host: "aps-workspaces.us-east-1.amazonaws.com", At: now, Class: class}}})
+	}
+	statuses = append(statuses, Status{}, Status{Credentials: cache.Status{HasCredsEver: true, Source: "imds", LastError: errors.New("imds: no response"), LastClass: classify.Other}})
+	unhealthy := 0
+	for _, s := range statuses {
+		h := s.Health(now)
+		if h.Healthy {
+			continue
+		}
+		if h.Message == "resolving AWS credentials" { // the first resolution, under way
+			continue
+		}
+		unhealthy++
+		i := strings.LastIndex(h.Message, "docs/troubleshooting.md#")
+		if i < 0 {
+			t.Errorf("no next step: %q", h.Message)
+			continue
+		}
+		anchor := strings.TrimRight(h.Message[i+len("docs/troubleshooting.md#"):], ".")
+		if !anchors[anchor] {
+			t.Errorf("%q points at #%s, which docs/troubleshooting.md has no section for", h.Message, anchor)
+		}
+	}
+	if unhealthy < 30 {
+		t.Fatalf("only %d of %d statuses were unhealthy", unhealthy, len(statuses))
 	}
 }

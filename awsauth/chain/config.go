@@ -92,11 +92,13 @@ func (c *Config) Validate() error {
 	var errs []error
 	add := func(e *field.Error) { errs = append(errs, e) }
 
+	// An env("NAME") whose variable is unset or empty reads as "": the
+	// user did set the attribute, so the message says what it read.
 	if c.AccessKeyID != "" && c.SecretAccessKey == "" {
-		add(field.Errorf("secret_access_key", "must be set when access_key_id is set"))
+		add(field.Errorf("secret_access_key", "must be set when access_key_id is set; it is empty (an env() variable that is unset or empty reads as \"\"): set both or neither"))
 	}
 	if c.SecretAccessKey != "" && c.AccessKeyID == "" {
-		add(field.Errorf("access_key_id", "must be set when secret_access_key is set"))
+		add(field.Errorf("access_key_id", "must be set when secret_access_key is set; it is empty (an env() variable that is unset or empty reads as \"\"): set both or neither"))
 	}
 	if c.SessionToken != "" && (c.AccessKeyID == "" || c.SecretAccessKey == "") {
 		add(field.Errorf("session_token", "is only valid with access_key_id and secret_access_key"))

@@ -20,8 +20,8 @@ func TestBadConfigGetsAClearError(t *testing.T) {
 		field string
 		text  string
 	}{
-		{"key without secret", Config{Region: "us-east-1", AccessKeyID: "AKIAEXAMPLEKEY123456"}, "secret_access_key", "must be set when access_key_id is set"},
-		{"secret without key", Config{Region: "us-east-1", SecretAccessKey: testSecret}, "access_key_id", "must be set when secret_access_key is set"},
+		{"key without secret", Config{Region: "us-east-1", AccessKeyID: "AKIAEXAMPLEKEY123456"}, "secret_access_key", "must be set when access_key_id is set; it is empty (an env() variable that is unset or empty"},
+		{"secret without key", Config{Region: "us-east-1", SecretAccessKey: testSecret}, "access_key_id", "must be set when secret_access_key is set; it is empty (an env() variable that is unset or empty"},
 		{"token without keys", Config{Region: "us-east-1", SessionToken: "tok-secret-value"}, "session_token", "only valid with access_key_id and secret_access_key"},
 		{"external id without role", Config{Region: "us-east-1", ExternalID: "ext-123"}, "external_id", "requires role_arn"},
 		{"malformed role", Config{Region: "us-east-1", RoleARN: "arn:aws:iam::12345:user/bob"}, "role_arn", "is not an IAM role ARN"},
