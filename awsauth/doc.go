@@ -23,7 +23,8 @@
 //	    redact             beneath awsauth and source: secrets and their shapes out of any text
 //	gateway                beside awsauth, over signing, operations, scope and redact:
 //	                       the signing gateway (admission, target, proxy) and its services
-//	└── bounds             slots, memory budgets, body deadlines, the upstream pool
+//	├── bounds             slots, memory budgets, body deadlines, the upstream pool
+//	└── bulk               an OpenSearch _bulk body's action lines, read as it streams
 //	iam                    over operations and scope: the IAM policies a configuration
 //	                       needs; trust policies
 //	operations             over scope: the table of telemetry writes the gateway signs,

@@ -41,8 +41,9 @@ func TestPackagesImportDownward(t *testing.T) {
 		"awsauth/classify":       nil,
 		"awsauth/scope":          nil,
 		"awsauth/redact":         nil,
-		"awsauth/gateway":        {"gateway/bounds", "operations", "redact", "scope", "signing"},
+		"awsauth/gateway":        {"gateway/bounds", "gateway/bulk", "operations", "redact", "scope", "signing"},
 		"awsauth/gateway/bounds": nil,
+		"awsauth/gateway/bulk":   nil,
 		"awsauth/iam":            {"operations", "scope"},
 		"awsauth/operations":     {"scope"},
 	}

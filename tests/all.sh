@@ -51,6 +51,7 @@ fuzz_targets=(
 	"FuzzParseAPIError ./awsauth/classify/ 50000x"
 	"FuzzGatewayTarget ./awsauth/gateway/ 10000x"
 	"FuzzGatewayAdmission ./awsauth/gateway/ 10000x"
+	"FuzzBulk ./awsauth/gateway/bulk/ 20000x"
 	"FuzzArguments ./river/ 10000x"
 	"FuzzParsePrivateKey ./awsauth/rolesanywhere/ 20000x"
 )

@@ -240,3 +240,18 @@ func serviceAllowed(gw *Policy, host, configured, region string) *refusal {
 	}
 	return nil
 }
+
+// bulkIndex tells whether a request is an OpenSearch _bulk write the table
+// admits, whose body package bulk is to read, and the index its path names
+// ("" for /_bulk). An unrestricted service's bulk bodies are not read.
+func (g *Gateway) bulkIndex(method string, target *url.URL) (string, bool) {
+	host := strings.ToLower(scope.StripPort(target.Host))
+	service, _, ok := scope.Infer(host)
+	if !ok || slices.Contains(g.policy.UnrestrictedServices, service) {
+		return "", false
+	}
+	if op, ok := operations.Match(method, host, target.Path); !ok || op.Name != "_bulk" {
+		return "", false
+	}
+	return strings.TrimPrefix(strings.TrimSuffix(target.Path, "/_bulk"), "/"), true
+}

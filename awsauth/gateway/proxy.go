@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/gateway/bounds"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/gateway/bulk"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/signing"
 )
 
@@ -110,6 +111,9 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	defer release()
 
+	if index, ok := g.bulkIndex(r.Method, target); ok && r.ContentLength != 0 {
+		r.Body = bulk.Check(r.Body, index, r.ContentLength)
+	}
 	if err := g.bounds.ReadBody(w, r); err != nil {
 		g.bodyFailed(w, r, err)
 		return
@@ -181,7 +185,10 @@ func modifyResponse(resp *http.Response) error {
 // bodyFailed answers a request whose body could not be read.
 func (g *Gateway) bodyFailed(w http.ResponseWriter, r *http.Request, err error) {
 	var tooLarge *http.MaxBytesError
+	var action *bulk.Refusal
 	switch {
+	case errors.As(err, &action):
+		g.refuse(w, refusal{http.StatusForbidden, "operation_not_allowed", fmt.Sprintf("%s %v", r.Method, action)})
 	case errors.As(err, &tooLarge):
 		g.refuse(w, refusal{http.StatusRequestEntityTooLarge, "body_too_large", fmt.Sprintf("body exceeds gateway max_body_size %d", tooLarge.Limit)})
 	case errors.Is(err, os.ErrDeadlineExceeded):
@@ -201,7 +208,7 @@ func (g *Gateway) proxyError(w http.ResponseWriter, r *http.Request, err error) 
 	switch {
 	// A body that missed its deadline also ends the request's context
 	// (the server takes the read error for a client gone): answer first.
-	case errors.As(err, &tooLarge) || errors.Is(err, os.ErrDeadlineExceeded):
+	case errors.As(err, &tooLarge) || errors.Is(err, os.ErrDeadlineExceeded) || errors.As(err, new(*bulk.Refusal)):
 		g.bodyFailed(w, r, err)
 	case r.Context().Err() != nil:
 		return // the client went away; nobody to answer

@@ -11,7 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/gateway/bounds"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/signing"
 )
 
 // roundTripFunc is an upstream in-process: the signer's place.
@@ -74,5 +76,55 @@ func TestAHostOfTheClientsChoiceLeavesOthersTheirSlots(t *testing.T) {
 	g.ServeHTTP(w, r)
 	if w.Code != http.StatusOK {
 		t.Fatalf("an honest remote_write while the attacker holds its slots: %d %q", w.Code, w.Body.String())
+	}
+}
+
+// A _bulk body through the real gateway and signer: index and create into
+// the path's index are signed and forwarded whole; a delete, a scripted or
+// _source update, a write into .kibana or another index than the path's is
+// refused 403 operation_not_allowed naming the line and the action, and
+// nothing reaches OpenSearch (#33 item 1: the body was not read). Bodies of
+// known length and chunked ones alike.
+func TestBulkBodiesAreReadBeforeTheyAreSigned(t *testing.T) {
+	var forwarded []string
+	upstream := roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		b, _ := io.ReadAll(r.Body)
+		if !strings.Contains(r.Header.Get("Authorization"), "/es/aws4_request") {
+			t.Errorf("forwarded unsigned: %v", r.Header)
+		}
+		forwarded = append(forwarded, string(b))
+		return &http.Response{StatusCode: 200, Header: http.Header{}, Body: io.NopCloser(strings.NewReader(`{"errors":false}`)), Request: r}, nil
+	})
+	signer := &signing.Transport{Source: credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", ""),
+		Base: upstream, Scope: signing.Scope{Region: "us-east-1"}}
+	g := New(defaultPolicy(), signer, upstream, Hooks{})
+	const path = "/search-logs-abc123.us-east-1.es.amazonaws.com/app/_bulk"
+	honest := `{"index":{}}` + "\n" + `{"msg":"a"}` + "\n" + `{"create":{"_index":"app"}}` + "\n" + `{"msg":"b"}` + "\n"
+	for _, c := range []struct {
+		body, refusal string
+	}{
+		{honest, ""},
+		{honest + `{"delete":{"_id":"1"}}` + "\n", `line 5: action "delete"`},
+		{`{"update":{"_id":"1","_source":true}}` + "\n" + `{"script":{"source":"ctx.op='delete'"}}` + "\n", `line 1: action "update"`},
+		{`{"index":{"_index":".kibana"}}` + "\n" + `{}` + "\n", `".kibana", not the path's "app"`},
+		{`{"index":{"_index":"other"}}` + "\n" + `{}` + "\n", `"other", not the path's "app"`},
+	} {
+		for _, chunked := range []bool{false, true} {
+			forwarded = nil
+			r := gatewayRequest(t, "POST", path, "127.0.0.1:12345")
+			r.Body = io.NopCloser(strings.NewReader(c.body))
+			r.ContentLength = int64(len(c.body))
+			if chunked {
+				r.Body, r.ContentLength = io.NopCloser(io.MultiReader(strings.NewReader(c.body))), -1
+			}
+			w := httptest.NewRecorder()
+			g.ServeHTTP(w, r)
+			switch {
+			case c.refusal == "" && (w.Code != 200 || len(forwarded) != 1 || forwarded[0] != c.body):
+				t.Errorf("honest _bulk (chunked %v): %d %q, forwarded %q", chunked, w.Code, w.Body.String(), forwarded)
+			case c.refusal != "" && (w.Code != http.StatusForbidden || !strings.Contains(w.Body.String(), c.refusal) || len(forwarded) != 0):
+				t.Errorf("%q (chunked %v): %d %q, forwarded %q; want 403 saying %q", c.body, chunked, w.Code, w.Body.String(), forwarded, c.refusal)
+			}
+		}
 	}
 }

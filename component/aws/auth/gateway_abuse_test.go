@@ -83,7 +83,8 @@ func TestGatewayAbuse(t *testing.T) {
 		{"localhost Host", "POST", aps, nil, "localhost:12345", "samples", 200, ""},
 		{"IPv6 loopback Host", "POST", aps, nil, "[::1]:12345", "samples", 200, ""},
 		{"loki behind API Gateway", "POST", "/a1b2c3.execute-api.us-east-1.amazonaws.com/prod/loki/api/v1/push", nil, "", "lines", 200, ""},
-		{"OpenSearch bulk by PUT", "PUT", "/search-logs-abc.us-east-1.es.amazonaws.com/_bulk", nil, "", "{}\n", 200, ""},
+		{"OpenSearch bulk by PUT", "PUT", "/search-logs-abc.us-east-1.es.amazonaws.com/_bulk", nil, "", `{"index":{"_index":"logs"}}` + "\n{}\n", 200, ""},
+		{"OpenSearch bulk delete", "POST", "/search-logs-abc.us-east-1.es.amazonaws.com/logs/_bulk", nil, "", `{"delete":{"_id":"1"}}` + "\n", 403, "operation_not_allowed"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
