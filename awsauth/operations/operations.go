@@ -58,6 +58,15 @@ var Table = []Operation{
 		"aoss:APIAccessAll", "arn:${Partition}:aoss:${Region}:${Account}:collection/${Collection}"},
 	{"_doc", "aoss", "aoss", []string{"POST", "PUT"}, regexp.MustCompile(`^/` + index + `/_doc(/[^/]+)?$`),
 		"aoss:APIAccessAll", "arn:${Partition}:aoss:${Region}:${Account}:collection/${Collection}"},
+	// A pipeline's ingestion path is its own configuration's (the http
+	// source's path: "/log/ingest", "/my/test_path", "/NAME/logs"), so
+	// any path: "To construct the full ingestion endpoint …, add the
+	// ingestion path from your pipeline configuration to the ingestion
+	// URL" (OpenSearch Service developer guide, "Integrating Amazon
+	// OpenSearch Ingestion pipelines with other services and
+	// applications"). The pipeline's host takes ingestion only; the API
+	// that manages pipelines is osis.REGION.amazonaws.com and its
+	// interface endpoints, never admitted (scope.Endpoint).
 	{"Ingest", "osis", "osis", []string{"POST"}, nil,
 		"osis:Ingest", "arn:${Partition}:osis:${Region}:${Account}:pipeline/${Pipeline}"},
 	{"Invoke", "execute-api", "execute-api", []string{"POST", "PUT"}, nil,
