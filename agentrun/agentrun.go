@@ -237,6 +237,7 @@ func (a *Agent) Load(read func() (*flow.Source, error)) (*flow.Source, error) {
 		return src, err
 	}
 	a.loaded = src
+	a.tellWriters()
 	return src, nil
 }
 

@@ -84,6 +84,20 @@ func (a *Auth) Transport(base http.RoundTripper, service string) http.RoundTripp
 	}}
 }
 
+// ForeignTransport is Transport for requests that are not the agent's own
+// telemetry writes (the gateway's, for a host none of its components
+// writes to): signed with the same credentials and clock, but neither
+// counted nor retried, so that their answers move neither health nor a
+// refresh (an ExpiredToken forces none), and their Date none of the clock.
+func (a *Auth) ForeignTransport(base http.RoundTripper, service string) http.RoundTripper {
+	return &signing.Transport{
+		Source: a.cache,
+		Base:   base,
+		Scope:  signing.Scope{Region: a.chain.Region(), Service: service},
+		Clock:  a.clock,
+	}
+}
+
 // ForceRefresh fetches new credentials now, as after an ExpiredToken: for
 // programs that learn otherwise that the current ones were revoked.
 func (a *Auth) ForceRefresh(ctx context.Context) error {

@@ -161,10 +161,14 @@ func describeRequestError(e *stats.RequestError, skew time.Duration) string {
 			}
 			return msg + " (" + where + "): " + iam.Missing(principal, action, resource)
 		}
-		if needs := iam.Needs(e.Service); needs != "" {
-			return "AccessDenied: " + where + ": " + e.Message + ": " + needs
+		msg := "AccessDenied: " + where
+		if e.Message != "" {
+			msg += ": " + e.Message
 		}
-		return "AccessDenied: " + where + ": " + e.Message
+		if needs := iam.Needs(e.Service); needs != "" {
+			return msg + ": " + needs
+		}
+		return msg
 	case classify.ClockSkew:
 		return fmt.Sprintf("RequestTimeTooSkewed: %s; the local clock is %s: fix NTP", where, skewWords(skew))
 	case classify.SignatureMismatch:

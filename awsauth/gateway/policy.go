@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"net/http"
 	"slices"
 	"time"
 
@@ -36,6 +37,15 @@ type Policy struct {
 	// BodyGrace is the time a body may take besides its length at
 	// 1 MiB/s; zero: 10 s.
 	BodyGrace time.Duration
+
+	// Writes tells whether the agent's own components write to a host
+	// through the gateway. A request for any other host is signed by
+	// Foreign instead of the signer, and counted by Hooks.Foreign: any
+	// local client may send one, and its answer must move neither health
+	// nor a refresh. If Writes or Foreign is nil, every host is the
+	// agent's own.
+	Writes  func(host string) bool
+	Foreign http.RoundTripper
 }
 
 // SignsFor reports whether the gateway signs for service.
@@ -57,6 +67,9 @@ type Hooks struct {
 	// texts redacted.
 	Warn     func(msg, err string)
 	Panicked func(value, stack string)
+	// Foreign counts a request signed for a host the agent does not
+	// write to (Policy.Writes).
+	Foreign func()
 }
 
 func (h *Hooks) setDefaults() {
@@ -71,5 +84,8 @@ func (h *Hooks) setDefaults() {
 	}
 	if h.Panicked == nil {
 		h.Panicked = func(string, string) {}
+	}
+	if h.Foreign == nil {
+		h.Foreign = func() {}
 	}
 }

@@ -36,6 +36,7 @@ type Gateway struct {
 	hooks     Hooks
 	bounds    *bounds.Bounds
 	transport http.RoundTripper // the signer, within response_header_timeout
+	foreign   http.RoundTripper // Policy.Foreign, within it too; nil: none
 	ifaddrs   []netip.Addr      // this host's, for remote clients' Host
 }
 
@@ -48,6 +49,9 @@ func New(p Policy, signer, base http.RoundTripper, h Hooks) *Gateway {
 	}
 	g := &Gateway{policy: p, hooks: h, bounds: bounds.New(p.MaxBodySize, p.BodyGrace, base),
 		transport: bounds.HeaderTimeout(signer, p.ResponseHeaderTimeout)}
+	if p.Writes != nil && p.Foreign != nil {
+		g.foreign = bounds.HeaderTimeout(p.Foreign, p.ResponseHeaderTimeout)
+	}
 	if p.AllowRemoteClients {
 		g.ifaddrs = interfaceAddrs()
 	}
@@ -119,6 +123,11 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	g.bounds.Pooled(target.Host)
+	transport := g.transport
+	if g.foreign != nil && !g.policy.Writes(strings.ToLower(target.Host)) {
+		transport = g.foreign
+		g.hooks.Foreign()
+	}
 	proxy := &httputil.ReverseProxy{
 		Rewrite: func(pr *httputil.ProxyRequest) {
 			pr.Out.URL = target
@@ -127,7 +136,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				pr.Out.Header.Del(h)
 			}
 		},
-		Transport:      g.transport,
+		Transport:      transport,
 		ModifyResponse: modifyResponse,
 		ErrorHandler:   g.proxyError,
 		BufferPool:     copyBuffers,

@@ -128,3 +128,33 @@ func TestBulkBodiesAreReadBeforeTheyAreSigned(t *testing.T) {
 		}
 	}
 }
+
+// A request for a host the agent's components do not write to is signed
+// by Policy.Foreign (which moves neither health nor a refresh) and
+// counted; the agent's own writes go through the signer (#33 item 4: any
+// local client's 403 from a host of its choosing turned health
+// unhealthy).
+func TestForeignHostsAreSignedApart(t *testing.T) {
+	answer := func(r *http.Request) (*http.Response, error) {
+		return &http.Response{StatusCode: 200, Header: http.Header{}, Body: io.NopCloser(strings.NewReader("")), Request: r}, nil
+	}
+	var own, foreign, counted int
+	p := defaultPolicy()
+	p.Writes = func(host string) bool { return host == "aps-workspaces.us-east-1.amazonaws.com" }
+	p.Foreign = roundTripFunc(func(r *http.Request) (*http.Response, error) { foreign++; return answer(r) })
+	g := New(p, roundTripFunc(func(r *http.Request) (*http.Response, error) { own++; return answer(r) }), nil, Hooks{Foreign: func() { counted++ }})
+	for _, path := range []string{
+		"/aps-workspaces.us-east-1.amazonaws.com/workspaces/ws-1/api/v1/remote_write",
+		"/attacker1.execute-api.us-east-1.amazonaws.com/prod/x",
+		"/APS-WORKSPACES.us-east-1.amazonaws.com/workspaces/ws-1/api/v1/remote_write",
+	} {
+		w := httptest.NewRecorder()
+		g.ServeHTTP(w, gatewayRequest(t, "POST", path, "127.0.0.1:12345"))
+		if w.Code != 200 {
+			t.Fatalf("%s: %d %q", path, w.Code, w.Body.String())
+		}
+	}
+	if own != 2 || foreign != 1 || counted != 1 {
+		t.Fatalf("own writes signed by the signer %d times (want 2), foreign by Foreign %d (want 1), counted %d", own, foreign, counted)
+	}
+}

@@ -60,6 +60,10 @@ type Component struct {
 	gatewayURL string
 	pathPrefix string   // this component's path on the agent's HTTP server
 	ownHosts   []string // Host headers naming the agent's server, besides loopback ones
+	// writers are the hosts the agent's components write to through the
+	// gateway, as the agent last told SetWriterHosts; nil until it does:
+	// then every host is the agent's own.
+	writers atomic.Pointer[map[string]bool]
 }
 
 // instance is one configuration at work.

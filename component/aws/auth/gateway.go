@@ -35,7 +35,32 @@ func (c *Component) gatewayPolicy(a Arguments, auth *awsauth.Auth) gateway.Polic
 	p := a.Gateway.Policy()
 	p.PathPrefix, p.OwnHosts = c.pathPrefix, c.ownHosts
 	p.Region, p.Service = auth.Region(), a.Service
+	p.Writes = c.writes
 	return p
+}
+
+// GatewayPath is the gateway's path on the agent's HTTP server: a
+// component whose arguments hold a URL with it writes through the
+// gateway to the host that follows.
+func (c *Component) GatewayPath() string { return c.pathPrefix }
+
+// SetWriterHosts tells the component the hosts the agent's components
+// write to through its gateway (the agent's runner calls it after each
+// load): requests for other hosts are signed apart, and their answers do
+// not move health.
+func (c *Component) SetWriterHosts(hosts []string) {
+	m := make(map[string]bool, len(hosts))
+	for _, h := range hosts {
+		m[strings.ToLower(h)] = true
+	}
+	c.writers.Store(&m)
+}
+
+// writes tells whether the agent writes to host: yes for every host until
+// SetWriterHosts was called.
+func (c *Component) writes(host string) bool {
+	m := c.writers.Load()
+	return m == nil || (*m)[host]
 }
 
 // gatewayHooks count the gateway's refusals, redact with auth's secrets,
@@ -43,6 +68,7 @@ func (c *Component) gatewayPolicy(a Arguments, auth *awsauth.Auth) gateway.Polic
 func (c *Component) gatewayHooks(auth *awsauth.Auth) gateway.Hooks {
 	return gateway.Hooks{
 		Refused: func(reason string) { c.metrics.gatewayRefused.WithLabelValues(reason).Inc() },
+		Foreign: c.metrics.gatewayForeign.Inc,
 		Redact:  auth.Redact,
 		Warn:    c.warnings.warn(c.log),
 		Panicked: func(value, stack string) {
@@ -53,7 +79,9 @@ func (c *Component) gatewayHooks(auth *awsauth.Auth) gateway.Hooks {
 
 // newGateway is the gateway of one configuration.
 func (c *Component) newGateway(a Arguments, auth *awsauth.Auth, base http.RoundTripper) *gateway.Gateway {
-	return gateway.New(c.gatewayPolicy(a, auth), auth.Transport(base, a.Service), base, c.gatewayHooks(auth))
+	p := c.gatewayPolicy(a, auth)
+	p.Foreign = auth.ForeignTransport(base, a.Service)
+	return gateway.New(p, auth.Transport(base, a.Service), base, c.gatewayHooks(auth))
 }
 
 // componentPath is this component's path on the agent's HTTP server, with a

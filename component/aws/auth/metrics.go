@@ -15,6 +15,7 @@ type metrics struct {
 	refreshesTotal *prometheus.CounterVec
 	signDuration   prometheus.Histogram
 	gatewayRefused *prometheus.CounterVec
+	gatewayForeign prometheus.Counter
 }
 
 func newMetrics(reg prometheus.Registerer, c *Component) *metrics {
@@ -40,6 +41,10 @@ func newMetrics(reg prometheus.Registerer, c *Component) *metrics {
 			Name: "aws_auth_gateway_refused_total",
 			Help: "Requests the signing gateway refused, by reason.",
 		}, []string{"reason"}),
+		gatewayForeign: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "aws_auth_gateway_foreign_requests_total",
+			Help: "Requests the signing gateway signed for a host none of the agent's components writes to; their answers do not change health.",
+		}),
 	}
 	expiry := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "aws_auth_credentials_expiry_timestamp_seconds",
@@ -66,7 +71,7 @@ func newMetrics(reg prometheus.Registerer, c *Component) *metrics {
 		Name: "aws_auth_clock_offset_seconds",
 		Help: "AWS's clock minus the local clock, as learned from clock-skew answers.",
 	}, func() float64 { return c.cur.Load().auth.ClockOffset().Seconds() })
-	for _, col := range []prometheus.Collector{m.signedTotal, m.responsesTotal, m.refreshesTotal, m.signDuration, m.gatewayRefused, expiry, certificate, offset} {
+	for _, col := range []prometheus.Collector{m.signedTotal, m.responsesTotal, m.refreshesTotal, m.signDuration, m.gatewayRefused, m.gatewayForeign, expiry, certificate, offset} {
 		reg.MustRegister(col)
 	}
 	return m
