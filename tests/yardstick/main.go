@@ -45,8 +45,9 @@ func main() {
 	series := flag.Int("series", 40000, "series the target exposes, scraped every second")
 	warmup := flag.Duration("warmup", 30*time.Second, "time before measuring")
 	duration := flag.Duration("duration", 120*time.Second, "time measured")
+	profile := flag.String("profile", "", "write a CPU profile of the gateway agent over the time measured to this file")
 	flag.Parse()
-	if err := run(*bin, *series, *warmup, *duration); err != nil {
+	if err := run(*bin, *series, *warmup, *duration, *profile); err != nil {
 		fmt.Fprintln(os.Stderr, "yardstick:", err)
 		os.Exit(1)
 	}
@@ -84,7 +85,7 @@ func (s *sink) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	count.Add(int64(n))
 }
 
-func run(bin string, series int, warmup, duration time.Duration) error {
+func run(bin string, series int, warmup, duration time.Duration, profile string) error {
 	s := &sink{
 		verifier: &awsauthtest.Verifier{Keys: awsauthtest.NewKeyring(awsauthtest.Key{AccessKeyID: keyID, SecretAccessKey: secret}), Service: "aps", JSON: true},
 		samples:  map[string]*atomic.Int64{"ws-builtin": {}, "ws-gateway": {}},
@@ -106,7 +107,7 @@ func run(bin string, series int, warmup, duration time.Duration) error {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	agents := map[string]*exec.Cmd{}
+	agents, listens := map[string]*exec.Cmd{}, map[string]string{}
 	for _, name := range []string{"builtin", "gateway"} {
 		listen, err := freeAddr()
 		if err != nil {
@@ -116,7 +117,8 @@ func run(bin string, series int, warmup, duration time.Duration) error {
 		if err := os.WriteFile(config, []byte(configFor(name, target, proxy.URL, aws.CAPEM)), 0o600); err != nil {
 			return err
 		}
-		cmd := exec.CommandContext(ctx, bin, "run", config, "--server.http.listen-addr="+listen, "--storage.path="+filepath.Join(dir, name))
+		cmd := exec.CommandContext(ctx, bin, "run", config, "--server.http.listen-addr="+listen, "--storage.path="+filepath.Join(dir, name), "--server.http.enable-pprof="+strconv.FormatBool(profile != ""))
+		listens[name] = listen
 		cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
 		if err := cmd.Start(); err != nil {
 			return err
@@ -133,7 +135,13 @@ func run(bin string, series int, warmup, duration time.Duration) error {
 		}
 		samples0[name] = s.samples["ws-"+name].Load()
 	}
-	time.Sleep(duration)
+	if profile != "" {
+		if err := cpuProfile(profile, listens["gateway"], duration); err != nil {
+			return err
+		}
+	} else {
+		time.Sleep(duration)
+	}
 	per := map[string]float64{}
 	for _, name := range []string{"builtin", "gateway"} {
 		cpu, err := cpuSeconds(agents[name].Process.Pid)
@@ -243,4 +251,18 @@ func freeAddr() (string, error) {
 	}
 	defer l.Close()
 	return l.Addr().String(), nil
+}
+
+// cpuProfile writes the agent at listen's CPU profile over d to file.
+func cpuProfile(file, listen string, d time.Duration) error {
+	resp, err := http.Get(fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", listen, int(d.Seconds())))
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("profile: %d %v", resp.StatusCode, err)
+	}
+	return os.WriteFile(file, b, 0o644)
 }
