@@ -80,11 +80,11 @@ done
 require_tests ./component/aws/auth/ TestMemoryStaysFlatUnderLoad
 require_tests ./tests/herd/ TestFleetAgainstThrottledSTS TestFleetStartedTogetherRefreshesApart
 
-# Vet, every package's tests under -race, then without it the fleet
-# simulations and the memory test. One command a line: under set -e a
-# failure inside an && list does not stop the script, it only skips the
-# rest of the list.
-go vet ./...
+# Lint (gofmt, go vet, staticcheck), every package's tests under -race,
+# then without it the fleet simulations and the memory test. One command
+# a line: under set -e a failure inside an && list does not stop the
+# script, it only skips the rest of the list.
+make lint
 go vet -tags uiassets ./flowui/
 go test -race -count=1 -timeout 60m ./...
 go test -count=1 -timeout 20m ./tests/herd/

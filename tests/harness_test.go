@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"math/rand/v2"
 	"net"
@@ -191,8 +190,6 @@ var ports struct {
 }
 
 func isolateEnv(t *testing.T) { awsauthtest.IsolateEnv(t) }
-
-func sprintf(format string, args ...any) string { return fmt.Sprintf(format, args...) }
 
 func TestMain(m *testing.M) {
 	code := m.Run()

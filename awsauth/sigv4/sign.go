@@ -21,8 +21,6 @@ const (
 	shortDateFormat = "20060102"
 	// EmptyPayloadHash is the SHA-256 of no bytes.
 	EmptyPayloadHash = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
-	// unsignedPayload may stand in X-Amz-Content-Sha256 for services that allow it.
-	unsignedPayload = "UNSIGNED-PAYLOAD"
 )
 
 // SigningParams are the inputs of one signature besides the request and the
