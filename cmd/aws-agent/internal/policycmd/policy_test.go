@@ -225,24 +225,13 @@ func TestExamplePoliciesAreCurrent(t *testing.T) {
 		if err := json.Unmarshal(want, &out); err != nil || len(out) == 0 {
 			t.Errorf("%s: %v", name, err)
 		}
-		for id, docs := range out {
-			for key, raw := range docs {
-				if key == "role_arn" {
-					continue
-				}
-				for _, st := range decode(t, raw).Statement {
-					for _, a := range st.Action {
-						formats, ok := reference(t, a)
-						if !ok {
-							t.Errorf("%s %s %s: %s is not in AWS's Service Authorization Reference", name, id, key, a)
-						}
-						for _, r := range st.Resource {
-							if !resourceFits(r, formats) {
-								t.Errorf("%s %s %s: %s on %q: not an ARN of its resource types %v", name, id, key, a, r, formats)
-							}
-						}
-					}
-				}
+		for _, g := range grants(t, out) {
+			formats, ok := reference(t, g.action)
+			if !ok {
+				t.Errorf("%s %s %s: %s is not in AWS's Service Authorization Reference", name, g.component, g.doc, g.action)
+			}
+			if !resourceFits(g.resource, formats) {
+				t.Errorf("%s %s %s: %s on %q: not an ARN of its resource types %v", name, g.component, g.doc, g.action, g.resource, formats)
 			}
 		}
 	}
@@ -473,4 +462,29 @@ prometheus.remote_write "amp" {
 	if _, _, err := run(t, text, "--trust", "pod-identity-target", "--source-role", "writer", "--external-id", "x"); err == nil || !strings.Contains(err.Error(), "--source-role") {
 		t.Errorf("a source role that is no ARN: %v", err)
 	}
+}
+
+// grant is one action on one resource that a document of a policy file
+// (aws-agent policy's output) allows.
+type grant struct{ component, doc, action, resource string }
+
+// grants are every grant of every document in out, but role_arn.
+func grants(t *testing.T, out map[string]map[string]json.RawMessage) []grant {
+	t.Helper()
+	var gs []grant
+	for id, docs := range out {
+		for key, raw := range docs {
+			if key == "role_arn" {
+				continue
+			}
+			for _, st := range decode(t, raw).Statement {
+				for _, a := range st.Action {
+					for _, r := range st.Resource {
+						gs = append(gs, grant{id, key, a, r})
+					}
+				}
+			}
+		}
+	}
+	return gs
 }

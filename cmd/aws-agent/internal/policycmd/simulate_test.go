@@ -122,20 +122,9 @@ func TestExamplePoliciesAllowWhatTheExamplesSend(t *testing.T) {
 				}
 			}
 		}
-		for id, docs := range shipped {
-			for key, raw := range docs {
-				if key == "role_arn" {
-					continue
-				}
-				for _, st := range decode(t, raw).Statement {
-					for _, a := range st.Action {
-						for _, r := range st.Resource {
-							if !used[id+"/"+key+"/"+a+"/"+r] {
-								t.Errorf("%s: %s's %s grants %s on %s, which no call of the example needs", name, id, key, a, r)
-							}
-						}
-					}
-				}
+		for _, g := range grants(t, shipped) {
+			if !used[g.component+"/"+g.doc+"/"+g.action+"/"+g.resource] {
+				t.Errorf("%s: %s's %s grants %s on %s, which no call of the example needs", name, g.component, g.doc, g.action, g.resource)
 			}
 		}
 	}
