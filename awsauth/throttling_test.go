@@ -21,6 +21,9 @@ const maxThrottledCalls = 12
 // says so, the retries back off instead of hammering STS, and the first
 // attempt after STS recovers succeeds.
 func TestSTSThrottlingBacksOff(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: the fault matrix's STS throttling row stands for it; make test runs it")
+	}
 	calls, a, fake, first := throttle(t, 200*time.Millisecond, 2*time.Second)
 	if calls > maxThrottledCalls {
 		t.Fatalf("%d AssumeRole calls while throttled, bound %d: no backoff", calls, maxThrottledCalls)
@@ -41,6 +44,9 @@ func TestSTSThrottlingBacksOff(t *testing.T) {
 // The bound above binds: the same throttling with the backoff taken away
 // (1 ms steps) breaks it.
 func TestThrottlingBoundCatchesNoBackoff(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: the fault matrix's STS throttling row stands for it; make test runs it")
+	}
 	if calls, _, _, _ := throttle(t, time.Millisecond, time.Millisecond); calls <= maxThrottledCalls {
 		t.Fatalf("without backoff only %d AssumeRole calls while throttled: the bound %d cannot fail", calls, maxThrottledCalls)
 	}
