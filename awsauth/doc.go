@@ -29,4 +29,6 @@
 //	                       needs; trust policies
 //	operations             over scope: the table of telemetry writes the gateway signs,
 //	                       with the IAM action and resource of each
+//	sigv4verify            apart from all: SigV4 checked as AWS checks it, from AWS's
+//	                       documentation (sign --verify and the test kit's fakes)
 package awsauth

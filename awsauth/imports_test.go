@@ -44,6 +44,7 @@ func TestPackagesImportDownward(t *testing.T) {
 		"awsauth/gateway":        {"gateway/bounds", "gateway/bulk", "operations", "redact", "scope", "signing"},
 		"awsauth/gateway/bounds": nil,
 		"awsauth/gateway/bulk":   nil,
+		"awsauth/sigv4verify":    nil,
 		"awsauth/iam":            {"operations", "scope"},
 		"awsauth/operations":     {"scope"},
 	}
@@ -84,20 +85,22 @@ func TestPackagesImportDownward(t *testing.T) {
 // code, nor a fake its expectations.
 func TestTestKitIsIndependent(t *testing.T) {
 	const mod = "github.com/flow-aws-auth/flow-aws-auth/awsauth"
-	out, err := exec.Command("go", "list", "-deps", "-f", "{{.ImportPath}}", "./awsauthtest/...").CombinedOutput()
+	// The verifier, sigv4verify, is the kit's too (sign --verify ships it
+	// apart), and as independent.
+	out, err := exec.Command("go", "list", "-deps", "-f", "{{.ImportPath}}", "./awsauthtest/...", "./sigv4verify").CombinedOutput()
 	if err != nil {
 		t.Fatalf("go list: %v\n%s", err, out)
 	}
 	kit := 0
 	for _, pkg := range strings.Fields(string(out)) {
 		switch {
-		case strings.HasPrefix(pkg, mod+"/awsauthtest"):
+		case strings.HasPrefix(pkg, mod+"/awsauthtest"), pkg == mod+"/sigv4verify":
 			kit++
 		case pkg == mod || strings.HasPrefix(pkg, mod+"/"):
 			t.Errorf("the test kit depends on %s", pkg)
 		}
 	}
-	if kit < 4 {
-		t.Fatalf("go list showed %d test kit packages, want awsauthtest, fakeaws, pki and receivers", kit)
+	if kit < 5 {
+		t.Fatalf("go list showed %d test kit packages, want awsauthtest, fakeaws, pki, receivers and sigv4verify", kit)
 	}
 }

@@ -16,11 +16,11 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/chain"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/scope"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/signing"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/sigv4"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/sigv4verify"
 	"github.com/flow-aws-auth/flow-aws-auth/cmd/aws-agent/internal/exitstatus"
 )
 
@@ -168,15 +168,16 @@ func (f flags) printSigned(stdout io.Writer, req *http.Request, body []byte, sig
 	return nil
 }
 
-// verifyRequest checks a signed request with the test kit's verifier, which
-// shares no code with the signer, at the request's own X-Amz-Date.
+// verifyRequest checks a signed request with package sigv4verify's
+// verifier, which shares no code with the signer, at the request's own
+// X-Amz-Date.
 func verifyRequest(req *http.Request, body []byte, creds aws.Credentials, service, expectedFile string, stdout io.Writer) error {
 	date, err := time.Parse("20060102T150405Z", req.Header.Get("X-Amz-Date"))
 	if err != nil {
 		return fmt.Errorf("the request has no valid X-Amz-Date: %w", err)
 	}
-	v := &awsauthtest.Verifier{
-		Keys:    awsauthtest.NewKeyring(awsauthtest.Key{AccessKeyID: creds.AccessKeyID, SecretAccessKey: creds.SecretAccessKey, SessionToken: creds.SessionToken}),
+	v := &sigv4verify.Verifier{
+		Keys:    sigv4verify.NewKeyring(sigv4verify.Key{AccessKeyID: creds.AccessKeyID, SecretAccessKey: creds.SecretAccessKey, SessionToken: creds.SessionToken}),
 		S3Paths: service == "s3",
 		Now:     func() time.Time { return date },
 	}

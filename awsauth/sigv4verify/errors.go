@@ -1,4 +1,4 @@
-package awsauthtest
+package sigv4verify
 
 import (
 	"encoding/json"
