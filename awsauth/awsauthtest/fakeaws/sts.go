@@ -11,7 +11,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"testing"
 	"time"
 
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest"
@@ -295,7 +294,7 @@ type STSServer struct {
 }
 
 // StartSTS serves an STS that knows keys on loopback until the test ends.
-func StartSTS(t testing.TB, keys ...awsauthtest.Key) *STSServer {
+func StartSTS(t awsauthtest.T, keys ...awsauthtest.Key) *STSServer {
 	t.Helper()
 	s := &STS{Keys: awsauthtest.NewKeyring(keys...)}
 	srv := httptest.NewServer(s)

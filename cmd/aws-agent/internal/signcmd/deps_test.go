@@ -25,3 +25,30 @@ func TestSignShipsNoTestKit(t *testing.T) {
 		t.Fatal("sign does not link sigv4verify: what does --verify check with?")
 	}
 }
+
+// No package of this module that aws-agent links imports testing: the
+// test kit's helpers take an interface a *testing.T satisfies instead (#34
+// item 2). (Grafana Agent's own packages and net/http/httptest, which the
+// demo's fakes serve with, still bring testing in.)
+func TestAwsAgentLinksNoTestingOfOurs(t *testing.T) {
+	out, err := exec.Command("go", "list", "-deps", "-f", "{{.ImportPath}} {{join .Imports \" \"}}", "../../").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list: %v\n%s", err, out)
+	}
+	ours := 0
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		f := strings.Fields(line)
+		if !strings.HasPrefix(f[0], "github.com/flow-aws-auth/flow-aws-auth/") {
+			continue
+		}
+		ours++
+		for _, imp := range f[1:] {
+			if imp == "testing" {
+				t.Errorf("aws-agent links %s, which imports testing", f[0])
+			}
+		}
+	}
+	if ours < 20 {
+		t.Fatalf("go list showed %d of this module's packages in aws-agent", ours)
+	}
+}
