@@ -15,55 +15,57 @@ import (
 )
 
 // admit decides, before anything is read or signed, whether the gateway
-// forwards r, and where to.
-func (g *Gateway) admit(r *http.Request) (*url.URL, *refusal) {
+// forwards r, where to, and as which operation of the table (none for an
+// unrestricted service or a host outside AWS's domains).
+func (g *Gateway) admit(r *http.Request) (*url.URL, operations.Operation, *refusal) {
 	gw := &g.policy
 	loopback := loopbackClient(r.RemoteAddr)
 	if !gw.AllowRemoteClients && !loopback {
-		return nil, &refusal{http.StatusForbidden, "remote_client", fmt.Sprintf(
+		return nil, operations.Operation{}, &refusal{http.StatusForbidden, "remote_client", fmt.Sprintf(
 			"refusing client %s: only loopback clients may use the gateway unless gateway { allow_remote_clients = true }", r.RemoteAddr)}
 	}
 	// Every browser sends Sec-Fetch-* (and Origin on anything but a plain
 	// GET); remote_write and loki.write never do.
 	if name := browserHeader(r.Header); name != "" {
-		return nil, &refusal{http.StatusForbidden, "browser", fmt.Sprintf(
+		return nil, operations.Operation{}, &refusal{http.StatusForbidden, "browser", fmt.Sprintf(
 			"refusing a request with a %q header: browsers may not use the gateway", name)}
 	}
 	// A page that rebound its own name to 127.0.0.1 (or to the agent's
 	// address on the network) still sends that name.
 	if !g.servedHost(r.Host) {
 		if loopback {
-			return nil, &refusal{http.StatusForbidden, "host_header", fmt.Sprintf(
+			return nil, operations.Operation{}, &refusal{http.StatusForbidden, "host_header", fmt.Sprintf(
 				"refusing Host %q: a loopback client must address the agent as localhost, a loopback address, its listen address or one of gateway { client_hosts }", r.Host)}
 		}
-		return nil, &refusal{http.StatusForbidden, "host_header", fmt.Sprintf(
+		return nil, operations.Operation{}, &refusal{http.StatusForbidden, "host_header", fmt.Sprintf(
 			"refusing Host %q: a remote client must address the agent by an address of this host or a name in gateway { client_hosts }", r.Host)}
 	}
 	if !gw.Allows(r.Method) {
-		return nil, &refusal{http.StatusMethodNotAllowed, "method_not_allowed", fmt.Sprintf(
+		return nil, operations.Operation{}, &refusal{http.StatusMethodNotAllowed, "method_not_allowed", fmt.Sprintf(
 			"method %q is not among gateway { methods } (%s): add it there to forward it", r.Method, strings.Join(gw.Methods, ", "))}
 	}
 	target, ref := g.targetURL(r.RequestURI, gw.AllowedHosts)
 	if ref != nil {
-		return nil, ref
+		return nil, operations.Operation{}, ref
 	}
 	if ref := placed(target.Host, gw.AllowedHosts); ref != nil {
-		return nil, ref
+		return nil, operations.Operation{}, ref
 	}
 	if ref := samePartition(target.Host, gw.Region); ref != nil {
-		return nil, ref
+		return nil, operations.Operation{}, ref
 	}
 	if ref := serviceAllowed(gw, target.Host, gw.Service, gw.Region); ref != nil {
-		return nil, ref
+		return nil, operations.Operation{}, ref
 	}
-	if ref := operationAllowed(gw, r.Method, target, r.Header); ref != nil {
-		return nil, ref
+	op, ref := operationAllowed(gw, r.Method, target, r.Header)
+	if ref != nil {
+		return nil, operations.Operation{}, ref
 	}
 	if r.ContentLength > gw.MaxBodySize {
-		return nil, &refusal{http.StatusRequestEntityTooLarge, "body_too_large", fmt.Sprintf(
+		return nil, operations.Operation{}, &refusal{http.StatusRequestEntityTooLarge, "body_too_large", fmt.Sprintf(
 			"body of %d bytes exceeds gateway max_body_size %d", r.ContentLength, gw.MaxBodySize)}
 	}
-	return target, nil
+	return target, op, nil
 }
 
 // browserHeader names the first header that only browsers send, if any,
@@ -183,37 +185,37 @@ func samePartition(host, region string) *refusal {
 // decide, and nobody here can test it: the gateway does not sign it.
 // (A customer's endpoint — an API Gateway API, a domain — keeps its query
 // strings: they are its own API's.)
-func operationAllowed(gw *Policy, method string, target *url.URL, header http.Header) *refusal {
+func operationAllowed(gw *Policy, method string, target *url.URL, header http.Header) (operations.Operation, *refusal) {
 	host := strings.ToLower(scope.StripPort(target.Host))
 	service, _, ok := scope.Infer(host) // ok only for a host in AWS's domains
 	if !ok || slices.Contains(gw.UnrestrictedServices, service) {
-		return nil
+		return operations.Operation{}, nil
 	}
 	if !operations.Known(service) {
-		return &refusal{http.StatusForbidden, "operation_not_allowed", fmt.Sprintf(
+		return operations.Operation{}, &refusal{http.StatusForbidden, "operation_not_allowed", fmt.Sprintf(
 			"%s: the gateway knows no telemetry write of %q; add it to gateway { unrestricted_services } to sign any operation of it", operations.Describe(method, host, target.EscapedPath()), service)}
 	}
 	// Both forms of the path must match: the one AWS sees and the decoded
 	// one, so that no escaping passes for another path.
-	_, ok = operations.Match(method, host, target.EscapedPath())
+	op, ok := operations.Match(method, host, target.EscapedPath())
 	if ok {
 		_, ok = operations.Match(method, host, target.Path)
 	}
 	if !ok {
-		return &refusal{http.StatusForbidden, "operation_not_allowed", fmt.Sprintf(
+		return operations.Operation{}, &refusal{http.StatusForbidden, "operation_not_allowed", fmt.Sprintf(
 			"%s is not a telemetry write the gateway signs for %q; add %q to gateway { unrestricted_services } to sign any of its operations", operations.Describe(method, host, target.EscapedPath()), service, service)}
 	}
 	for name := range header {
 		if strings.EqualFold(name, "X-Amz-Target") {
-			return &refusal{http.StatusForbidden, "operation_not_allowed", fmt.Sprintf(
+			return operations.Operation{}, &refusal{http.StatusForbidden, "operation_not_allowed", fmt.Sprintf(
 				"%s with an X-Amz-Target header: the header selects another operation, which the gateway does not sign", operations.Describe(method, host, target.EscapedPath()))}
 		}
 	}
 	if (target.RawQuery != "" || target.ForceQuery) && scope.AWSOperated(host) {
-		return &refusal{http.StatusForbidden, "operation_not_allowed", fmt.Sprintf(
+		return operations.Operation{}, &refusal{http.StatusForbidden, "operation_not_allowed", fmt.Sprintf(
 			"%s with a query string: AWS's telemetry writes take none, and a query can select another operation, which the gateway does not sign", operations.Describe(method, host, target.EscapedPath()))}
 	}
-	return nil
+	return op, nil
 }
 
 // serviceAllowed checks the service the request would be signed for, and
@@ -241,17 +243,8 @@ func serviceAllowed(gw *Policy, host, configured, region string) *refusal {
 	return nil
 }
 
-// bulkIndex tells whether a request is an OpenSearch _bulk write the table
-// admits, whose body package bulk is to read, and the index its path names
-// ("" for /_bulk). An unrestricted service's bulk bodies are not read.
-func (g *Gateway) bulkIndex(method string, target *url.URL) (string, bool) {
-	host := strings.ToLower(scope.StripPort(target.Host))
-	service, _, ok := scope.Infer(host)
-	if !ok || slices.Contains(g.policy.UnrestrictedServices, service) {
-		return "", false
-	}
-	if op, ok := operations.Match(method, host, target.Path); !ok || op.Name != "_bulk" {
-		return "", false
-	}
-	return strings.TrimPrefix(strings.TrimSuffix(target.Path, "/_bulk"), "/"), true
+// bulkIndex is the index a _bulk path names ("" for /_bulk), whose
+// body package bulk reads.
+func bulkIndex(path string) string {
+	return strings.TrimPrefix(strings.TrimSuffix(path, "/_bulk"), "/")
 }

@@ -13,7 +13,7 @@ func BenchmarkAdmit(b *testing.B) {
 	r.RequestURI, r.Host, r.RemoteAddr = prefix+"/aps-workspaces.us-east-1.amazonaws.com/workspaces/ws-1/api/v1/remote_write", "127.0.0.1:12345", "127.0.0.1:40000"
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, ref := g.admit(r); ref != nil {
+		if _, _, ref := g.admit(r); ref != nil {
 			b.Fatal(ref.msg)
 		}
 	}

@@ -44,7 +44,7 @@ func TestHostOfRemoteClients(t *testing.T) {
 	for _, c := range cases {
 		r := gatewayRequest(t, "POST", "/aps-workspaces.us-east-1.amazonaws.com/workspaces/ws/api/v1/remote_write", c.host)
 		r.RemoteAddr = c.remote
-		_, ref := g.admit(r)
+		_, _, ref := g.admit(r)
 		if c.admitted != (ref == nil) {
 			t.Errorf("client %s, Host %q: admitted %v, want %v (%+v)", c.remote, c.host, ref == nil, c.admitted, ref)
 		}
@@ -59,11 +59,11 @@ func TestHostOfRemoteClients(t *testing.T) {
 	g = New(p, nil, nil, Hooks{})
 	g.ifaddrs = []netip.Addr{netip.MustParseAddr("192.0.2.7")}
 	r := gatewayRequest(t, "POST", "/aps-workspaces.us-east-1.amazonaws.com/workspaces/ws/api/v1/remote_write", "192.0.2.7:12345")
-	if _, ref := g.admit(r); ref == nil || ref.reason != "host_header" {
+	if _, _, ref := g.admit(r); ref == nil || ref.reason != "host_header" {
 		t.Errorf("a loopback client's Host of the interface address: %+v", ref)
 	}
 	r.RemoteAddr = "192.0.2.50:4000"
-	if _, ref := g.admit(r); ref == nil || ref.reason != "remote_client" {
+	if _, _, ref := g.admit(r); ref == nil || ref.reason != "remote_client" {
 		t.Errorf("a remote client without allow_remote_clients: %+v", ref)
 	}
 }
@@ -119,7 +119,7 @@ func TestTableOperationsCarryNoTargetOrQuery(t *testing.T) {
 		if c.target != "" {
 			r.Header["x-amz-target"] = []string{c.target} // as sent, in any case
 		}
-		_, ref := g.admit(r)
+		_, _, ref := g.admit(r)
 		if c.admitted != (ref == nil) {
 			t.Errorf("%s (X-Amz-Target %q): admitted %v, want %v (%+v)", c.rest, c.target, ref == nil, c.admitted, ref)
 		}
@@ -138,7 +138,7 @@ func TestOSISControlPlaneAndTokenAPIsAreRefused(t *testing.T) {
 		"/vpce-0a1b-x.osis.us-east-1.vpce.amazonaws.com/2022-01-01/osis/createPipeline": "operation_not_allowed",
 		"/pipe-abc123.us-east-1.osis.amazonaws.com/log/ingest":                          "",
 	} {
-		_, ref := g.admit(gatewayRequest(t, "POST", rest, "127.0.0.1:12345"))
+		_, _, ref := g.admit(gatewayRequest(t, "POST", rest, "127.0.0.1:12345"))
 		if got := ""; ref != nil {
 			got = ref.reason
 			if got != want {
@@ -200,7 +200,7 @@ func TestDotIndicesAreNotWritten(t *testing.T) {
 		"/abc123.us-east-1.aoss.amazonaws.com/.plugins-ml-config/_doc":                  false,
 		"/vpce-0a1b-x.osis.us-east-1.vpce.amazonaws.com/2022-01-01/osis/deletePipeline": false,
 	} {
-		_, ref := g.admit(gatewayRequest(t, "POST", rest, "127.0.0.1:12345"))
+		_, _, ref := g.admit(gatewayRequest(t, "POST", rest, "127.0.0.1:12345"))
 		if admitted != (ref == nil) {
 			t.Errorf("%s: admitted %v, want %v (%+v)", rest, ref == nil, admitted, ref)
 		}

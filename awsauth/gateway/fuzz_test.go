@@ -100,7 +100,7 @@ func FuzzGatewayAdmission(f *testing.F) {
 		if header != "" {
 			r.Header[header] = []string{"x"} // as sent: any case
 		}
-		target, ref := g.admit(r)
+		target, _, ref := g.admit(r)
 		if ref != nil {
 			if ref.status < 400 || ref.msg == "" || strings.Contains(ref.msg, "\n") {
 				t.Fatalf("a refusal must be an error with a one-line reason: %+v", ref)

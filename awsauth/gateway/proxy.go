@@ -100,7 +100,7 @@ func (g *Gateway) refuse(w http.ResponseWriter, r refusal) {
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer g.recoverPanic(w)
 
-	target, ref := g.admit(r)
+	target, op, ref := g.admit(r)
 	var release func()
 	if ref == nil {
 		var ok bool
@@ -115,8 +115,10 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	defer release()
 
-	if index, ok := g.bulkIndex(r.Method, target); ok && r.ContentLength != 0 {
-		r.Body = bulk.Check(r.Body, index, r.ContentLength)
+	// The table's _bulk (not an unrestricted service's): its body says
+	// what it does.
+	if op.Name == "_bulk" && r.ContentLength != 0 {
+		r.Body = bulk.Check(r.Body, bulkIndex(target.Path), r.ContentLength)
 	}
 	if err := g.bounds.ReadBody(w, r); err != nil {
 		g.bodyFailed(w, r, err)
