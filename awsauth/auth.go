@@ -75,13 +75,9 @@ func New(cfg Config, opts Options) (*Auth, error) {
 // request's host names), retrying once on ExpiredToken and clock skew.
 // Every transport of an Auth shares its credentials, counters and clock.
 func (a *Auth) Transport(base http.RoundTripper, service string) http.RoundTripper {
-	return &signing.Retry{Next: &signing.Transport{
-		Source: a.cache,
-		Base:   base,
-		Scope:  signing.Scope{Region: a.chain.Region(), Service: service},
-		Clock:  a.clock,
-		Stats:  a.stats,
-	}}
+	t := a.signer(base, service)
+	t.Stats = a.stats
+	return &signing.Retry{Next: t}
 }
 
 // ForeignTransport is Transport for requests that are not the agent's own
@@ -90,6 +86,11 @@ func (a *Auth) Transport(base http.RoundTripper, service string) http.RoundTripp
 // counted nor retried, so that their answers move neither health nor a
 // refresh (an ExpiredToken forces none), and their Date none of the clock.
 func (a *Auth) ForeignTransport(base http.RoundTripper, service string) http.RoundTripper {
+	return a.signer(base, service)
+}
+
+// signer signs over base for service with the Auth's credentials and clock.
+func (a *Auth) signer(base http.RoundTripper, service string) *signing.Transport {
 	return &signing.Transport{
 		Source: a.cache,
 		Base:   base,

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/cache"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/chain"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/classify"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/iam"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/stats"
@@ -189,7 +190,7 @@ const resolving classify.Class = "resolving"
 // nextSteps are what to do about each class of failure, each ending at
 // its section of docs/troubleshooting.md (a test holds the anchors).
 var nextSteps = map[classify.Class]string{
-	classify.NoCredentials:     "docs/troubleshooting.md#nocredentialproviders",
+	classify.NoCredentials:     chain.NoCredentialsNextStep,
 	classify.AccessDenied:      "grant what `aws-agent policy CONFIG.river` prints; docs/troubleshooting.md#accessdenied",
 	classify.Expired:           "docs/troubleshooting.md#expiredtoken",
 	classify.InvalidToken:      "check the key's partition, that it still exists, and its session token; docs/troubleshooting.md#invalidclienttokenid",
