@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -32,13 +33,20 @@ import (
 // k removed have exited.
 
 // barrierLabel is the label of stage n's barrier.
-func barrierLabel(n int) string { return fmt.Sprintf("aws_agent_shutdown_%d", n) }
+func barrierLabel(n int) string { return barrierPrefix + strconv.Itoa(n) }
 
-const barrierName = "discovery.relabel"
+const (
+	barrierName   = "discovery.relabel"
+	barrierPrefix = "aws_agent_shutdown_"
+)
 
 // drain runs the stages until no component is left but the barriers, or
 // until deadline. On an error the caller stops what is left at once.
 func (a *Agent) drain(src *flow.Source, deadline time.Time) error {
+	files, err := parse(src)
+	if err != nil {
+		return err
+	}
 	removed := map[string]bool{}
 	for stage := 1; ; stage++ {
 		infos, err := a.Flow.ListComponents("", component.InfoOptions{})
@@ -52,7 +60,7 @@ func (a *Agent) drain(src *flow.Source, deadline time.Time) error {
 		if len(next) > 0 {
 			level.Info(a.log).Log("msg", "shutdown: stopping components nothing left reads from", "stage", stage, "components", strings.Join(next, ","))
 		}
-		staged, err := without(src, removed, stage)
+		staged, err := without(files, removed, stage)
 		if err != nil {
 			return err
 		}
@@ -98,34 +106,43 @@ func unread(infos []*component.Info, removed map[string]bool) []string {
 }
 
 func isBarrier(name, label string) bool {
-	return name == barrierName && strings.HasPrefix(label, "aws_agent_shutdown_")
+	return name == barrierName && strings.HasPrefix(label, barrierPrefix)
 }
 
-// without is src less the component blocks removed names, with the
-// barriers of stages 1 to stage added to its first file.
-func without(src *flow.Source, removed map[string]bool, stage int) (*flow.Source, error) {
+// parse is src's files, parsed, in the order of their names.
+func parse(src *flow.Source) ([]*ast.File, error) {
 	raw := src.RawConfigs()
 	names := make([]string, 0, len(raw))
 	for name := range raw {
 		names = append(names, name)
 	}
 	slices.Sort(names)
-	out := make(map[string][]byte, len(raw))
+	files := make([]*ast.File, len(names))
 	for i, name := range names {
-		file, err := parser.ParseFile(name, raw[name])
+		f, err := parser.ParseFile(name, raw[name])
 		if err != nil {
 			return nil, err
 		}
-		kept := file.Body[:0]
-		for _, stmt := range file.Body {
+		files[i] = f
+	}
+	return files, nil
+}
+
+// without is files less the component blocks removed names, with the
+// barriers of stages 1 to stage added to the first, as a source.
+func without(files []*ast.File, removed map[string]bool, stage int) (*flow.Source, error) {
+	out := make(map[string][]byte, len(files))
+	for i, f := range files {
+		kept := *f
+		kept.Body = nil
+		for _, stmt := range f.Body {
 			if b, ok := stmt.(*ast.BlockStmt); ok && removed[blockID(b)] {
 				continue
 			}
-			kept = append(kept, stmt)
+			kept.Body = append(kept.Body, stmt)
 		}
-		file.Body = kept
 		var buf bytes.Buffer
-		if err := printer.Fprint(&buf, file); err != nil {
+		if err := printer.Fprint(&buf, &kept); err != nil {
 			return nil, err
 		}
 		if i == 0 {
@@ -133,10 +150,10 @@ func without(src *flow.Source, removed map[string]bool, stage int) (*flow.Source
 				fmt.Fprintf(&buf, "\n%s %q {\n\ttargets = []\n}\n", barrierName, barrierLabel(n))
 			}
 		}
-		out[name] = buf.Bytes()
+		out[f.Name] = buf.Bytes()
 	}
 	if len(out) == 1 {
-		return flow.ParseSource(names[0], out[names[0]])
+		return flow.ParseSource(files[0].Name, out[files[0].Name])
 	}
 	return flow.ParseSources(out)
 }
