@@ -16,7 +16,7 @@
 //	    ├── source         one source's inputs and SDK provider each; STS, AssumeRole
 //	    └── rolesanywhere  an X.509 certificate exchanged through IAM Roles Anywhere
 //	    sigv4              beneath signing and rolesanywhere: the SigV4 signer (HMAC and X.509)
-//	    field              beneath chain, source and rolesanywhere: errors that name
+//	    field              beneath chain, source, rolesanywhere and iam: errors that name
 //	                       the argument; the shapes of role ARNs and session names
 //	    classify, scope    beneath all: error classes and labels; the service and
 //	                       region a host is signed for
@@ -25,7 +25,7 @@
 //	                       the signing gateway (admission, target, proxy) and its services
 //	├── bounds             slots, memory budgets, body deadlines, the upstream pool
 //	└── bulk               an OpenSearch _bulk body's action lines, read as it streams
-//	iam                    over operations and scope: the IAM policies a configuration
+//	iam                    over field, operations and scope: the IAM policies a configuration
 //	                       needs; trust policies
 //	operations             over scope: the table of telemetry writes the gateway signs,
 //	                       with the IAM action and resource of each

@@ -45,7 +45,7 @@ func TestPackagesImportDownward(t *testing.T) {
 		"awsauth/gateway/bounds": nil,
 		"awsauth/gateway/bulk":   nil,
 		"awsauth/sigv4verify":    nil,
-		"awsauth/iam":            {"operations", "scope"},
+		"awsauth/iam":            {"field", "operations", "scope"},
 		"awsauth/operations":     {"scope"},
 	}
 	out, err := exec.Command("go", "list", "-f", "{{.ImportPath}}{{range .Imports}} {{.}}{{end}}", "./...").CombinedOutput()

@@ -4,12 +4,11 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/field"
 )
 
-var (
-	accountID = regexp.MustCompile(`^[0-9]{12}$`)
-	roleARN   = regexp.MustCompile(`^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$`)
-)
+var accountID = regexp.MustCompile(`^[0-9]{12}$`)
 
 // IsAccountID reports whether s is an AWS account ID: 12 digits.
 func IsAccountID(s string) bool { return accountID.MatchString(s) }
@@ -84,7 +83,7 @@ func Trust(kind string, o TrustOptions) (Document, error) {
 		// tagging the session and passing the association's externalId,
 		// which the trust policy requires so that no other association
 		// or role can assume it (the confused deputy).
-		if !roleARN.MatchString(o.SourceRoleARN) || o.ExternalID == "" {
+		if !field.IsRoleARN(o.SourceRoleARN) || o.ExternalID == "" {
 			return Document{}, fmt.Errorf("trust pod-identity-target: needs the association's role ARN (--source-role) and the externalId EKS returned for the association (--external-id)")
 		}
 		s = Statement{Effect: "Allow", Principal: map[string]string{"AWS": o.SourceRoleARN}, Action: []string{"sts:AssumeRole", "sts:TagSession"},
