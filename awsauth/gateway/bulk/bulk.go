@@ -62,7 +62,7 @@ type checker struct {
 	line   int          // lines seen whole
 	cur    bytes.Buffer // the action line under way
 	// action: the line under way is an action line (else a document
-	// line, skipped); blank: it has no byte yet.
+	// line, skipped); begun: it has a byte.
 	action bool
 	begun  bool
 	err    error
@@ -113,11 +113,11 @@ func (c *checker) feed(b []byte) error {
 			return nil
 		}
 		c.line++
-		if !c.begun || c.action && len(bytes.TrimSuffix(c.cur.Bytes(), []byte("\r"))) == 0 {
+		line := bytes.TrimSuffix(c.cur.Bytes(), []byte("\r")) // empty for a document line
+		if !c.begun || c.action && len(line) == 0 {
 			return &Refusal{Line: c.line, Reason: "a blank line"}
 		}
 		if c.action {
-			line := bytes.TrimSuffix(c.cur.Bytes(), []byte("\r"))
 			if !bytes.Equal(line, c.allowed) {
 				if err := c.judge(line); err != nil {
 					return err
