@@ -66,8 +66,57 @@ type Archive struct {
 // batches that were being filled are sealed, and every sealed batch waits
 // for upload.
 func Open(opts Options) (*Archive, error) {
+	opts, err := normalized(opts)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(opts.Dir, 0o700); err != nil {
+		return nil, fmt.Errorf("spool: %w", err)
+	}
+	a := &Archive{opts: opts, open: map[string]*batch{}, lastOpened: map[string]time.Time{}, wake: make(chan struct{}, 1)}
+	tmps, err := listed(opts.Dir, tmpExt)
+	if err != nil {
+		return nil, fmt.Errorf("spool: %w", err)
+	}
+	for _, id := range tmps {
+		os.Remove(filepath.Join(opts.Dir, id+tmpExt))
+	}
+	if err := a.sealClosed(); err != nil {
+		return nil, err
+	}
+	size, err := diskSize(opts.Dir)
+	if err != nil {
+		return nil, fmt.Errorf("spool: %w", err)
+	}
+	a.size.Store(size)
+	return a, nil
+}
+
+// SetOptions changes all but the spool's directory. Batches being filled
+// are sealed with the format and compression they were begun with; sealed
+// ones keep their keys, and go to the bucket now set.
+func (a *Archive) SetOptions(opts Options) error {
+	opts, err := normalized(opts)
+	if err != nil {
+		return err
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	opts.Dir = a.opts.Dir
+	a.opts = opts
+	return nil
+}
+
+// options is a copy of the archive's options.
+func (a *Archive) options() Options {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.opts
+}
+
+func normalized(opts Options) (Options, error) {
 	if opts.BatchBytes < 0 || opts.BatchAge < 0 || opts.SpoolLimit < 0 {
-		return nil, errors.New("s3archive: negative batch size, batch age or spool limit")
+		return opts, errors.New("s3archive: negative batch size, batch age or spool limit")
 	}
 	if opts.BatchBytes == 0 {
 		opts.BatchBytes = DefaultBatchBytes
@@ -91,28 +140,9 @@ func Open(opts Options) (*Archive, error) {
 		opts.Compression = None
 	}
 	if err := CheckCompression(opts.Compression); err != nil {
-		return nil, fmt.Errorf("compression: %w", err)
+		return opts, fmt.Errorf("compression: %w", err)
 	}
-	if err := os.MkdirAll(opts.Dir, 0o700); err != nil {
-		return nil, fmt.Errorf("spool: %w", err)
-	}
-	a := &Archive{opts: opts, open: map[string]*batch{}, lastOpened: map[string]time.Time{}, wake: make(chan struct{}, 1)}
-	tmps, err := listed(opts.Dir, tmpExt)
-	if err != nil {
-		return nil, fmt.Errorf("spool: %w", err)
-	}
-	for _, id := range tmps {
-		os.Remove(filepath.Join(opts.Dir, id+tmpExt))
-	}
-	if err := a.sealClosed(); err != nil {
-		return nil, err
-	}
-	size, err := diskSize(opts.Dir)
-	if err != nil {
-		return nil, fmt.Errorf("spool: %w", err)
-	}
-	a.size.Store(size)
-	return a, nil
+	return opts, nil
 }
 
 // Append keeps rec, one record of signal in format f, in the signal's
@@ -183,11 +213,12 @@ func (a *Archive) closeOld(all bool) {
 
 // sealClosed seals every .open file no batch is being filled in.
 func (a *Archive) sealClosed() error {
-	ids, err := listed(a.opts.Dir, openExt)
+	opts := a.options()
+	ids, err := listed(opts.Dir, openExt)
 	if err != nil {
 		return fmt.Errorf("spool: %w", err)
 	}
-	objs, err := listed(a.opts.Dir, objExt)
+	objs, err := listed(opts.Dir, objExt)
 	if err != nil {
 		return fmt.Errorf("spool: %w", err)
 	}
@@ -202,7 +233,7 @@ func (a *Archive) sealClosed() error {
 	}
 	a.mu.Unlock()
 	for _, id := range ids {
-		path := filepath.Join(a.opts.Dir, id+openExt)
+		path := filepath.Join(opts.Dir, id+openExt)
 		switch {
 		case filling[id]:
 		case sealed[id]: // sealed before a stop that came before the removal
@@ -212,10 +243,10 @@ func (a *Archive) sealClosed() error {
 			if info, err := os.Stat(path); err == nil {
 				before = info.Size()
 			}
-			o, err := seal(a.opts.Dir, id, a.opts.Layout)
+			o, err := seal(opts.Dir, id, opts.Layout)
 			if err != nil {
 				// Not retried forever: kept aside, named, for a person.
-				os.Rename(path, filepath.Join(a.opts.Dir, id+badExt))
+				os.Rename(path, filepath.Join(opts.Dir, id+badExt))
 				a.stats.badBatch(id, err)
 				continue
 			}

@@ -49,7 +49,7 @@ type s3 struct {
 func newS3(t *testing.T) *s3 {
 	t.Helper()
 	fake := &fakes3.Server{Verifier: &sigv4verify.Verifier{
-		Keys: sigv4verify.NewKeyring(sigv4verify.Key{AccessKeyID: keyID, SecretAccessKey: secret, ARN: "arn:aws:iam::" + account + ":user/archiver"}),
+		Keys:    sigv4verify.NewKeyring(sigv4verify.Key{AccessKeyID: keyID, SecretAccessKey: secret, ARN: "arn:aws:iam::" + account + ":user/archiver"}),
 		Service: "s3", S3Paths: true,
 	}}
 	fake.AddBucket("telemetry-archive", account)

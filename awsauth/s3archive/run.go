@@ -14,7 +14,7 @@ import (
 // doubling to MaxBackoff, with jitter) and tries the same object again:
 // an object leaves the spool only when S3 took it.
 func (a *Archive) Run(ctx context.Context) {
-	tick := a.opts.BatchAge / 4
+	tick := a.options().BatchAge / 4
 	if tick > time.Second {
 		tick = time.Second
 	}
@@ -50,12 +50,13 @@ func (a *Archive) Run(ctx context.Context) {
 }
 
 func (a *Archive) nextBackoff(prev time.Duration) time.Duration {
+	opts := a.options()
 	next := prev * 2
-	if next < a.opts.MinBackoff {
-		next = a.opts.MinBackoff
+	if next < opts.MinBackoff {
+		next = opts.MinBackoff
 	}
-	if next > a.opts.MaxBackoff {
-		next = a.opts.MaxBackoff
+	if next > opts.MaxBackoff {
+		next = opts.MaxBackoff
 	}
 	// Up to a fifth less, so that agents stopped by one outage do not
 	// come back in step.
@@ -78,7 +79,8 @@ func (a *Archive) Flush(ctx context.Context) error {
 func (a *Archive) uploadAll(ctx context.Context) error {
 	a.upMu.Lock()
 	defer a.upMu.Unlock()
-	ids, err := listed(a.opts.Dir, objExt)
+	opts := a.options()
+	ids, err := listed(opts.Dir, objExt)
 	if err != nil {
 		return err
 	}
@@ -87,13 +89,13 @@ func (a *Archive) uploadAll(ctx context.Context) error {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		o, err := readObject(a.opts.Dir, id)
+		o, err := readObject(opts.Dir, id)
 		if err != nil {
-			os.Rename(filepath.Join(a.opts.Dir, id+objExt), filepath.Join(a.opts.Dir, id+badExt))
+			os.Rename(filepath.Join(opts.Dir, id+objExt), filepath.Join(opts.Dir, id+badExt))
 			a.stats.badBatch(id, err)
 			continue
 		}
-		if err := a.opts.Bucket.Put(ctx, a.opts.Transport, o); err != nil {
+		if err := opts.Bucket.Put(ctx, opts.Transport, o); err != nil {
 			var ue *UploadError
 			if !errors.As(err, &ue) {
 				ue = &UploadError{Code: "RequestError", Explain: err.Error(), Retryable: true}

@@ -25,6 +25,7 @@ import (
 	"github.com/flow-aws-auth/flow-aws-auth/cmd/aws-agent/internal/runcmd"
 	"github.com/flow-aws-auth/flow-aws-auth/cmd/aws-agent/internal/signcmd"
 	_ "github.com/flow-aws-auth/flow-aws-auth/component/aws/auth"
+	_ "github.com/flow-aws-auth/flow-aws-auth/component/otelcol/exporter/awss3"
 	_ "github.com/grafana/agent/component/all"
 )
 

@@ -36,6 +36,7 @@ type Server struct {
 	MaxObjects int
 
 	mu       sync.Mutex
+	stalled  chan struct{}     // closed by Release; PUTs wait on it while set
 	buckets  map[string]string // name -> owner account
 	objects  []Object
 	faults   []string // codes to answer with, one per PUT, in order
@@ -60,6 +61,26 @@ func (s *Server) Fail(codes ...string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.faults = append(s.faults, codes...)
+}
+
+// Stall makes every PUT wait, unanswered, until Release or until its
+// client goes: an upload in flight, for as long as a test needs one.
+func (s *Server) Stall() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.stalled == nil {
+		s.stalled = make(chan struct{})
+	}
+}
+
+// Release lets stalled PUTs go on.
+func (s *Server) Release() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.stalled != nil {
+		close(s.stalled)
+		s.stalled = nil
+	}
 }
 
 // Objects is what is stored, in the order it was stored.
@@ -119,6 +140,16 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method == http.MethodPut {
 		s.puts++
 	}
+	stalled := s.stalled
+	s.mu.Unlock()
+	if stalled != nil {
+		select {
+		case <-stalled:
+		case <-r.Context().Done():
+			return
+		}
+	}
+	s.mu.Lock()
 	if code == "" && len(s.faults) > 0 {
 		code, s.faults = s.faults[0], s.faults[1:]
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest/fakeaws"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest/fakes3"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest/pki"
 )
 
@@ -16,11 +17,17 @@ const (
 	XRayHost = "xray.us-east-1.amazonaws.com"
 	LogsHost = "logs.us-east-1.amazonaws.com"
 	LokiHost = "a1b2c3d4e5.execute-api.us-east-1.amazonaws.com"
+	// S3Host is Amazon S3 in us-east-1: buckets are BUCKET.S3Host.
+	S3Host = "s3.us-east-1.amazonaws.com"
+	// ArchiveBucket exists in the fake S3, owned by ArchiveOwner.
+	ArchiveBucket = "demo-telemetry-archive"
+	ArchiveOwner  = "444455556666"
 )
 
 // FakeAWS is a small AWS on loopback: an STS, and AMP, X-Ray, CloudWatch
 // Logs and a Loki behind API Gateway served over TLS for their real names
-// behind a CONNECT proxy, all sharing one keyring. Clients reach it with the
+// behind a CONNECT proxy, and an S3 holding ArchiveBucket, all sharing one
+// keyring. Clients reach it with the
 // knobs users have: an STS endpoint, a proxy and a CA.
 type FakeAWS struct {
 	Keys   *awsauthtest.Keyring
@@ -30,6 +37,7 @@ type FakeAWS struct {
 	XRay   *OTLP
 	Logs   *OTLP
 	Loki   *Loki
+	S3     *fakes3.Server
 	Server *pki.AWSServer
 	Proxy  *pki.Proxy
 
@@ -47,14 +55,21 @@ func StartFakeAWS(keys ...awsauthtest.Key) *FakeAWS {
 	f.Logs = NewOTLP(f.Keys, "logs")
 	f.Logs.RequireHeaders = []string{"X-Aws-Log-Group", "X-Aws-Log-Stream"}
 	f.Loki = NewLoki(f.Keys)
-	routes := map[string]http.Handler{AMPHost: f.AMP, XRayHost: f.XRay, LogsHost: f.Logs, LokiHost: f.Loki}
+	f.S3 = &fakes3.Server{Verifier: &awsauthtest.Verifier{Keys: f.Keys, Service: "s3", Region: "us-east-1", S3Paths: true}, MaxObjects: 256}
+	f.S3.AddBucket(ArchiveBucket, ArchiveOwner)
+	routes := map[string]http.Handler{AMPHost: f.AMP, XRayHost: f.XRay, LogsHost: f.Logs, LokiHost: f.Loki, S3Host: f.S3}
 	f.Server = pki.NewAWSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if h, ok := routes[strings.ToLower(r.Host)]; ok {
+		host := strings.ToLower(r.Host)
+		if h, ok := routes[host]; ok {
 			h.ServeHTTP(w, r)
 			return
 		}
+		if strings.HasSuffix(host, "."+S3Host) {
+			f.S3.ServeHTTP(w, r)
+			return
+		}
 		http.NotFound(w, r)
-	}), "*.us-east-1.amazonaws.com", "*.execute-api.us-east-1.amazonaws.com")
+	}), "*.us-east-1.amazonaws.com", "*.execute-api.us-east-1.amazonaws.com", "*."+S3Host)
 	f.Proxy = pki.NewProxy(f.Server.Listener.Addr().String())
 	return f
 }
@@ -66,6 +81,7 @@ func (f *FakeAWS) AcceptOnly(accept func(awsauthtest.Key) bool) {
 	for _, e := range []*fakeaws.Endpoint{f.AMP.Endpoint, f.XRay.Endpoint, f.Logs.Endpoint, f.Loki.Endpoint} {
 		e.Verifier.Accept = accept
 	}
+	f.S3.Verifier.Accept = accept
 }
 
 // Close stops every server.

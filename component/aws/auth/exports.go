@@ -69,6 +69,9 @@ func exportedIdentity(id chain.Identity) Identity {
 type Transport struct {
 	c    *Component
 	base http.RoundTripper // nil: the component's http_client_config
+	// service, if set, is what every request is signed for, whatever the
+	// component's service argument says.
+	service string
 }
 
 var _ river.Capsule = (*Transport)(nil)
@@ -83,7 +86,11 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if base == nil {
 		base = inst.base
 	}
-	return inst.auth.Transport(base, inst.args.Service).RoundTrip(req)
+	service := t.service
+	if service == "" {
+		service = inst.args.Service
+	}
+	return inst.auth.Transport(base, service).RoundTrip(req)
 }
 
 // Wrap returns a signer over base instead of the component's own

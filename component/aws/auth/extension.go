@@ -24,6 +24,18 @@ func (e *extension) RoundTripper(base http.RoundTripper) (http.RoundTripper, err
 	return e.c.transport.Wrap(base), nil
 }
 
+// SigningTransport signs every request for service over the component's
+// own http_client_config: for components that write to one service
+// (otelcol.exporter.awss3 signs for s3, at Amazon S3 or at an
+// S3-compatible endpoint whose host names no service). It keeps the
+// component's refresh, retry, clock and health.
+func (e *extension) SigningTransport(service string) http.RoundTripper {
+	return &Transport{c: e.c, service: service}
+}
+
+// Region is the region the component signs for when a host names none.
+func (e *extension) Region() string { return e.c.cur.Load().auth.Region() }
+
 // PerRPCCredentials refuses every gRPC call. Returning an error here would
 // not do: otel v0.87's configgrpc drops it and sends unsigned. A gRPC
 // exporter asks for it when it starts, so that is when the component says
