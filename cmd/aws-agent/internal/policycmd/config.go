@@ -26,6 +26,13 @@ type block struct {
 	ID       string
 	Args     awsriver.Arguments
 	Requests []sent
+	archives []archive
+}
+
+// archive is an S3 archive a component writes through a block.
+type archive struct {
+	Component string
+	iam.S3Archive
 }
 
 // sent is a request a downstream component sends through a block, and
@@ -70,6 +77,8 @@ func read(body ast.Body, vary map[string]bool) (map[string]*block, []string, []u
 			r.readGatewayWrites(component, b)
 		case "otelcol.exporter.otlphttp":
 			r.readOTLPClients(component, b)
+		case "otelcol.exporter.awss3":
+			r.readS3Archive(component, b)
 		}
 	}
 	return r.blocks, r.order, r.unknowns, nil
@@ -159,6 +168,43 @@ func (r *reader) readOTLPClients(component string, b *ast.BlockStmt) {
 		if !found {
 			r.unknowns = append(r.unknowns, unknown{component, endpoint, "no OTLP endpoint of an AWS service aws.auth knows the IAM action of"})
 		}
+	}
+}
+
+// readS3Archive reads an otelcol.exporter.awss3 that an aws.auth handler
+// signs: s3:PutObject under its prefix (and its KMS key's data keys).
+func (r *reader) readS3Archive(component string, b *ast.BlockStmt) {
+	auth, err := evalString(attr(b.Body, "auth"), r.scope)
+	if err != nil || !strings.HasPrefix(auth, handlerMark) {
+		return
+	}
+	label := strings.TrimPrefix(auth, handlerMark)
+	uploaders := blocksNamed(b.Body, "s3_uploader")
+	if len(uploaders) != 1 {
+		r.unknowns = append(r.unknowns, unknown{component, "s3_uploader", "no s3_uploader block"})
+		return
+	}
+	u := uploaders[0].Body
+	values := map[string]string{}
+	for _, name := range []string{"s3_bucket", "s3_prefix", "region", "endpoint", "server_side_encryption", "ssekms_key_id"} {
+		v, err := evalString(attr(u, name), r.scope)
+		if err != nil {
+			r.unknowns = append(r.unknowns, unknown{component, "s3_uploader { " + name + " }", err.Error()})
+			return
+		}
+		values[name] = v
+	}
+	if values["endpoint"] != "" {
+		r.unknowns = append(r.unknowns, unknown{component, values["endpoint"], "an S3-compatible store's endpoint: its access is its own, not IAM's"})
+		return
+	}
+	region := values["region"]
+	if blk, ok := r.blocks["aws.auth."+label]; ok && region == "" {
+		region = blk.Args.Region
+	}
+	if b, ok := r.blocks["aws.auth."+label]; ok {
+		b.archives = append(b.archives, archive{component, iam.S3Archive{Region: region, Bucket: values["s3_bucket"], Prefix: values["s3_prefix"],
+			SSE: values["server_side_encryption"], KMSKeyID: values["ssekms_key_id"]}})
 	}
 }
 

@@ -48,6 +48,14 @@ func policies(b *block, account, trust string, t iam.TrustOptions, stderr io.Wri
 		}
 		grants = append(grants, g)
 	}
+	for _, a := range b.archives {
+		a.Account = account
+		g, err := a.Grants()
+		grants = append(grants, g...)
+		if err != nil {
+			missing = append(missing, unknown{a.Component, "s3://" + a.Bucket, err.Error()})
+		}
+	}
 	switch {
 	case len(grants) == 0 && len(missing) > 0:
 		fmt.Fprintf(stderr, "aws-agent policy: %s: nothing to grant: its components send only to endpoints named above, whose IAM actions aws-agent policy does not know; write that statement by hand\n", b.ID)

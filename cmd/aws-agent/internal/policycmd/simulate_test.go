@@ -60,6 +60,18 @@ var exampleCalls = map[string][]call{
 	"roles-anywhere": {
 		{"aws.auth.amp", false, "aps:RemoteWrite", "arn:aws:aps:eu-west-1:111122223333:workspace/ws-EXAMPLE", "aps-workspaces.eu-west-1.amazonaws.com/workspaces/ws-EXAMPLE/api/v1/remote_write"},
 	},
+	// S3 authorizes PutObject on the object's ARN, arn:aws:s3:::BUCKET/KEY
+	// (no region, no account); SSE-KMS with a customer managed key needs
+	// kms:GenerateDataKey on the key ARN. The keys are the exporter's
+	// layout: PREFIX/year=…/month=…/day=…/hour=…/minute=…/SIGNAL_SUFFIX.EXT.
+	"s3-logs-irsa": {
+		{"aws.auth.archive", false, "s3:PutObject", "arn:aws:s3:::your-loki-logs-bucket/loki_logs/year=2026/month=12/day=04/hour=10/minute=05/logs_0123456789abcdef.jsonl.gz", `s3_prefix   = "loki_logs"`},
+	},
+	"s3-traces-cross-account": {
+		{"aws.auth.traces", true, "sts:AssumeRole", "arn:aws:iam::987654321098:role/TempoTraceWriterRole", `role_arn    = "arn:aws:iam::987654321098:role/TempoTraceWriterRole"`},
+		{"aws.auth.traces", false, "s3:PutObject", "arn:aws:s3:::your-tempo-traces-bucket/tempo_traces/year=2026/month=12/day=04/hour=10/minute=05/traces_0123456789abcdef.binpb.zst", `s3_bucket              = "your-tempo-traces-bucket"`},
+		{"aws.auth.traces", false, "kms:GenerateDataKey", "arn:aws:kms:us-west-2:987654321098:key/1234abcd-12ab-34cd-56ef-1234567890ab", `ssekms_key_id          = "arn:aws:kms:us-west-2:987654321098:key/1234abcd-12ab-34cd-56ef-1234567890ab"`},
+	},
 	"static-keys": {
 		{"aws.auth.dev", false, "aps:RemoteWrite", "arn:aws:aps:us-east-1:111122223333:workspace/ws-DEV", "aps-workspaces.us-east-1.amazonaws.com/workspaces/ws-DEV/api/v1/remote_write"},
 	},
@@ -178,7 +190,14 @@ func iamMatch(pattern, value string, fold bool) bool {
 // and the service's other actions on the same resource.
 func nearMisses(c call) []call {
 	var out []call
-	if c.resource != "*" {
+	if bucket, key, ok := strings.Cut(strings.TrimPrefix(c.resource, "arn:aws:s3:::"), "/"); ok && strings.HasPrefix(c.resource, "arn:aws:s3:::") {
+		// An object ARN: another bucket, another prefix, the bucket itself.
+		prefix, rest, _ := strings.Cut(key, "/")
+		out = append(out, call{action: c.action, resource: "arn:aws:s3:::" + bucket + "x/" + key},
+			call{action: c.action, resource: "arn:aws:s3:::" + bucket + "/" + prefix + "x/" + rest},
+			call{action: c.action, resource: "arn:aws:s3:::" + bucket + "/" + rest},
+			call{action: c.action, resource: "arn:aws:s3:::" + bucket})
+	} else if c.resource != "*" {
 		parts := strings.SplitN(c.resource, ":", 6)
 		for i := 3; i < 6; i++ {
 			if parts[i] == "" {
@@ -205,6 +224,8 @@ func nearMisses(c call) []call {
 		"logs":        {"logs:CreateLogGroup", "logs:DeleteLogGroup", "logs:FilterLogEvents", "logs:PutResourcePolicy"},
 		"xray":        {"xray:GetTraceSummaries", "xray:PutEncryptionConfig", "xray:BatchGetTraces"},
 		"sts":         {"sts:AssumeRoleWithWebIdentity", "sts:GetFederationToken"},
+		"s3":          {"s3:GetObject", "s3:ListBucket", "s3:DeleteObject", "s3:PutObjectAcl", "s3:PutBucketPolicy"},
+		"kms":         {"kms:Decrypt", "kms:Encrypt", "kms:CreateGrant", "kms:ScheduleKeyDeletion"},
 	}
 	for _, a := range others[strings.Split(c.action, ":")[0]] {
 		out = append(out, call{action: a, resource: c.resource})
