@@ -41,10 +41,20 @@ func startDemoAgent(t *testing.T, flags ...string) *demoAgent {
 // demo's environment (DEMO_*).
 func startAgentOn(t *testing.T, config string, flags ...string) *demoAgent {
 	t.Helper()
+	return startAgentWith(t, config, nil, flags...)
+}
+
+// startAgentWith is startAgentOn with the fake AWS set up by setup before
+// the agent starts (nil: as it comes).
+func startAgentWith(t *testing.T, config string, setup func(*receivers.FakeAWS), flags ...string) *demoAgent {
+	t.Helper()
 	isolateEnv(t)
 	bin := sharedAgent(t)
 	aws := receivers.StartDemoAWS()
 	t.Cleanup(aws.Close)
+	if setup != nil {
+		setup(aws)
+	}
 
 	dir := t.TempDir()
 	d := &demoAgent{logFile: filepath.Join(dir, "app.log"), aws: aws, out: &awsauthtest.SyncBuffer{}, exited: make(chan struct{})}
@@ -106,6 +116,21 @@ func (d *demoAgent) sendLogRecord(t *testing.T, text string) {
 		}
 		return err == nil && resp.StatusCode == 200
 	})
+}
+
+// postSpan hands the agent's OTLP receiver one span named name, once, and
+// says whether it took it.
+func (d *demoAgent) postSpan(t *testing.T, name string) bool {
+	t.Helper()
+	traces := ptrace.NewTraces()
+	traces.ResourceSpans().AppendEmpty().ScopeSpans().AppendEmpty().Spans().AppendEmpty().SetName(name)
+	body, _ := ptraceotlp.NewExportRequestFromTraces(traces).MarshalProto()
+	resp, err := http.Post("http://"+d.otlp+"/v1/traces", "application/x-protobuf", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode == 200
 }
 
 // sendSpan hands the agent's OTLP receiver one span named name.

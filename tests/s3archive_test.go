@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"encoding/json"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -154,6 +155,9 @@ func TestS3ArchiveKeepsEverythingThroughKillAndSIGTERM(t *testing.T) {
 		s, _ := second.acceptedItems(t)
 		return s == 3
 	})
+	// The stop's upload meets ExpiredToken once: aws.auth refreshes and
+	// sends it again.
+	second.aws.S3.Fail("ExpiredToken")
 	if err := second.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
@@ -199,8 +203,66 @@ func TestS3ArchiveKeepsEverythingThroughKillAndSIGTERM(t *testing.T) {
 			t.Errorf("%s was signed by %s, not the demo role", o.Key, o.Caller.Key.ARN)
 		}
 	}
-	if r := second.aws.S3.Rejected(); len(r) != 0 {
-		t.Errorf("S3 refused requests: %v", r)
+	if r := second.aws.S3.Rejected(); len(r) != 1 || r["ExpiredToken"] != 1 {
+		t.Errorf("S3 refused requests %v, want the one ExpiredToken", r)
+	}
+}
+
+// An S3 outage longer than the credentials' lifetime (STS issues them for
+// 10 s; the outage lasts 25 s): the spool keeps what it has room for, the
+// input refuses the rest and says so (metrics, health), and when S3 is
+// back every span accepted arrives, once, signed with current credentials.
+func TestS3ArchiveOutageLosesNothingItAccepted(t *testing.T) {
+	config := filepath.Join(t.TempDir(), "outage.river")
+	text := strings.Replace(archiveConfig("1s"), `max_age = "1s"`, `max_age  = "1s"
+		max_size = "4KiB"
+	}
+
+	spool {
+		max_size = "24KiB"`, 1)
+	os.WriteFile(config, []byte(text), 0o600)
+	d := startAgentWith(t, config, func(aws *receivers.FakeAWS) { aws.STS.TTL = 10 * time.Second })
+	d.aws.S3.Down("ServiceUnavailable")
+	start := time.Now()
+	took := map[string]bool{}
+	refused := 0
+	for i := 0; time.Since(start) < 25*time.Second; i++ {
+		name := "outage span " + strconv.Itoa(i)
+		if d.postSpan(t, name) {
+			took[name] = true
+		} else {
+			refused++
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if refused == 0 || len(took) == 0 {
+		t.Fatalf("took %d spans and refused %d during the outage: want both (the spool filled)", len(took), refused)
+	}
+	_, page := getPage(t, d.base+"/metrics")
+	refusedMetric := regexp.MustCompile(`(?m)^otelcol_exporter_awss3_refused_items_total\{[^}]*signal="traces"[^}]*\} ([0-9.e+]+)$`)
+	if got := sumOf(refusedMetric, page); int(got) != refused {
+		t.Errorf("refused_items_total says %v, the receiver refused %d", got, refused)
+	}
+	health := componentHealth(t, d.base, "otelcol.exporter.awss3.traces")
+	if !strings.Contains(health, "ServiceUnavailable") && !strings.Contains(health, "spool is full") {
+		t.Errorf("health during the outage: %q", health)
+	}
+	d.aws.S3.Up()
+	eventually(t, 60*time.Second, "every span accepted reaches S3", func() bool {
+		spans, _ := decodeArchive(t, d.aws.S3.Objects())
+		return len(spans) >= len(took)
+	})
+	spans, _ := decodeArchive(t, d.aws.S3.Objects())
+	for name := range took {
+		if spans[name] != 1 {
+			t.Errorf("%s, accepted, is in S3 %d times", name, spans[name])
+		}
+	}
+	if len(spans) != len(took) {
+		t.Errorf("S3 holds %d spans; %d were accepted", len(spans), len(took))
+	}
+	if n := len(d.aws.STS.Calls()); n < 3 {
+		t.Errorf("%d STS calls: the credentials should have been refreshed during the outage", n)
 	}
 }
 
@@ -269,4 +331,21 @@ func decodeArchive(t *testing.T, objs []fakes3.Object) (map[string]int, map[stri
 		}
 	}
 	return spans, lines
+}
+
+// componentHealth is a component's health message, as the UI's API gives it.
+func componentHealth(t *testing.T, base, id string) string {
+	t.Helper()
+	var info struct {
+		Health struct{ State, Message string } `json:"health"`
+	}
+	resp, err := http.Get(base + "/api/v0/web/components/" + id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if err := json.NewDecoder(resp.Body).Decode(&info); err != nil {
+		t.Fatal(err)
+	}
+	return info.Health.State + ": " + info.Health.Message
 }

@@ -4,6 +4,7 @@ import (
 	"compress/gzip"
 	"fmt"
 	"io"
+	"sync"
 
 	"github.com/klauspost/compress/zstd"
 )
@@ -52,14 +53,41 @@ type nopWriteCloser struct{ io.Writer }
 
 func (nopWriteCloser) Close() error { return nil }
 
+// Encoders are reused: a zstd encoder allocates its window and tables
+// (megabytes) when made, a gzip writer its tables; per object that was
+// most of a small batch's CPU.
+var (
+	gzips = sync.Pool{New: func() any { return gzip.NewWriter(nil) }}
+	zstds = sync.Pool{New: func() any {
+		z, _ := zstd.NewWriter(nil, zstd.WithEncoderConcurrency(1)) // fails only on bad options
+		return z
+	}}
+)
+
+// pooled closes its encoder and gives it back.
+type pooled struct {
+	io.WriteCloser
+	put func()
+}
+
+func (p pooled) Close() error {
+	err := p.WriteCloser.Close()
+	p.put()
+	return err
+}
+
 // compressor writes what it is given to w compressed with c; Close
 // flushes it.
 func compressor(c string, w io.Writer) (io.WriteCloser, error) {
 	switch c {
 	case Gzip:
-		return gzip.NewWriter(w), nil
+		z := gzips.Get().(*gzip.Writer)
+		z.Reset(w)
+		return pooled{z, func() { gzips.Put(z) }}, nil
 	case Zstd:
-		return zstd.NewWriter(w, zstd.WithEncoderConcurrency(1))
+		z := zstds.Get().(*zstd.Encoder)
+		z.Reset(w)
+		return pooled{z, func() { zstds.Put(z) }}, nil
 	case None, "":
 		return nopWriteCloser{w}, nil
 	}

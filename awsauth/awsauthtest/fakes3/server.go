@@ -40,6 +40,7 @@ type Server struct {
 	buckets  map[string]string // name -> owner account
 	objects  []Object
 	faults   []string // codes to answer with, one per PUT, in order
+	down     string   // while set, the code every PUT is answered with
 	puts     int
 	rejected map[string]int
 }
@@ -62,6 +63,17 @@ func (s *Server) Fail(codes ...string) {
 	defer s.mu.Unlock()
 	s.faults = append(s.faults, codes...)
 }
+
+// Down answers every PUT with code (SlowDown, ServiceUnavailable,
+// InternalError…) until Up: an outage of any length.
+func (s *Server) Down(code string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.down = code
+}
+
+// Up ends an outage.
+func (s *Server) Up() { s.Down("") }
 
 // Stall makes every PUT wait, unanswered, until Release or until its
 // client goes: an upload in flight, for as long as a test needs one.
@@ -152,6 +164,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	if code == "" && len(s.faults) > 0 {
 		code, s.faults = s.faults[0], s.faults[1:]
+	}
+	if code == "" && s.down != "" && r.Method == http.MethodPut {
+		code = s.down
 	}
 	s.mu.Unlock()
 	if code == "hangup" {
