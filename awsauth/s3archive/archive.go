@@ -57,8 +57,11 @@ type Archive struct {
 	size       atomic.Int64 // bytes of the spool's files
 	wake       chan struct{}
 
-	upMu  sync.Mutex // one upload pass at a time
-	stats statsBox
+	upMu sync.Mutex // one upload pass at a time
+	// sealMu: one seal at a time, with enc.
+	sealMu sync.Mutex
+	enc    encoders
+	stats  statsBox
 }
 
 // Open opens or creates the spool and recovers what an earlier process
@@ -160,7 +163,7 @@ func (a *Archive) Append(signal string, f Format, rec []byte) error {
 		a.closeLocked(b)
 		b = nil
 	}
-	if a.size.Load()+int64(4+len(rec)) > a.opts.SpoolLimit {
+	if a.size.Load()+recordOverhead+int64(len(rec)) > a.opts.SpoolLimit {
 		a.stats.refused(int64(len(rec)))
 		return ErrSpoolFull
 	}
@@ -182,7 +185,7 @@ func (a *Archive) Append(signal string, f Format, rec []byte) error {
 		a.closeLocked(b)
 		return fmt.Errorf("spool: %w", err)
 	}
-	a.size.Add(int64(4 + len(rec)))
+	a.size.Add(recordOverhead + int64(len(rec)))
 	if b.bytes >= a.opts.BatchBytes {
 		a.closeLocked(b)
 	}
@@ -191,7 +194,7 @@ func (a *Archive) Append(signal string, f Format, rec []byte) error {
 
 // closeLocked stops filling b; the run loop seals it.
 func (a *Archive) closeLocked(b *batch) {
-	b.f.Close()
+	_ = b.w.close()
 	delete(a.open, b.header.Signal)
 	select {
 	case a.wake <- struct{}{}:
@@ -213,6 +216,8 @@ func (a *Archive) closeOld(all bool) {
 
 // sealClosed seals every .open file no batch is being filled in.
 func (a *Archive) sealClosed() error {
+	a.sealMu.Lock()
+	defer a.sealMu.Unlock()
 	opts := a.options()
 	ids, err := listed(opts.Dir, openExt)
 	if err != nil {
@@ -243,7 +248,7 @@ func (a *Archive) sealClosed() error {
 			if info, err := os.Stat(path); err == nil {
 				before = info.Size()
 			}
-			o, err := seal(opts.Dir, id, opts.Layout)
+			o, err := seal(opts.Dir, id, opts.Layout, &a.enc)
 			if err != nil {
 				// Not retried forever: kept aside, named, for a person.
 				os.Rename(path, filepath.Join(opts.Dir, id+badExt))

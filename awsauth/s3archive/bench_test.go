@@ -32,14 +32,20 @@ func (sink) RoundTrip(r *http.Request) (*http.Response, error) {
 	return &http.Response{StatusCode: 200, Body: http.NoBody, Header: http.Header{}, Request: r}, nil
 }
 
-// telemetry is n records shaped like OTLP JSON log records: repetitive
-// keys, varying values, about 1 KiB each.
-func telemetry(n int) [][]byte {
+// telemetry is 32 MiB of records shaped like OTLP JSON log records
+// (repetitive keys, varying values, about 1 KiB each), per of them in a
+// record: one a Loki line, 64 a batch from otelcol.processor.batch.
+func telemetry(per int) [][]byte {
 	r := rand.New(rand.NewPCG(1, 2))
-	recs := make([][]byte, n)
+	recs := make([][]byte, (32<<10)/per)
 	for i := range recs {
-		recs[i] = []byte(fmt.Sprintf(`{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"checkout-%d"}},{"key":"k8s.pod.name","value":{"stringValue":"checkout-7d9f8-%x"}}]},"scopeLogs":[{"logRecords":[{"timeUnixNano":"%d","severityText":"INFO","body":{"stringValue":"GET /api/v1/cart/%x 200 %dms user=%x trace=%016x%016x"},"attributes":[{"key":"http.method","value":{"stringValue":"GET"}},{"key":"http.status_code","value":{"intValue":"200"}},{"key":"loki.attribute.labels","value":{"stringValue":"job,namespace,pod"}}]}]}]}`,
-			r.IntN(8), r.Uint32(), time.Now().UnixNano()+int64(i), r.Uint64(), r.IntN(900), r.Uint32(), r.Uint64(), r.Uint64()))
+		for range per {
+			if len(recs[i]) > 0 {
+				recs[i] = append(recs[i], ',')
+			}
+			recs[i] = append(recs[i], fmt.Sprintf(`{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"checkout-%d"}},{"key":"k8s.pod.name","value":{"stringValue":"checkout-7d9f8-%x"}}]},"scopeLogs":[{"logRecords":[{"timeUnixNano":"%d","severityText":"INFO","body":{"stringValue":"GET /api/v1/cart/%x 200 %dms user=%x trace=%016x%016x"},"attributes":[{"key":"http.method","value":{"stringValue":"GET"}},{"key":"http.status_code","value":{"intValue":"200"}},{"key":"loki.attribute.labels","value":{"stringValue":"job,namespace,pod"}}]}]}]}`,
+				r.IntN(8), r.Uint32(), time.Now().UnixNano()+int64(i), r.Uint64(), r.IntN(900), r.Uint32(), r.Uint64(), r.Uint64())...)
+		}
 	}
 	return recs
 }
@@ -50,19 +56,28 @@ func cpuTime() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
+// resetter is a compressor that can start again on another writer.
+type resetter interface {
+	io.WriteCloser
+	Reset(io.Writer)
+}
+
+// newFloor makes the compressor floor reuses, as the archive reuses its
+// own.
+func newFloor(compression string) resetter {
+	if compression == s3archive.Gzip {
+		return gzip.NewWriter(io.Discard)
+	}
+	z, _ := zstd.NewWriter(io.Discard, zstd.WithEncoderConcurrency(1))
+	return z
+}
+
 // floor is the least any archiver does with these bytes: compress them,
 // and hash what it sends for the signature (SHA-256) and the checksum
 // (CRC32).
-func floor(compression string, recs [][]byte) {
+func floor(z resetter, recs [][]byte) {
 	sum, crc := sha256.New(), crc32.NewIEEE()
-	out := io.MultiWriter(sum, crc)
-	var z io.WriteCloser
-	switch compression {
-	case s3archive.Gzip:
-		z = gzip.NewWriter(out)
-	case s3archive.Zstd:
-		z, _ = zstd.NewWriter(out, zstd.WithEncoderConcurrency(1))
-	}
+	z.Reset(io.MultiWriter(sum, crc))
 	for _, r := range recs {
 		_, _ = z.Write(r)
 	}
@@ -70,40 +85,47 @@ func floor(compression string, recs [][]byte) {
 	sum.Sum(nil)
 }
 
-// BenchmarkArchive archives 32 MiB of records (8 MiB batches) from Append
+// BenchmarkArchive archives 32 MiB of records (8 MiB batches), of 1 KiB
+// and of 64 KiB, from Append
 // to a signed PUT whose body is read to the end, and the floor of the same
 // bytes; it reports CPU seconds per GiB of each and their ratio (goal:
 // x-floor at most 1.3), and the largest heap seen against the batch size
 // (memory bounded by batch size times uploads in flight: one), above the
 // heap the records themselves take.
 func BenchmarkArchive(b *testing.B) {
-	recs := telemetry(32 << 10) // 32 Ki records of ~1 KiB
-	var total int64
-	for _, r := range recs {
-		total += int64(len(r))
-	}
 	format := s3archive.Format{Name: "otlp_json", ContentType: "application/json", Ext: "json", Head: []byte(`{"resourceLogs":[`), Sep: []byte(","), Tail: []byte("]}")}
 	a, err := awsauth.New(awsauth.Config{Credentials: chain.Config{Region: "us-east-1", AccessKeyID: keyID, SecretAccessKey: secret}}, awsauth.Options{})
 	if err != nil {
 		b.Fatal(err)
 	}
-	for _, compression := range []string{s3archive.Gzip, s3archive.Zstd} {
-		b.Run(compression, func(b *testing.B) {
+	for _, c := range []struct {
+		compression string
+		per         int
+	}{{s3archive.Gzip, 1}, {s3archive.Gzip, 64}, {s3archive.Zstd, 1}, {s3archive.Zstd, 64}} {
+		compression := c.compression
+		recs := telemetry(c.per)
+		var total int64
+		for _, r := range recs {
+			total += int64(len(r))
+		}
+		b.Run(fmt.Sprintf("%s/%dKiB", compression, c.per), func(b *testing.B) {
 			b.SetBytes(total)
 			b.ReportAllocs()
+			z := newFloor(compression)
 			var archiveCPU, floorCPU time.Duration
 			var peak uint64
 			runtime.GC()
 			var base runtime.MemStats
 			runtime.ReadMemStats(&base)
+			arc, err := s3archive.Open(s3archive.Options{
+				Dir: b.TempDir(), Compression: compression, BatchBytes: 8 << 20, BatchAge: time.Hour,
+				Bucket: s3archive.Bucket{Name: "archive", Region: "us-east-1"}, Transport: a.Transport(sink{}, "s3"),
+			})
+			if err != nil {
+				b.Fatal(err)
+			}
 			for i := 0; i < b.N; i++ {
-				arc, err := s3archive.Open(s3archive.Options{
-					Dir: b.TempDir(), Compression: compression, BatchBytes: 8 << 20, BatchAge: time.Hour,
-					Bucket: s3archive.Bucket{Name: "archive", Region: "us-east-1"}, Transport: a.Transport(sink{}, "s3"),
-				})
-				if err != nil {
-					b.Fatal(err)
-				}
+				runtime.GC()
 				start := cpuTime()
 				for j, r := range recs {
 					if err := arc.Append("logs", format, r); err != nil {
@@ -119,11 +141,11 @@ func BenchmarkArchive(b *testing.B) {
 					b.Fatal(err)
 				}
 				archiveCPU += cpuTime() - start
-				if st := arc.Stats(); st.Records != int64(len(recs)) {
-					b.Fatalf("uploaded %d records of %d", st.Records, len(recs))
+				if st := arc.Stats(); st.Records != int64(len(recs)*(i+1)) || st.SpoolBytes != 0 {
+					b.Fatalf("uploaded %d records of %d; %d bytes left in the spool", st.Records, len(recs)*(i+1), st.SpoolBytes)
 				}
 				start = cpuTime()
-				floor(compression, recs)
+				floor(z, recs)
 				floorCPU += cpuTime() - start
 			}
 			gib := float64(total) * float64(b.N) / (1 << 30)

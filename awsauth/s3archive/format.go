@@ -4,7 +4,6 @@ import (
 	"compress/gzip"
 	"fmt"
 	"io"
-	"sync"
 
 	"github.com/klauspost/compress/zstd"
 )
@@ -53,41 +52,38 @@ type nopWriteCloser struct{ io.Writer }
 
 func (nopWriteCloser) Close() error { return nil }
 
-// Encoders are reused: a zstd encoder allocates its window and tables
-// (megabytes) when made, a gzip writer its tables; per object that was
-// most of a small batch's CPU.
-var (
-	gzips = sync.Pool{New: func() any { return gzip.NewWriter(nil) }}
-	zstds = sync.Pool{New: func() any {
-		z, _ := zstd.NewWriter(nil, zstd.WithEncoderConcurrency(1)) // fails only on bad options
-		return z
-	}}
-)
-
-// pooled closes its encoder and gives it back.
-type pooled struct {
-	io.WriteCloser
-	put func()
-}
-
-func (p pooled) Close() error {
-	err := p.WriteCloser.Close()
-	p.put()
-	return err
+// encoders are an archive's compressors, reused from one object to the
+// next: a zstd encoder allocates its window and tables (megabytes) when
+// made, a gzip writer its tables; made per object, they cost more CPU
+// than a small batch's compression. An archive seals one batch at a time
+// (sealMu), so one of each is enough.
+type encoders struct {
+	gzip *gzip.Writer
+	zstd *zstd.Encoder
 }
 
 // compressor writes what it is given to w compressed with c; Close
 // flushes it.
-func compressor(c string, w io.Writer) (io.WriteCloser, error) {
+func (e *encoders) compressor(c string, w io.Writer) (io.WriteCloser, error) {
 	switch c {
 	case Gzip:
-		z := gzips.Get().(*gzip.Writer)
-		z.Reset(w)
-		return pooled{z, func() { gzips.Put(z) }}, nil
+		if e.gzip == nil {
+			e.gzip = gzip.NewWriter(w)
+		} else {
+			e.gzip.Reset(w)
+		}
+		return e.gzip, nil
 	case Zstd:
-		z := zstds.Get().(*zstd.Encoder)
-		z.Reset(w)
-		return pooled{z, func() { zstds.Put(z) }}, nil
+		if e.zstd == nil {
+			z, err := zstd.NewWriter(w, zstd.WithEncoderConcurrency(1))
+			if err != nil {
+				return nil, err
+			}
+			e.zstd = z
+		} else {
+			e.zstd.Reset(w)
+		}
+		return e.zstd, nil
 	case None, "":
 		return nopWriteCloser{w}, nil
 	}

@@ -58,7 +58,7 @@ func (o *Object) Body() (io.ReadCloser, error) {
 // .open file is removed after the .obj is durable: a process stopped in
 // between finds both and removes the .open. A batch with no whole record
 // is removed and gives no object (nil, nil).
-func seal(dir, id string, layout Layout) (*Object, error) {
+func seal(dir, id string, layout Layout, enc *encoders) (*Object, error) {
 	tmp := filepath.Join(dir, id+tmpExt)
 	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
 	if err != nil {
@@ -80,7 +80,7 @@ func seal(dir, id string, layout Layout) (*Object, error) {
 	)
 	_, err = readOpen(filepath.Join(dir, id+openExt), func(begun openHeader) error {
 		h = begun
-		z, err = compressor(h.Compression, out)
+		z, err = enc.compressor(h.Compression, out)
 		if err == nil {
 			_, err = z.Write(h.Format.Head)
 		}

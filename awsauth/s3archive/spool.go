@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"io"
 	"os"
 	"path/filepath"
@@ -47,7 +48,7 @@ const openMagic = "S3A1"
 // batch is an open batch.
 type batch struct {
 	id      string
-	f       *os.File
+	w       recordWriter
 	header  openHeader
 	bytes   int64 // of records, without the header
 	records int
@@ -68,13 +69,15 @@ func createBatch(dir string, h openHeader) (*batch, error) {
 	if err != nil {
 		return nil, err
 	}
-	buf := append([]byte(openMagic), binary.BigEndian.AppendUint32(nil, uint32(len(hb)))...)
-	if _, err := f.Write(append(buf, hb...)); err != nil {
+	header := append([]byte(openMagic), binary.BigEndian.AppendUint32(nil, uint32(len(hb)))...)
+	header = append(header, hb...)
+	w, err := newRecordWriter(f, header)
+	if err != nil {
 		f.Close()
 		os.Remove(f.Name())
 		return nil, err
 	}
-	return &batch{id: id, f: f, header: h}, nil
+	return &batch{id: id, w: w, header: h}, nil
 }
 
 // headerSize is what a batch's header takes on disk.
@@ -83,23 +86,20 @@ func (b *batch) headerSize() int64 {
 	return int64(len(openMagic) + 4 + len(hb))
 }
 
-// append writes one record in one write, so that a process killed in the
-// middle leaves at most a short last record, which reading drops.
 func (b *batch) append(rec []byte) error {
-	buf := make([]byte, 0, 4+len(rec))
-	buf = binary.BigEndian.AppendUint32(buf, uint32(len(rec)))
-	if _, err := b.f.Write(append(buf, rec...)); err != nil {
+	if err := b.w.append(rec); err != nil {
 		return err
 	}
-	b.bytes += int64(4 + len(rec))
+	b.bytes += recordOverhead + int64(len(rec))
 	b.records++
 	return nil
 }
 
 // readOpen reads an .open file's header, gives it to begin, and calls
-// each with its records in order. A short last record (the process stopped while writing it:
-// Append had not returned, so nobody was told it was kept) ends the
-// records.
+// each with its records in order. The records end at the file's end, a
+// zero length, or a record whose length runs past the file or whose CRC32
+// does not match: one the process was writing when it stopped, before
+// Append returned, so nobody was told it was kept.
 func readOpen(path string, begin func(openHeader) error, each func(rec []byte) error) (openHeader, error) {
 	var h openHeader
 	f, err := os.Open(path)
@@ -124,16 +124,19 @@ func readOpen(path string, begin func(openHeader) error, each func(rec []byte) e
 	r := bufio.NewReaderSize(f, 256<<10)
 	var rec []byte
 	for {
-		var n [4]byte
-		if _, err := io.ReadFull(r, n[:]); err != nil {
-			return h, nil // end, or a torn length
+		var head [recordOverhead]byte
+		if _, err := io.ReadFull(r, head[:]); err != nil {
+			return h, nil // the end, or a torn length
 		}
-		size := binary.BigEndian.Uint32(n[:])
+		size := binary.BigEndian.Uint32(head[:4])
+		if size == 0 {
+			return h, nil
+		}
 		if cap(rec) < int(size) {
 			rec = make([]byte, size)
 		}
 		rec = rec[:size]
-		if _, err := io.ReadFull(r, rec); err != nil {
+		if _, err := io.ReadFull(r, rec); err != nil || crc32.ChecksumIEEE(rec) != binary.BigEndian.Uint32(head[4:]) {
 			return h, nil // a torn record
 		}
 		if err := each(rec); err != nil {
