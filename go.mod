@@ -251,7 +251,7 @@ require (
 	github.com/grafana/jfr-parser/pprof v0.0.0-20240126072739-986e71dc0361 // indirect
 	github.com/grafana/loki v1.6.2-0.20231004111112-07cbef92268a // indirect
 	github.com/grafana/loki/pkg/push v0.0.0-20231212100434-384e5c2dc872
-	github.com/grafana/pyroscope-go/godeltaprof v0.1.7 // indirect
+	github.com/grafana/pyroscope-go/godeltaprof v0.1.7
 	github.com/grafana/pyroscope/api v0.4.0 // indirect
 	github.com/grafana/pyroscope/ebpf v0.4.2 // indirect
 	github.com/grafana/regexp v0.0.0-20221123153739-15dc172cd2db // indirect
@@ -331,7 +331,7 @@ require (
 	github.com/julienschmidt/httprouter v1.3.0 // indirect
 	github.com/karrick/godirwalk v1.17.0 // indirect
 	github.com/kevinburke/ssh_config v1.2.0 // indirect
-	github.com/klauspost/compress v1.20.2 // indirect
+	github.com/klauspost/compress v1.20.2
 	github.com/klauspost/cpuid/v2 v2.3.0 // indirect
 	github.com/knadh/koanf v1.5.0 // indirect
 	github.com/knadh/koanf/v2 v2.0.1 // indirect
@@ -554,7 +554,7 @@ require (
 	go.opentelemetry.io/collector/config/internal v0.87.0 // indirect
 	go.opentelemetry.io/collector/confmap v0.87.0 // indirect
 	go.opentelemetry.io/collector/connector v0.87.0 // indirect
-	go.opentelemetry.io/collector/consumer v0.87.0 // indirect
+	go.opentelemetry.io/collector/consumer v0.87.0
 	go.opentelemetry.io/collector/exporter v0.87.0 // indirect
 	go.opentelemetry.io/collector/exporter/loggingexporter v0.87.0 // indirect
 	go.opentelemetry.io/collector/exporter/otlpexporter v0.87.0 // indirect
