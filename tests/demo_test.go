@@ -49,12 +49,12 @@ func TestDemo(t *testing.T) {
 // none rejected, all received, and the credentials' source.
 func checkDemoReport(t *testing.T, out []byte, credentials string) {
 	t.Helper()
-	line := regexp.MustCompile(`(?m)^(metrics|logs \(Loki\)|traces|logs \(OTLP\)) .* accepted (\d+) +rejected (\d+) +\w+ (\d+)`)
+	line := regexp.MustCompile(`(?m)^(metrics|logs \(Loki\)|traces|logs \(OTLP\)|archive \(S3\)) .* accepted (\d+) +rejected (\d+) +\w+ (\d+)`)
 	last := map[string][]string{}
 	for _, m := range line.FindAllStringSubmatch(string(out), -1) {
 		last[m[1]] = m
 	}
-	for _, signal := range []string{"metrics", "logs (Loki)", "traces", "logs (OTLP)"} {
+	for _, signal := range []string{"metrics", "logs (Loki)", "traces", "logs (OTLP)", "archive (S3)"} {
 		m, ok := last[signal]
 		if !ok {
 			t.Fatalf("no %s line in:\n%s", signal, out)

@@ -39,6 +39,9 @@ func TestDemoPolicyCoversWhatTheDemoSends(t *testing.T) {
 				waiting = append(waiting, service)
 			}
 		}
+		if len(d.aws.S3.Objects()) == 0 {
+			waiting = append(waiting, "s3")
+		}
 		return len(waiting) == 0
 	})
 
@@ -88,6 +91,12 @@ func TestDemoPolicyCoversWhatTheDemoSends(t *testing.T) {
 			if !allowed(action, arn) {
 				t.Errorf("the demo sent %s %s%s (%s), which needs %s on %s: the policy does not allow it", r.Method, r.Host, r.Path, service, action, arn)
 			}
+		}
+	}
+	// S3 authorizes PutObject on the object: arn:aws:s3:::BUCKET/KEY.
+	for _, o := range d.aws.S3.Objects() {
+		if arn := "arn:aws:s3:::" + o.Bucket + "/" + o.Key; !allowed("s3:PutObject", arn) {
+			t.Errorf("the demo archived %s, which needs s3:PutObject on it: the policy does not allow it", arn)
 		}
 	}
 	for _, s := range policy {

@@ -42,6 +42,8 @@ type Server struct {
 	faults   []string // codes to answer with, one per PUT, in order
 	down     string   // while set, the code every PUT is answered with
 	puts     int
+	stored   int   // objects stored, all time
+	bytes    int64 // their bytes, all time
 	rejected map[string]int
 }
 
@@ -111,6 +113,14 @@ func (s *Server) Rejected() map[string]int {
 		out[k] = v
 	}
 	return out
+}
+
+// Stored counts the objects stored and their bytes since the start,
+// beyond the MaxObjects kept.
+func (s *Server) Stored() (objects int, bytes int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.stored, s.bytes
 }
 
 // Puts counts the PUTs that reached the server, stored or not.
@@ -193,6 +203,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	sum := md5.Sum(body)
 	s.mu.Lock()
 	s.objects = append(s.objects, Object{Bucket: bucket, Key: key, Body: body, Header: r.Header.Clone(), Caller: caller})
+	s.stored++
+	s.bytes += int64(len(body))
 	max := s.MaxObjects
 	if max <= 0 {
 		max = 1024

@@ -55,6 +55,21 @@ func (r *reporter) report() (problems []string) {
 			problems = append(problems, fmt.Sprintf("%s: nothing delivered", s.name))
 		}
 	}
+	objects, bytes := r.aws.S3.Stored()
+	var codes []string
+	nRejected := 0
+	for code, n := range r.aws.S3.Rejected() {
+		nRejected += n
+		codes = append(codes, fmt.Sprintf("%s=%d", code, n))
+	}
+	fmt.Fprintf(r.out, "%-12s %-12s signed %-5d accepted %-5d rejected %-3d objects %d bytes %d %s\n",
+		"archive (S3)", "s3", debug.SignedRequests["s3"], objects, nRejected, objects, bytes, strings.Join(codes, " "))
+	switch {
+	case nRejected > 0:
+		problems = append(problems, fmt.Sprintf("archive (S3): %d requests rejected (%s)", nRejected, strings.Join(codes, " ")))
+	case objects == 0:
+		problems = append(problems, "archive (S3): nothing delivered")
+	}
 	if err == nil {
 		fmt.Fprintf(r.out, "%-12s %s: %s; UI %s/component/aws.auth.demo\n", "credentials", info.Health.Health, info.Health.Message, r.ui)
 	}

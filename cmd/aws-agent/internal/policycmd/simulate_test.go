@@ -42,6 +42,7 @@ var exampleCalls = map[string][]call{
 		{"aws.auth.demo", false, "execute-api:Invoke", "arn:aws:execute-api:us-east-1:444455556666:a1b2c3d4e5/prod/POST/loki/api/v1/push", "a1b2c3d4e5.execute-api.us-east-1.amazonaws.com/prod/loki/api/v1/push"},
 		{"aws.auth.demo", false, "xray:PutTraceSegments", "*", `"https://xray.us-east-1.amazonaws.com"`},
 		{"aws.auth.demo", false, "logs:PutLogEvents", "arn:aws:logs:us-east-1:444455556666:log-group:/demo/apps:log-stream:demo", `"x-aws-log-group"  = "/demo/apps"`},
+		{"aws.auth.demo", false, "s3:PutObject", "arn:aws:s3:::demo-telemetry-archive/demo_traces/year=2026/month=12/day=04/hour=10/minute=05/traces_0123456789abcdef.json.gz", `s3_prefix             = "demo_traces"`},
 	},
 	"ec2-instance-profile": {
 		{"aws.auth.default", false, "aps:RemoteWrite", "arn:aws:aps:us-west-2:111122223333:workspace/ws-EXAMPLE", "aps-workspaces.us-west-2.amazonaws.com/workspaces/ws-EXAMPLE/api/v1/remote_write"},
