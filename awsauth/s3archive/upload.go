@@ -33,6 +33,9 @@ type Bucket struct {
 	// ExpectedOwner is the account the bucket must belong to: S3 answers
 	// AccessDenied to a PUT into anyone else's bucket of that name.
 	ExpectedOwner string
+	// Prefix is the keys' prefix (Layout's): AccessDenied's explanation
+	// names the statement that allows PutObject under it.
+	Prefix string
 }
 
 // host is Amazon S3's regional endpoint for the bucket's region.
@@ -193,12 +196,16 @@ func (b Bucket) explain(status int, header http.Header, answer []byte, key strin
 		e.Retryable = true
 		e.Explain = "the body did not arrive whole or as hashed; the spool keeps the object and the exporter sends it again"
 	case "AccessDenied":
-		e.Explain = "S3 refused s3:PutObject on " + resource + ": the role needs s3:PutObject on it (aws-agent policy prints the statement)"
+		keys := b.Name + "/*"
+		if p := strings.Trim(b.Prefix, "/"); p != "" {
+			keys = b.Name + "/" + p + "/*"
+		}
+		e.Explain = "S3 refused s3:PutObject on " + resource + `: the role's policy needs the statement {"Sid": "S3PutObject", "Effect": "Allow", "Action": ["s3:PutObject"], "Resource": ["arn:` + orAWS(scope.Partition(b.Region)) + ":s3:::" + keys + `"]} (aws-agent policy prints it)`
 		if b.ExpectedOwner != "" {
 			e.Explain += ", and the bucket must belong to expected_bucket_owner " + b.ExpectedOwner
 		}
-		if b.ServerSideEncryption == "aws:kms" {
-			e.Explain += ", and kms:GenerateDataKey on the KMS key"
+		if strings.HasPrefix(b.ServerSideEncryption, "aws:kms") && b.KMSKeyID != "" {
+			e.Explain += ", and kms:GenerateDataKey on " + b.KMSKeyID
 		}
 		e.Explain += "; the spool keeps the object — next: docs/troubleshooting.md#s3-archive"
 	case "NoSuchBucket":
