@@ -249,6 +249,24 @@ func keys(objs []fakes3.Object) []string {
 	return k
 }
 
+// A transport error is summarized without anything shaped like a secret.
+func TestUploadErrorsCarryNoSecret(t *testing.T) {
+	s := newS3(t)
+	opts := s.options(t, t.TempDir())
+	opts.Transport = roundTripFunc(func(*http.Request) (*http.Response, error) {
+		return nil, errors.New("proxy said: token=" + secret + " refused")
+	})
+	a := open(t, opts)
+	appendAll(t, a, "logs", `"x"`)
+	err := a.Flush(context.Background())
+	if err == nil || strings.Contains(err.Error(), secret) || !strings.Contains(err.Error(), "RequestError") {
+		t.Fatalf("Flush: %v", err)
+	}
+	if st := a.Stats(); st.LastError == nil || strings.Contains(st.LastError.Error(), secret) {
+		t.Fatalf("last error: %v", st.LastError)
+	}
+}
+
 type roundTripFunc func(*http.Request) (*http.Response, error)
 
 func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/classify"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/redact"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/scope"
 )
 
@@ -157,13 +158,14 @@ func (b Bucket) Put(ctx context.Context, rt http.RoundTripper, o *Object) error 
 }
 
 // summarize is a transport error without the wrapping that repeats the
-// URL: the host is named once by the caller.
+// URL (the host is named once by the caller) and without anything shaped
+// like a secret (a proxy's answer, a credential source's failure).
 func summarize(err error) string {
 	var ue *url.Error
 	if errors.As(err, &ue) {
 		err = ue.Err
 	}
-	s := err.Error()
+	s := redact.Text(err.Error())
 	if len(s) > 200 {
 		s = s[:200] + "…"
 	}
