@@ -20,6 +20,7 @@ type Options struct {
 	// Compression of each object: None, Gzip or Zstd. Empty means None.
 	Compression string
 	// Transport signs and sends each PUT (aws.auth's, for service s3).
+	// Required: Open refuses nil.
 	Transport http.RoundTripper
 
 	// BatchBytes seals a batch once its records reach this many bytes
@@ -33,7 +34,7 @@ type Options struct {
 	SpoolLimit int64
 	// MinBackoff and MaxBackoff bound the wait after a failed upload,
 	// which doubles from MinBackoff up to MaxBackoff, with jitter. If
-	// zero, 1s and 1m.
+	// zero or negative, 1s and 1m.
 	MinBackoff, MaxBackoff time.Duration
 	// Now is the clock keys are partitioned by. If nil, time.Now.
 	Now func() time.Time
@@ -120,6 +121,9 @@ func (a *Archive) options() Options {
 func normalized(opts Options) (Options, error) {
 	if opts.BatchBytes < 0 || opts.BatchAge < 0 || opts.SpoolLimit < 0 {
 		return opts, errors.New("s3archive: negative batch size, batch age or spool limit")
+	}
+	if opts.Transport == nil {
+		return opts, errors.New("s3archive: no Transport to sign and send the uploads")
 	}
 	if opts.BatchBytes == 0 {
 		opts.BatchBytes = DefaultBatchBytes
