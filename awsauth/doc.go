@@ -20,15 +20,17 @@
 //	                       the argument; the shapes of role ARNs and session names
 //	    classify, scope    beneath all: error classes and labels; the service and
 //	                       region a host is signed for
-//	    redact             beneath awsauth and source: secrets and their shapes out of any text
+//	    redact             beneath awsauth, source and s3archive: secrets and their shapes out of any text
 //	gateway                beside awsauth, over signing, operations, scope and redact:
 //	                       the signing gateway (admission, target, proxy) and its services
 //	├── bounds             slots, memory budgets, body deadlines, the upstream pool
 //	└── bulk               an OpenSearch _bulk body's action lines, read as it streams
 //	iam                    over field, operations and scope: the IAM policies a configuration
-//	                       needs; trust policies
+//	                       needs (the S3 archive's too); trust policies
 //	operations             over scope: the table of telemetry writes the gateway signs,
 //	                       with the IAM action and resource of each
+//	s3archive              over classify, scope and redact: a spool on disk and its S3
+//	                       uploads (otelcol.exporter.awss3's engine), signed by a given transport
 //	sigv4verify            apart from all: SigV4 checked as AWS checks it, from AWS's
 //	                       documentation (sign --verify and the test kit's fakes)
 package awsauth
