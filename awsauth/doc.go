@@ -15,7 +15,7 @@
 //	└── chain              the sources in the SDKs' order, why each was passed over
 //	    ├── source         one source's inputs and SDK provider each; STS, AssumeRole
 //	    └── rolesanywhere  an X.509 certificate exchanged through IAM Roles Anywhere
-//	    sigv4              beneath signing and rolesanywhere: the SigV4 signer (HMAC and X.509)
+//	    sigv4              beneath signing, rolesanywhere and s3archive: the SigV4 signer (HMAC and X.509)
 //	    field              beneath chain, source, rolesanywhere and iam: errors that name
 //	                       the argument; the shapes of role ARNs and session names
 //	    classify, scope    beneath all: error classes and labels; the service and
@@ -29,7 +29,7 @@
 //	                       needs (the S3 archive's too); trust policies
 //	operations             over scope: the table of telemetry writes the gateway signs,
 //	                       with the IAM action and resource of each
-//	s3archive              over classify, scope and redact: a spool on disk and its S3
+//	s3archive              over classify, scope, redact and sigv4: a spool on disk and its S3
 //	                       uploads (otelcol.exporter.awss3's engine), signed by a given transport
 //	sigv4verify            apart from all: SigV4 checked as AWS checks it, from AWS's
 //	                       documentation (sign --verify and the test kit's fakes)

@@ -168,7 +168,7 @@ func (a *Archive) Append(signal string, f Format, rec []byte) error {
 		b = nil
 	}
 	if a.size.Load()+recordOverhead+int64(len(rec)) > a.opts.SpoolLimit {
-		a.stats.refused(int64(len(rec)))
+		a.stats.refused()
 		return ErrSpoolFull
 	}
 	if b == nil {
@@ -183,7 +183,7 @@ func (a *Archive) Append(signal string, f Format, rec []byte) error {
 		}
 		a.lastOpened[signal] = opened
 		a.open[signal] = b
-		a.size.Add(b.headerSize())
+		a.size.Add(b.headerBytes)
 	}
 	if err := b.append(rec); err != nil {
 		a.closeLocked(b)
@@ -198,7 +198,7 @@ func (a *Archive) Append(signal string, f Format, rec []byte) error {
 
 // closeLocked stops filling b; the run loop seals it.
 func (a *Archive) closeLocked(b *batch) {
-	_ = b.w.close()
+	_ = b.close()
 	delete(a.open, b.header.Signal)
 	select {
 	case a.wake <- struct{}{}:
@@ -261,7 +261,7 @@ func (a *Archive) sealClosed() error {
 			}
 			a.size.Add(-before)
 			if o != nil {
-				a.size.Add(o.fileSize())
+				a.size.Add(o.fileBytes)
 			}
 		}
 	}

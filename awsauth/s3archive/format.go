@@ -27,7 +27,7 @@ const (
 	Zstd = "zstd"
 )
 
-// CheckCompression refuses a name Compress would not take.
+// CheckCompression refuses a name the archive does not compress with.
 func CheckCompression(c string) error {
 	switch c {
 	case None, Gzip, Zstd:

@@ -35,8 +35,6 @@ type Object struct {
 	fileBytes int64 // the whole .obj file, metadata included
 }
 
-func (o *Object) fileSize() int64 { return o.fileBytes }
-
 const objMagic = "S3O1"
 
 // Body opens the object's body for reading; each call is a new reader,

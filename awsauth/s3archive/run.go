@@ -104,7 +104,7 @@ func (a *Archive) uploadAll(ctx context.Context) error {
 			return err
 		}
 		if err := os.Remove(o.path); err == nil {
-			a.size.Add(-o.fileSize())
+			a.size.Add(-o.fileBytes)
 		}
 		a.stats.uploaded(o, len(ids)-i-1)
 	}

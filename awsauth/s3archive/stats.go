@@ -12,13 +12,10 @@ type Stats struct {
 	Records     int64 // uploaded
 	Failures    map[string]int64
 	RefusedRecs int64 // Append refused, the spool being full
-	RefusedSize int64
 	SpoolBytes  int64 // on disk now
 	Pending     int   // sealed objects waiting, at the last pass
-	Open        int   // batches being filled
 	// LastError is the last failed upload's, nil once one succeeds after it.
-	LastError   *UploadError
-	LastErrorAt time.Time
+	LastError *UploadError
 	// Failing counts the uploads that failed in a row.
 	Failing     int
 	LastSuccess time.Time
@@ -39,9 +36,7 @@ func (b *statsBox) with(f func(*Stats)) {
 	f(&b.s)
 }
 
-func (b *statsBox) refused(n int64) {
-	b.with(func(s *Stats) { s.RefusedRecs++; s.RefusedSize += n })
-}
+func (b *statsBox) refused() { b.with(func(s *Stats) { s.RefusedRecs++ }) }
 
 func (b *statsBox) badBatch(id string, err error) {
 	b.with(func(s *Stats) { s.BadBatches++; s.BadError = id + ": " + err.Error() })
@@ -55,7 +50,7 @@ func (b *statsBox) failed(e *UploadError) {
 			s.Failures = map[string]int64{}
 		}
 		s.Failures[e.Code]++
-		s.LastError, s.LastErrorAt = e, time.Now()
+		s.LastError = e
 		s.Failing++
 	})
 }
@@ -81,8 +76,5 @@ func (a *Archive) Stats() Stats {
 	s.Failures = failures
 	a.stats.mu.Unlock()
 	s.SpoolBytes = a.size.Load()
-	a.mu.Lock()
-	s.Open = len(a.open)
-	a.mu.Unlock()
 	return s
 }

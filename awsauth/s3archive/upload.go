@@ -13,6 +13,7 @@ import (
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/classify"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/redact"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/scope"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/sigv4"
 )
 
 // Bucket is where objects go and what each PUT asks of S3.
@@ -63,24 +64,8 @@ func (b Bucket) URL(key string) (*url.URL, error) {
 	} else {
 		u.Host = b.Name + "." + u.Host
 	}
-	u.Path, u.RawPath = path, uriEncodePath(path)
+	u.Path, u.RawPath = path, sigv4.EscapePath(path) // sent as its canonical URI
 	return u, nil
-}
-
-// uriEncodePath encodes all but the unreserved characters and the
-// slashes, as S3's canonical URI does, so that what is sent is already
-// its canonical form.
-func uriEncodePath(p string) string {
-	var b strings.Builder
-	for i := 0; i < len(p); i++ {
-		c := p[i]
-		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("-._~/", c) >= 0 {
-			b.WriteByte(c)
-		} else {
-			fmt.Fprintf(&b, "%%%02X", c)
-		}
-	}
-	return b.String()
 }
 
 // UploadError is why S3 did not take an object: its error code (AWS's

@@ -161,6 +161,11 @@ func unescapeQuery(s string) string {
 
 const upperHex = "0123456789ABCDEF"
 
+// EscapePath is p as SigV4's canonical URI writes it: every byte but the
+// unreserved characters and '/' percent-encoded. S3 takes a path encoded
+// so as its canonical URI unchanged.
+func EscapePath(p string) string { return escape(p, true) }
+
 // escape percent-encodes every byte but the unreserved characters (and '/'
 // when keepSlash), in upper-case hex, as SigV4 requires.
 func escape(s string, keepSlash bool) string {
