@@ -29,7 +29,7 @@
 //	                       needs (the S3 archive's too); trust policies
 //	operations             over scope: the table of telemetry writes the gateway signs,
 //	                       with the IAM action and resource of each
-//	s3archive              over classify, scope, redact and sigv4: a spool on disk and its S3
+//	s3archive              over classify, iam, scope, redact and sigv4: a spool on disk and its S3
 //	                       uploads (otelcol.exporter.awss3's engine), signed by a given transport
 //	sigv4verify            apart from all: SigV4 checked as AWS checks it, from AWS's
 //	                       documentation (sign --verify and the test kit's fakes)

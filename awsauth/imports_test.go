@@ -47,7 +47,7 @@ func TestPackagesImportDownward(t *testing.T) {
 		"awsauth/sigv4verify":    nil,
 		"awsauth/iam":            {"field", "operations", "scope"},
 		"awsauth/operations":     {"scope"},
-		"awsauth/s3archive":      {"classify", "redact", "scope", "sigv4"},
+		"awsauth/s3archive":      {"classify", "iam", "redact", "scope", "sigv4"},
 	}
 	out, err := exec.Command("go", "list", "-f", "{{.ImportPath}}{{range .Imports}} {{.}}{{end}}", "./...").CombinedOutput()
 	if err != nil {

@@ -149,6 +149,7 @@ func normalized(opts Options) (Options, error) {
 	if err := CheckCompression(opts.Compression); err != nil {
 		return opts, fmt.Errorf("compression: %w", err)
 	}
+	opts.Bucket.prefix = opts.Layout.Prefix
 	return opts, nil
 }
 

@@ -76,7 +76,7 @@ func (s *s3) options(t *testing.T, dir string) s3archive.Options {
 	return s3archive.Options{
 		Dir:         dir,
 		Layout:      s3archive.Layout{Prefix: "loki_logs", Partition: s3archive.DefaultPartition, FilePrefix: "agent-"},
-		Bucket:      s3archive.Bucket{Name: "telemetry-archive", Region: "us-east-1", Prefix: "loki_logs"},
+		Bucket:      s3archive.Bucket{Name: "telemetry-archive", Region: "us-east-1"},
 		Compression: s3archive.Gzip,
 		Transport:   s.transport,
 		MinBackoff:  10 * time.Millisecond,
@@ -309,7 +309,7 @@ func TestArchiveKeepsWhatS3RefusesAndSaysWhy(t *testing.T) {
 		{"another owner", "AccessDenied", "must belong to expected_bucket_owner 999988887777",
 			func(o *s3archive.Options, _ *fakes3.Server) { o.Bucket.ExpectedOwner = "999988887777" },
 			func(o *s3archive.Options, _ *fakes3.Server) { o.Bucket.ExpectedOwner = account }},
-		{"denied", "AccessDenied", `needs the statement {"Sid": "S3PutObject", "Effect": "Allow", "Action": ["s3:PutObject"], "Resource": ["arn:aws:s3:::telemetry-archive/loki_logs/*"]}`,
+		{"denied", "AccessDenied", `needs the statement {"Sid":"S3PutObject","Effect":"Allow","Action":["s3:PutObject"],"Resource":["arn:aws:s3:::telemetry-archive/loki_logs/*"]}`,
 			func(_ *s3archive.Options, f *fakes3.Server) { f.Fail("AccessDenied") },
 			func(*s3archive.Options, *fakes3.Server) {}},
 	}

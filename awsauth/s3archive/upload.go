@@ -2,6 +2,7 @@ package s3archive
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -11,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/classify"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/iam"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/redact"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/scope"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/sigv4"
@@ -35,9 +37,10 @@ type Bucket struct {
 	// ExpectedOwner is the account the bucket must belong to: S3 answers
 	// AccessDenied to a PUT into anyone else's bucket of that name.
 	ExpectedOwner string
-	// Prefix is the keys' prefix (Layout's): AccessDenied's explanation
+
+	// prefix is the archive's Layout.Prefix: AccessDenied's explanation
 	// names the statement that allows PutObject under it.
-	Prefix string
+	prefix string
 }
 
 // host is Amazon S3's regional endpoint for the bucket's region.
@@ -171,7 +174,8 @@ func (b Bucket) explain(status int, header http.Header, answer []byte, key strin
 		}
 		e.Code = strings.ReplaceAll(e.Code, " ", "")
 	}
-	resource := "arn:" + orAWS(scope.Partition(b.Region)) + ":s3:::" + b.Name + "/" + key
+	partition := orAWS(scope.Partition(b.Region))
+	resource := "arn:" + partition + ":s3:::" + b.Name + "/" + key
 	switch e.Code {
 	case "SlowDown", "ServiceUnavailable", "Throttling", "ThrottlingException", "RequestLimitExceeded":
 		e.Retryable = true
@@ -183,11 +187,8 @@ func (b Bucket) explain(status int, header http.Header, answer []byte, key strin
 		e.Retryable = true
 		e.Explain = "the body did not arrive whole or as hashed; the spool keeps the object and the exporter sends it again"
 	case "AccessDenied":
-		keys := b.Name + "/*"
-		if p := strings.Trim(b.Prefix, "/"); p != "" {
-			keys = b.Name + "/" + p + "/*"
-		}
-		e.Explain = "S3 refused s3:PutObject on " + resource + `: the role's policy needs the statement {"Sid": "S3PutObject", "Effect": "Allow", "Action": ["s3:PutObject"], "Resource": ["arn:` + orAWS(scope.Partition(b.Region)) + ":s3:::" + keys + `"]} (aws-agent policy prints it)`
+		statement, _ := json.Marshal(iam.Grant{Action: "s3:PutObject", Resource: iam.S3Keys(partition, b.Name, b.prefix)}.Statement())
+		e.Explain = "S3 refused s3:PutObject on " + resource + ": the role's policy needs the statement " + string(statement) + " (aws-agent policy prints it)"
 		if b.ExpectedOwner != "" {
 			e.Explain += ", and the bucket must belong to expected_bucket_owner " + b.ExpectedOwner
 		}

@@ -12,6 +12,7 @@ import (
 	"github.com/alecthomas/units"
 	otelauth "github.com/grafana/agent/component/otelcol/auth"
 
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/iam"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/s3archive"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/scope"
 )
@@ -90,8 +91,8 @@ const maxObject = 5 << 30
 var (
 	storageClasses = []string{"STANDARD", "REDUCED_REDUNDANCY", "STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING", "GLACIER", "DEEP_ARCHIVE", "GLACIER_IR", "OUTPOSTS", "EXPRESS_ONEZONE"}
 	bucketName     = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
-	accountID      = regexp.MustCompile(`^[0-9]{12}$`)
-	kmsKey         = regexp.MustCompile(`^(arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:(key|alias)/[A-Za-z0-9/_-]+|alias/[A-Za-z0-9/_-]+|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})$`)
+	// kmsKeyName is a KMS key's ARN or an alias; a key's ID is iam's.
+	kmsKeyName = regexp.MustCompile(`^(arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:(key|alias)/[A-Za-z0-9/_-]+|alias/[A-Za-z0-9/_-]+)$`)
 )
 
 // Validate implements river.Validator: one line per wrong argument, naming
@@ -143,11 +144,11 @@ func (a *Arguments) Validate() error {
 	if u.SSEKMSKeyID != "" {
 		if !strings.HasPrefix(u.ServerSideEncrypt, "aws:kms") {
 			bad("ssekms_key_id", "needs server_side_encryption = \"aws:kms\"")
-		} else if !kmsKey.MatchString(u.SSEKMSKeyID) {
+		} else if !kmsKeyName.MatchString(u.SSEKMSKeyID) && !iam.IsKMSKeyID(u.SSEKMSKeyID) {
 			bad("ssekms_key_id", "must be a KMS key ARN, key ID or alias")
 		}
 	}
-	if u.ExpectedBucketOwner != "" && !accountID.MatchString(u.ExpectedBucketOwner) {
+	if u.ExpectedBucketOwner != "" && !iam.IsAccountID(u.ExpectedBucketOwner) {
 		bad("expected_bucket_owner", "must be the 12-digit account ID of the bucket's owner")
 	}
 	switch a.Marshaler.Type {

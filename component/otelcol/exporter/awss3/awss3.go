@@ -104,7 +104,7 @@ func options(args Arguments, dir string) (s3archive.Options, error) {
 		Bucket: s3archive.Bucket{
 			Name: u.S3Bucket, Region: region, Endpoint: u.Endpoint, PathStyle: u.S3ForcePathStyle,
 			StorageClass: storageClass(u.StorageClass), ServerSideEncryption: u.ServerSideEncrypt,
-			KMSKeyID: u.SSEKMSKeyID, ExpectedOwner: u.ExpectedBucketOwner, Prefix: u.S3Prefix,
+			KMSKeyID: u.SSEKMSKeyID, ExpectedOwner: u.ExpectedBucketOwner,
 		},
 		Transport:  s.SigningTransport("s3"),
 		BatchBytes: int64(args.Batch.MaxSize),
