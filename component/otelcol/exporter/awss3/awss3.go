@@ -66,7 +66,7 @@ var (
 // earlier run left there, and exports the input.
 func New(opts component.Options, args Arguments) (*Component, error) {
 	c := &Component{opts: opts, log: opts.Logger}
-	o, err := options(args, filepath.Join(opts.DataPath, "spool"))
+	o, err := options(args, c.spoolDir())
 	if err != nil {
 		return nil, err
 	}
@@ -82,6 +82,9 @@ func New(opts component.Options, args Arguments) (*Component, error) {
 	opts.OnStateChange(otelcol.ConsumerExports{Input: c.input})
 	return c, nil
 }
+
+// spoolDir is the spool, under the agent's --storage.path.
+func (c *Component) spoolDir() string { return filepath.Join(c.opts.DataPath, "spool") }
 
 // options turns arguments into the archive's options.
 func options(args Arguments, dir string) (s3archive.Options, error) {
@@ -139,11 +142,13 @@ func (c *Component) Run(ctx context.Context) error {
 // Update applies new arguments; batches already sealed keep their keys.
 func (c *Component) Update(args component.Arguments) error {
 	a := args.(Arguments)
-	o, err := options(a, filepath.Join(c.opts.DataPath, "spool"))
+	o, err := options(a, c.spoolDir())
 	if err != nil {
 		return err
 	}
-	c.archive.SetOptions(o)
+	if err := c.archive.SetOptions(o); err != nil {
+		return err
+	}
 	c.mu.Lock()
 	c.args = a
 	c.mu.Unlock()
