@@ -2,9 +2,7 @@ package tests
 
 import (
 	"bytes"
-	"compress/gzip"
 	"encoding/json"
-	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -15,7 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/klauspost/compress/zstd"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest/fakes3"
@@ -287,23 +284,7 @@ func decodeArchive(t *testing.T, objs []fakes3.Object) (map[string]int, map[stri
 	t.Helper()
 	spans, lines := map[string]int{}, map[string]archivedLine{}
 	for _, o := range objs {
-		var r io.Reader = bytes.NewReader(o.Body)
-		switch o.Header.Get("Content-Encoding") {
-		case "gzip":
-			z, err := gzip.NewReader(r)
-			if err != nil {
-				t.Fatalf("%s: %v", o.Key, err)
-			}
-			r = z
-		case "zstd":
-			z, err := zstd.NewReader(r)
-			if err != nil {
-				t.Fatalf("%s: %v", o.Key, err)
-			}
-			defer z.Close()
-			r = z
-		}
-		body, err := io.ReadAll(r)
+		body, err := o.Decoded()
 		if err != nil {
 			t.Fatalf("%s: %v", o.Key, err)
 		}

@@ -1,12 +1,9 @@
 package s3archive_test
 
 import (
-	"bytes"
-	"compress/gzip"
 	"context"
 	"crypto/x509"
 	"errors"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -16,8 +13,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/klauspost/compress/zstd"
 
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest/fakes3"
@@ -113,28 +108,9 @@ func flush(t *testing.T, a *s3archive.Archive) {
 
 func decompress(t *testing.T, o fakes3.Object) string {
 	t.Helper()
-	var r io.Reader = bytes.NewReader(o.Body)
-	switch o.Header.Get("Content-Encoding") {
-	case "gzip":
-		z, err := gzip.NewReader(r)
-		if err != nil {
-			t.Fatal(err)
-		}
-		r = z
-	case "zstd":
-		z, err := zstd.NewReader(r)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer z.Close()
-		r = z
-	case "":
-	default:
-		t.Fatalf("Content-Encoding %q", o.Header.Get("Content-Encoding"))
-	}
-	b, err := io.ReadAll(r)
+	b, err := o.Decoded()
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("%s: %v", o.Key, err)
 	}
 	return string(b)
 }

@@ -1,18 +1,23 @@
 package fakes3
 
 import (
+	"bytes"
+	"compress/gzip"
 	"crypto/md5"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/xml"
+	"fmt"
 	"hash/crc32"
 	"io"
 	"net/http"
 	"net/url"
 	"strings"
 	"sync"
+
+	"github.com/klauspost/compress/zstd"
 
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/sigv4verify"
 )
@@ -23,6 +28,31 @@ type Object struct {
 	Body        []byte
 	Header      http.Header // as the PUT sent it
 	Caller      sigv4verify.Caller
+}
+
+// Decoded is the object's body with its Content-Encoding (gzip, zstd or
+// none) undone, as a reader of the archive would read it.
+func (o Object) Decoded() ([]byte, error) {
+	var r io.Reader = bytes.NewReader(o.Body)
+	switch e := o.Header.Get("Content-Encoding"); e {
+	case "gzip":
+		z, err := gzip.NewReader(r)
+		if err != nil {
+			return nil, err
+		}
+		r = z
+	case "zstd":
+		z, err := zstd.NewReader(r)
+		if err != nil {
+			return nil, err
+		}
+		defer z.Close()
+		r = z
+	case "":
+	default:
+		return nil, fmt.Errorf("Content-Encoding %q", e)
+	}
+	return io.ReadAll(r)
 }
 
 // Server is a fake S3. Set Verifier and call AddBucket before use.
