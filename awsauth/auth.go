@@ -77,7 +77,7 @@ func New(cfg Config, opts Options) (*Auth, error) {
 func (a *Auth) Transport(base http.RoundTripper, service string) http.RoundTripper {
 	t := a.signer(base, service)
 	t.Stats = a.stats
-	return &signing.Retry{Next: t}
+	return &signing.Retry{Next: t, Refresher: a.cache}
 }
 
 // ForeignTransport is Transport for requests that are not the agent's own

@@ -63,3 +63,34 @@ type closeRecorder struct {
 }
 
 func (c *closeRecorder) Close() error { c.closed = true; return nil }
+
+// A key AWS no longer knows (rotated) is replaced at once and the request
+// sent again: the writer sees one answer, the 200 signed with the new key.
+func TestTransportRefreshesRefusedCredentialsAndRetries(t *testing.T) {
+	e := newFaultEnv(t)
+	file := e.write(t, "credentials", "[default]\naws_access_key_id = "+faultKeyID+"\naws_secret_access_key = "+faultSecret+"\n")
+	a, err := New(Config{Credentials: chain.Config{Region: "us-east-1", SharedCredentialsFiles: []string{file}}}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rt := a.Transport(nil, "")
+	send := func(id string) int {
+		req, _ := http.NewRequest("POST", e.epURL+"/", strings.NewReader(id+"\n"))
+		req.Host = "logs.us-east-1.amazonaws.com"
+		resp, err := rt.RoundTrip(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if code := send("first"); code != http.StatusOK {
+		t.Fatalf("first request: %d", code)
+	}
+	e.keys.Remove(faultKeyID)
+	e.keys.Add(awsauthtest.Key{AccessKeyID: newKeyID, SecretAccessKey: newSecret, ARN: awsauthtest.UserARN, Account: "111122223333", UserID: "AIDAFAULTUSER"})
+	e.write(t, "credentials", "[default]\naws_access_key_id = "+newKeyID+"\naws_secret_access_key = "+newSecret+"\n")
+	if code := send("second"); code != http.StatusOK || !e.signedBy(newKeyID) {
+		t.Fatalf("after the rotation: %d, signed with the new key: %v", code, e.signedBy(newKeyID))
+	}
+}

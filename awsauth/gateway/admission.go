@@ -16,48 +16,30 @@ import (
 
 // admit decides, before anything is read or signed, whether the gateway
 // forwards r, where to, and as which operation of the table (none for an
-// unrestricted service or a host outside AWS's domains).
+// unrestricted service or a host outside AWS's domains). The checks are
+// below in the order admit makes them: the client, the target's path and
+// host, the host's service and operation, the body's size. The target's
+// host is parsed once (scope.Parse), and every check reads that value.
 func (g *Gateway) admit(r *http.Request) (*url.URL, operations.Operation, *refusal) {
 	gw := &g.policy
-	loopback := loopbackClient(r.RemoteAddr)
-	if !gw.AllowRemoteClients && !loopback {
-		return nil, operations.Operation{}, &refusal{http.StatusForbidden, "remote_client", fmt.Sprintf(
-			"refusing client %s: only loopback clients may use the gateway unless gateway { allow_remote_clients = true }", r.RemoteAddr)}
-	}
-	// Every browser sends Sec-Fetch-* (and Origin on anything but a plain
-	// GET); remote_write and loki.write never do.
-	if name := browserHeader(r.Header); name != "" {
-		return nil, operations.Operation{}, &refusal{http.StatusForbidden, "browser", fmt.Sprintf(
-			"refusing a request with a %q header: browsers may not use the gateway", name)}
-	}
-	// A page that rebound its own name to 127.0.0.1 (or to the agent's
-	// address on the network) still sends that name.
-	if !g.servedHost(r.Host) {
-		if loopback {
-			return nil, operations.Operation{}, &refusal{http.StatusForbidden, "host_header", fmt.Sprintf(
-				"refusing Host %q: a loopback client must address the agent as localhost, a loopback address, its listen address or one of gateway { client_hosts }", r.Host)}
-		}
-		return nil, operations.Operation{}, &refusal{http.StatusForbidden, "host_header", fmt.Sprintf(
-			"refusing Host %q: a remote client must address the agent by an address of this host or a name in gateway { client_hosts }", r.Host)}
-	}
-	if !gw.Allows(r.Method) {
-		return nil, operations.Operation{}, &refusal{http.StatusMethodNotAllowed, "method_not_allowed", fmt.Sprintf(
-			"method %q is not among gateway { methods } (%s): add it there to forward it", r.Method, strings.Join(gw.Methods, ", "))}
+	if ref := g.clientAllowed(r); ref != nil {
+		return nil, operations.Operation{}, ref
 	}
 	target, ref := g.targetURL(r.RequestURI, gw.AllowedHosts)
 	if ref != nil {
 		return nil, operations.Operation{}, ref
 	}
-	if ref := placed(target.Host, gw.AllowedHosts); ref != nil {
+	host := scope.Parse(target.Host)
+	if ref := placed(host, target.Host, gw.AllowedHosts); ref != nil {
 		return nil, operations.Operation{}, ref
 	}
-	if ref := samePartition(target.Host, gw.Region); ref != nil {
+	if ref := samePartition(host, gw.Region); ref != nil {
 		return nil, operations.Operation{}, ref
 	}
-	if ref := serviceAllowed(gw, target.Host, gw.Service, gw.Region); ref != nil {
+	if ref := serviceAllowed(gw, host); ref != nil {
 		return nil, operations.Operation{}, ref
 	}
-	op, ref := operationAllowed(gw, r.Method, target, r.Header)
+	op, ref := operationAllowed(gw, r.Method, target, host, r.Header)
 	if ref != nil {
 		return nil, operations.Operation{}, ref
 	}
@@ -66,6 +48,44 @@ func (g *Gateway) admit(r *http.Request) (*url.URL, operations.Operation, *refus
 			"body of %d bytes exceeds gateway max_body_size %d", r.ContentLength, gw.MaxBodySize)}
 	}
 	return target, op, nil
+}
+
+// clientAllowed checks who asks and how: a loopback client (or a remote
+// one, when allowed), no browser, a Host header naming the agent, a method
+// of gateway { methods }.
+func (g *Gateway) clientAllowed(r *http.Request) *refusal {
+	gw := &g.policy
+	loopback := loopbackClient(r.RemoteAddr)
+	if !gw.AllowRemoteClients && !loopback {
+		return &refusal{http.StatusForbidden, "remote_client", fmt.Sprintf(
+			"refusing client %s: only loopback clients may use the gateway unless gateway { allow_remote_clients = true }", r.RemoteAddr)}
+	}
+	// Every browser sends Sec-Fetch-* (and Origin on anything but a plain
+	// GET); remote_write and loki.write never do.
+	if name := browserHeader(r.Header); name != "" {
+		return &refusal{http.StatusForbidden, "browser", fmt.Sprintf(
+			"refusing a request with a %q header: browsers may not use the gateway", name)}
+	}
+	// A page that rebound its own name to 127.0.0.1 (or to the agent's
+	// address on the network) still sends that name.
+	if !g.servedHost(r.Host) {
+		if loopback {
+			return &refusal{http.StatusForbidden, "host_header", fmt.Sprintf(
+				"refusing Host %q: a loopback client must address the agent as localhost, a loopback address, its listen address or one of gateway { client_hosts }", r.Host)}
+		}
+		return &refusal{http.StatusForbidden, "host_header", fmt.Sprintf(
+			"refusing Host %q: a remote client must address the agent by an address of this host or a name in gateway { client_hosts }", r.Host)}
+	}
+	if !gw.Allows(r.Method) {
+		return &refusal{http.StatusMethodNotAllowed, "method_not_allowed", fmt.Sprintf(
+			"method %q is not among gateway { methods } (%s): add it there to forward it", r.Method, strings.Join(gw.Methods, ", "))}
+	}
+	return nil
+}
+
+func loopbackClient(remoteAddr string) bool {
+	ip := net.ParseIP(scope.StripPort(remoteAddr))
+	return ip != nil && ip.IsLoopback()
 }
 
 // browserHeader names the first header that only browsers send, if any,
@@ -143,18 +163,95 @@ func validPort(port string) bool {
 	return err == nil && n > 0 && n < 65536 && strconv.Itoa(n) == port
 }
 
+// targetURL builds https://{host}/{path}?{query} from the raw request URI,
+// which keeps the client's escaping (%2F, %20) that r.URL.Path has lost.
+func (g *Gateway) targetURL(requestURI string, allowed []string) (*url.URL, *refusal) {
+	rest, ok := strings.CutPrefix(requestURI, g.policy.PathPrefix)
+	if !ok || g.policy.PathPrefix == "" {
+		return nil, &refusal{http.StatusBadRequest, "bad_path", fmt.Sprintf("unexpected path %q: use gateway_url + \"/HOST/PATH\"", requestURI)}
+	}
+	host, pathAndQuery, _ := strings.Cut(rest, "/")
+	pathAndQuery = "/" + pathAndQuery
+	if host == "" {
+		return nil, &refusal{http.StatusBadRequest, "bad_path", "no host in the path: use gateway_url + \"/HOST/PATH\""}
+	}
+	if !validHost(host) {
+		return nil, &refusal{http.StatusBadRequest, "bad_path", fmt.Sprintf("%q is not a host name", host)}
+	}
+	host = strings.ToLower(host)
+	if !hostAllowed(host, allowed) {
+		return nil, &refusal{http.StatusForbidden, "host_not_allowed", fmt.Sprintf(
+			"host %q is neither an AWS endpoint nor in gateway { allowed_hosts }", host)}
+	}
+	u, err := url.Parse("https://" + host + pathAndQuery)
+	if err != nil || u.Host != host || u.User != nil || u.Fragment != "" {
+		return nil, &refusal{http.StatusBadRequest, "bad_path", fmt.Sprintf("cannot forward %q", rest)}
+	}
+	// A dot segment, as written or escaped, names another path than the
+	// one admission reads: AWS (or a proxy on the way) may resolve it.
+	if dotSegment(u.Path) || dotSegment(u.EscapedPath()) {
+		return nil, &refusal{http.StatusBadRequest, "bad_path", "a path with a . or .. segment is not forwarded: write the path it means"}
+	}
+	return u, nil
+}
+
+// dotSegment reports whether a path has a "." or ".." segment.
+func dotSegment(p string) bool {
+	for _, seg := range strings.Split(p, "/") {
+		if seg == "." || seg == ".." {
+			return true
+		}
+	}
+	return false
+}
+
+// validHost accepts a DNS name with an optional port, nothing else.
+func validHost(host string) bool {
+	name, port, hasPort := strings.Cut(host, ":")
+	if name == "" || len(name) > 253 || (hasPort && (port == "" || len(port) > 5 || strings.Trim(port, "0123456789") != "")) {
+		return false
+	}
+	for _, label := range strings.Split(name, ".") {
+		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+			return false
+		}
+		for i := 0; i < len(label); i++ {
+			c := label[i]
+			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-') {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// hostAllowed: an AWS endpoint on the default port, or an allowed_hosts
+// entry (an entry without a port allows the default port only).
+func hostAllowed(host string, allowed []string) bool {
+	name, port, _ := strings.Cut(host, ":")
+	if (port == "" || port == "443") && scope.IsAWSHost(name) {
+		return true
+	}
+	for _, a := range allowed {
+		a = strings.ToLower(a)
+		if a == host || (port == "" || port == "443") && a == name {
+			return true
+		}
+	}
+	return false
+}
+
 // placed refuses an AWS host whose service and region the inference
 // cannot tell (iam.us-gov.amazonaws.com, *.elb.amazonaws.com), unless
-// allowed_hosts lists it: else the configured service would be signed for
-// whatever it is.
-func placed(host string, allowed []string) *refusal {
-	name := strings.ToLower(scope.StripPort(host))
-	if !scope.IsAWSHost(name) || slices.ContainsFunc(allowed, func(a string) bool { return strings.EqualFold(a, host) || strings.EqualFold(a, name) }) {
+// allowed_hosts lists it (as written, hostport, or by name): else the
+// configured service would be signed for whatever it is.
+func placed(host scope.Host, hostport string, allowed []string) *refusal {
+	if !host.AWS || slices.ContainsFunc(allowed, func(a string) bool { return strings.EqualFold(a, hostport) || strings.EqualFold(a, host.Name) }) {
 		return nil
 	}
-	if service, region, ok := scope.Infer(name); !ok || service == "" || region == "" {
+	if !host.Inferred || host.Service == "" || host.Region == "" {
 		return &refusal{http.StatusForbidden, "host_not_allowed", fmt.Sprintf(
-			"%q is in an AWS domain but names no service and region aws.auth knows: list it in gateway { allowed_hosts } to sign for it", name)}
+			"%q is in an AWS domain but names no service and region aws.auth knows: list it in gateway { allowed_hosts } to sign for it", host.Name)}
 	}
 	return nil
 }
@@ -162,13 +259,38 @@ func placed(host string, allowed []string) *refusal {
 // samePartition refuses a host of another partition than the
 // credentials': AWS would answer UnrecognizedClientException, which anyone
 // could provoke, and no refresh would help.
-func samePartition(host, region string) *refusal {
-	hp, cp := scope.HostPartition(host), scope.Partition(region)
+func samePartition(host scope.Host, region string) *refusal {
+	hp, cp := host.Partition(), scope.Partition(region)
 	if hp == "" || hp == cp {
 		return nil
 	}
 	return &refusal{http.StatusForbidden, "partition_mismatch", fmt.Sprintf(
-		"%s is in partition %s; aws.auth's credentials (region %s) are of %s, where that host does not know them", scope.StripPort(host), hp, region, cp)}
+		"%s is in partition %s; aws.auth's credentials (region %s) are of %s, where that host does not know them", host.Name, hp, region, cp)}
+}
+
+// serviceAllowed checks the service the request would be signed for, and
+// for an AWS endpoint the service the endpoint belongs to, against
+// gateway { services }.
+func serviceAllowed(gw *Policy, host scope.Host) *refusal {
+	signing, _, err := host.Scope(gw.Service, gw.Region)
+	if err != nil {
+		return &refusal{http.StatusForbidden, "service_not_allowed", err.Error()}
+	}
+	services := []string{signing}
+	if host.Inferred && host.Service != signing {
+		services = append(services, host.Service)
+	}
+	for _, s := range services {
+		switch {
+		case slices.Contains(ForbiddenServices, s):
+			return &refusal{http.StatusForbidden, "service_not_allowed", fmt.Sprintf(
+				"service %q is never signed by the gateway: it could mint or read credentials or secrets", s)}
+		case !gw.SignsFor(s):
+			return &refusal{http.StatusForbidden, "service_not_allowed", fmt.Sprintf(
+				"service %q is not among gateway { services } (%s): add it there to sign for it", s, strings.Join(gw.Services, ", "))}
+		}
+	}
+	return nil
 }
 
 // operationAllowed lets through, for a service the operations table
@@ -185,10 +307,9 @@ func samePartition(host, region string) *refusal {
 // decide, and nobody here can test it: the gateway does not sign it.
 // (A customer's endpoint — an API Gateway API, a domain — keeps its query
 // strings: they are its own API's.)
-func operationAllowed(gw *Policy, method string, target *url.URL, header http.Header) (operations.Operation, *refusal) {
-	host := strings.ToLower(scope.StripPort(target.Host))
-	service, _, ok := scope.Infer(host) // ok only for a host in AWS's domains
-	if !ok || slices.Contains(gw.UnrestrictedServices, service) {
+func operationAllowed(gw *Policy, method string, target *url.URL, host scope.Host, header http.Header) (operations.Operation, *refusal) {
+	service := host.Service
+	if !host.Inferred || slices.Contains(gw.UnrestrictedServices, service) {
 		return operations.Operation{}, nil
 	}
 	if !operations.Known(service) {
@@ -211,40 +332,9 @@ func operationAllowed(gw *Policy, method string, target *url.URL, header http.He
 				"%s with an X-Amz-Target header: the header selects another operation, which the gateway does not sign", operations.Describe(method, host, target.EscapedPath()))}
 		}
 	}
-	if (target.RawQuery != "" || target.ForceQuery) && scope.AWSOperated(host) {
+	if (target.RawQuery != "" || target.ForceQuery) && host.AWSOperated() {
 		return operations.Operation{}, &refusal{http.StatusForbidden, "operation_not_allowed", fmt.Sprintf(
 			"%s with a query string: AWS's telemetry writes take none, and a query can select another operation, which the gateway does not sign", operations.Describe(method, host, target.EscapedPath()))}
 	}
 	return op, nil
-}
-
-// serviceAllowed checks the service the request would be signed for, and
-// for an AWS endpoint the service the endpoint belongs to, against
-// gateway { services }.
-func serviceAllowed(gw *Policy, host, configured, region string) *refusal {
-	signing, _, err := scope.For(host, configured, region)
-	if err != nil {
-		return &refusal{http.StatusForbidden, "service_not_allowed", err.Error()}
-	}
-	services := []string{signing}
-	if inferred, _, ok := scope.Infer(host); ok && inferred != signing {
-		services = append(services, inferred)
-	}
-	for _, s := range services {
-		switch {
-		case slices.Contains(ForbiddenServices, s):
-			return &refusal{http.StatusForbidden, "service_not_allowed", fmt.Sprintf(
-				"service %q is never signed by the gateway: it could mint or read credentials or secrets", s)}
-		case !gw.SignsFor(s):
-			return &refusal{http.StatusForbidden, "service_not_allowed", fmt.Sprintf(
-				"service %q is not among gateway { services } (%s): add it there to sign for it", s, strings.Join(gw.Services, ", "))}
-		}
-	}
-	return nil
-}
-
-// bulkIndex is the index a _bulk path names ("" for /_bulk), whose
-// body package bulk reads.
-func bulkIndex(path string) string {
-	return strings.TrimPrefix(strings.TrimSuffix(path, "/_bulk"), "/")
 }

@@ -96,6 +96,12 @@ func (g *Gateway) refuse(w http.ResponseWriter, r refusal) {
 	fmt.Fprintln(w, "aws.auth gateway: "+r.msg)
 }
 
+// bulkIndex is the index a _bulk path names ("" for /_bulk), whose
+// body package bulk reads.
+func bulkIndex(path string) string {
+	return strings.TrimPrefix(strings.TrimSuffix(path, "/_bulk"), "/")
+}
+
 // ServeHTTP forwards r signed, or refuses it.
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer g.recoverPanic(w)

@@ -40,12 +40,12 @@ func For(req Request, account string) (Grant, error) {
 	if err != nil {
 		return Grant{}, err
 	}
-	host := strings.ToLower(u.Hostname())
-	op, ok := operations.Match(method, host, u.EscapedPath())
+	h := scope.Parse(u.Host)
+	host, region := h.Name, h.Region
+	op, ok := operations.Match(method, h, u.EscapedPath())
 	if !ok {
-		return Grant{}, fmt.Errorf("%s: not a telemetry write aws.auth knows the IAM action of", operations.Describe(method, host, u.EscapedPath()))
+		return Grant{}, fmt.Errorf("%s: not a telemetry write aws.auth knows the IAM action of", operations.Describe(method, h, u.EscapedPath()))
 	}
-	_, region, _ := scope.Infer(host)
 	if account == "" {
 		account = "*"
 	}
@@ -64,7 +64,7 @@ func Known(req Request) bool {
 	if err != nil {
 		return false
 	}
-	_, ok := operations.Match(method, strings.ToLower(u.Hostname()), u.EscapedPath())
+	_, ok := operations.Match(method, scope.Parse(u.Host), u.EscapedPath())
 	return ok
 }
 

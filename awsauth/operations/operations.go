@@ -88,15 +88,13 @@ func Known(service string) bool {
 	return slices.ContainsFunc(Table, func(o Operation) bool { return o.Service == service })
 }
 
-// Match finds the operation a request to host (an AWS endpoint, without
-// port) by method for path is.
-func Match(method, host, path string) (Operation, bool) {
-	endpoint, dataPlane := scope.Endpoint(host)
-	if !dataPlane {
+// Match finds the operation a request to host by method for path is.
+func Match(method string, host scope.Host, path string) (Operation, bool) {
+	if !host.DataPlane {
 		return Operation{}, false
 	}
 	for _, o := range Table {
-		if o.Endpoint == endpoint && slices.Contains(o.Methods, method) && (o.Path == nil || o.Path.MatchString(path)) {
+		if o.Endpoint == host.Label && slices.Contains(o.Methods, method) && (o.Path == nil || o.Path.MatchString(path)) {
 			return o, true
 		}
 	}
@@ -105,10 +103,9 @@ func Match(method, host, path string) (Operation, bool) {
 
 // Describe names what a request is, for a refusal: its method, path and
 // endpoint.
-func Describe(method, host, path string) string {
-	endpoint, _ := scope.Endpoint(host)
+func Describe(method string, host scope.Host, path string) string {
 	if len(path) > 80 {
 		path = path[:80] + "…"
 	}
-	return method + " " + path + " on " + endpoint
+	return method + " " + path + " on " + host.Label
 }

@@ -1,6 +1,10 @@
 package operations
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/scope"
+)
 
 // The telemetry writes of the default services match, on their data-plane
 // hosts; the operations #23 found signable through the services — control
@@ -54,7 +58,7 @@ func TestOperationsAreTelemetryWritesOnly(t *testing.T) {
 		// Third-party PrivateLink: not AWS's service, whatever its path.
 		{"POST", "vpce-0a1b-2c3d.vpce-svc-0123456789abcdef0.us-east-1.vpce.amazonaws.com", "/v1/logs", ""},
 	} {
-		op, ok := Match(c.method, c.host, c.path)
+		op, ok := Match(c.method, scope.Parse(c.host), c.path)
 		if ok != (c.want != "") || op.Name != c.want {
 			t.Errorf("%s %s%s: %q (%v), want %q", c.method, c.host, c.path, op.Name, ok, c.want)
 		}

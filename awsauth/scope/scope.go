@@ -24,26 +24,52 @@ var hostServices = map[string]bool{"es": true, "aoss": true, "osis": true}
 // globalServices sign for us-east-1 when their endpoint names no region.
 var globalServices = map[string]bool{"sts": true, "iam": true, "s3": true, "cloudfront": true, "route53": true}
 
-// IsAWSHost reports whether host (without port) is in an AWS domain.
-func IsAWSHost(host string) bool {
-	host = strings.ToLower(strings.TrimSuffix(host, "."))
-	for _, s := range awsSuffixes {
-		if strings.HasSuffix(host, s) && len(host) > len(s) {
-			return true
-		}
-	}
-	return false
+// Host is an endpoint's name read once: the checks a request meets all
+// read this value instead of parsing the name again. The zero Host is no
+// AWS endpoint.
+type Host struct {
+	// Name is the host in lower case, without port or final dot.
+	Name string
+	// AWS tells that Name is in one of AWS's domains.
+	AWS bool
+	// Service and Region are the signing service and region the name
+	// implies; Inferred is false when it implies none (Infer's ok).
+	// Region is empty when the name names no region.
+	Service, Region string
+	Inferred        bool
+	// Label and DataPlane are Endpoint's answers.
+	Label     string
+	DataPlane bool
+	// suffix is the AWS domain Name ends in.
+	suffix string
 }
+
+// Parse reads hostport (a port, brackets and a final dot are dropped).
+func Parse(hostport string) Host {
+	h := Host{Name: strings.ToLower(strings.TrimSuffix(StripPort(hostport), "."))}
+	labels, suffix := split(h.Name)
+	if labels == nil {
+		return h
+	}
+	h.AWS, h.suffix = true, suffix
+	h.Service, h.Region, h.Inferred = infer(labels, suffix)
+	h.Label, h.DataPlane = endpoint(labels, suffix)
+	return h
+}
+
+// IsAWSHost reports whether host is in an AWS domain.
+func IsAWSHost(host string) bool { return Parse(host).AWS }
 
 // Infer returns the signing service and region for an endpoint host,
 // covering the regional, FIPS, dualstack (api.aws and s3.dualstack), China,
 // VPC endpoint and function URL forms. region is empty when the host names
 // none. ok is false when the host is not an AWS endpoint.
 func Infer(host string) (service, region string, ok bool) {
-	labels, suffix := split(host)
-	if labels == nil {
-		return "", "", false
-	}
+	h := Parse(host)
+	return h.Service, h.Region, h.Inferred
+}
+
+func infer(labels []string, suffix string) (service, region string, ok bool) {
 	n := len(labels)
 	last := labels[n-1]
 
@@ -72,20 +98,19 @@ func Infer(host string) (service, region string, ok bool) {
 	return "", "", false
 }
 
-// split is host's labels before its AWS domain suffix, and the suffix;
-// nil labels when host is not in an AWS domain.
-func split(host string) (labels []string, suffix string) {
-	host = strings.ToLower(strings.TrimSuffix(StripPort(host), "."))
+// split is name's labels before its AWS domain suffix, and the suffix;
+// nil labels when name (lower case, no port) is not in an AWS domain.
+func split(name string) (labels []string, suffix string) {
 	for _, s := range awsSuffixes {
-		if strings.HasSuffix(host, s) {
+		if strings.HasSuffix(name, s) {
 			suffix = s
 			break
 		}
 	}
-	if suffix == "" || len(host) == len(suffix) {
+	if suffix == "" || len(name) == len(suffix) {
 		return nil, ""
 	}
-	return strings.Split(host[:len(host)-len(suffix)], "."), suffix
+	return strings.Split(name[:len(name)-len(suffix)], "."), suffix
 }
 
 // Endpoint is the service label of an AWS host — aps-workspaces, logs,
@@ -95,7 +120,11 @@ func split(host string) (labels []string, suffix string) {
 // control plane (es.REGION.amazonaws.com) is not. Function and lattice
 // URLs (*.on.aws) are no service's endpoint.
 func Endpoint(host string) (label string, dataPlane bool) {
-	labels, suffix := split(host)
+	h := Parse(host)
+	return h.Label, h.DataPlane
+}
+
+func endpoint(labels []string, suffix string) (label string, dataPlane bool) {
 	n := len(labels)
 	if suffix == ".on.aws" || n < 2 {
 		return "", false
@@ -152,19 +181,23 @@ func StripPort(host string) string {
 // the configured service wins, the host's region wins over the default
 // region (an endpoint only accepts its own region).
 func For(host, service, defaultRegion string) (string, string, error) {
-	inferredService, inferredRegion, ok := Infer(host)
+	return Parse(host).Scope(service, defaultRegion)
+}
+
+// Scope is For of a parsed host.
+func (h Host) Scope(service, defaultRegion string) (string, string, error) {
 	if service == "" {
-		if !ok || inferredService == "" {
-			return "", "", fmt.Errorf("cannot infer the AWS service to sign for from host %q: set service", StripPort(host))
+		if !h.Inferred || h.Service == "" {
+			return "", "", fmt.Errorf("cannot infer the AWS service to sign for from host %q: set service", h.Name)
 		}
-		service = inferredService
+		service = h.Service
 	}
 	region := defaultRegion
-	if ok && inferredRegion != "" {
-		region = inferredRegion
+	if h.Inferred && h.Region != "" {
+		region = h.Region
 	}
 	if region == "" {
-		return "", "", fmt.Errorf("cannot infer the AWS region to sign for from host %q: set region", StripPort(host))
+		return "", "", fmt.Errorf("cannot infer the AWS region to sign for from host %q: set region", h.Name)
 	}
 	return service, region, nil
 }
@@ -189,13 +222,11 @@ var awsAnswered = map[string]bool{
 // FIPS, dualstack and interface-endpoint (vpce) forms: anyone able to run
 // code behind any other could otherwise set the clock every signature uses,
 // drive refreshes, or write the advice health gives.
-func AWSOperated(host string) bool {
-	host = strings.ToLower(strings.TrimSuffix(StripPort(host), "."))
-	if strings.HasSuffix(host, ".on.aws") {
-		return false
-	}
-	service, _, ok := Infer(host)
-	return ok && awsAnswered[service]
+func AWSOperated(host string) bool { return Parse(host).AWSOperated() }
+
+// AWSOperated is the package's AWSOperated of a parsed host.
+func (h Host) AWSOperated() bool {
+	return h.suffix != ".on.aws" && h.Inferred && awsAnswered[h.Service]
 }
 
 // Partition is the AWS partition a region belongs to: aws, aws-cn,
@@ -221,16 +252,17 @@ func Partition(region string) string {
 // (amazonaws.com.cn is aws-cn) or by the region it names (a global
 // endpoint's is us-east-1's, or cn-north-1's); "" when host is outside
 // AWS's domains or names no region that tells.
-func HostPartition(host string) string {
-	host = strings.ToLower(strings.TrimSuffix(StripPort(host), "."))
-	if !IsAWSHost(host) {
+func HostPartition(host string) string { return Parse(host).Partition() }
+
+// Partition is HostPartition of a parsed host.
+func (h Host) Partition() string {
+	switch {
+	case !h.AWS:
 		return ""
-	}
-	if strings.HasSuffix(host, ".amazonaws.com.cn") {
+	case h.suffix == ".amazonaws.com.cn":
 		return "aws-cn"
-	}
-	if _, region, ok := Infer(host); ok {
-		return Partition(region)
+	case h.Inferred:
+		return Partition(h.Region)
 	}
 	return ""
 }

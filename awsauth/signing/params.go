@@ -8,13 +8,24 @@ import (
 )
 
 // Params are the signing parameters the Transport uses for a request with
-// header h to service in region at t, whose body hashes to bodyHash: a
-// hash the caller declared in X-Amz-Content-Sha256 is signed as declared
-// and the header kept (a streamed body), and s3 and aoss get the header
-// always. aws-agent sign asks here so that it signs as the transport does.
+// header h to service in region at t, whose body hashes to bodyHash — the
+// one place this rule lives (aws-agent sign asks here too, so that it
+// signs as the transport does):
+//   - a hash the caller declared in X-Amz-Content-Sha256 is signed as
+//     declared and the header kept (a streamed body);
+//   - s3 and aoss get the header always;
+//   - s3 keeps its path as sent; other services normalize it.
 func Params(h http.Header, service, region string, t time.Time, bodyHash string) sigv4.SigningParams {
-	if declared := h.Get("X-Amz-Content-Sha256"); declared != "" {
-		return sigv4.ParamsFor(service, region, t, declared, true)
+	p := sigv4.SigningParams{
+		Region:          region,
+		Service:         service,
+		Time:            t,
+		PayloadHash:     bodyHash,
+		NoNormalizePath: service == "s3",
+		ContentSHA256:   service == "s3" || service == "aoss",
 	}
-	return sigv4.ParamsFor(service, region, t, bodyHash, false)
+	if declared := h.Get("X-Amz-Content-Sha256"); declared != "" {
+		p.PayloadHash, p.ContentSHA256 = declared, true
+	}
+	return p
 }

@@ -20,14 +20,18 @@ type Refresher interface {
 
 // Retry sends each request through Next and acts on two answers about the
 // signature, then sends the request once more: the credentials expired or
-// unknown (they are refreshed, when Next's Source is a Refresher; see
-// refreshCodes) and clock skew (AWS's clock is learned into Next's Clock,
-// when it has one). Only answers of AWS-operated endpoints are believed: a
-// customer's API, function or domain could otherwise set the clock every
-// signature uses, or drive refreshes. One answer costs at most one retry
-// of one request.
+// unknown (Refresher replaces them; see refreshCodes) and clock skew
+// (AWS's clock is learned into Next's Clock, which dates its signatures).
+// Only answers of AWS-operated endpoints are believed: a customer's API,
+// function or domain could otherwise set the clock every signature uses,
+// or drive refreshes. One answer costs at most one retry of one request.
 type Retry struct {
+	// Next signs and sends each request, and counts the retries. If its
+	// Clock is nil, clock skew is not retried.
 	Next *Transport
+	// Refresher replaces credentials AWS refused: Next's Source, or what
+	// feeds it. If nil, such an answer is returned as it is.
+	Refresher Refresher
 }
 
 // refreshCodes are the error codes that mean AWS does not take the
@@ -51,25 +55,28 @@ func (rt *Retry) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, err
 	}
 	resp, apiErr, err := rt.Next.roundTrip(req)
-	if err != nil || apiErr == nil || req.GetBody == nil || !scope.AWSOperated(sigv4.CanonicalHost(req)) {
+	if err != nil || apiErr == nil || req.GetBody == nil {
 		return resp, err
+	}
+	host := scope.Parse(sigv4.CanonicalHost(req))
+	if !host.AWSOperated() {
+		return resp, nil
 	}
 	switch {
 	case refreshes(resp.StatusCode, apiErr):
-		src, ok := rt.Next.Source.(Refresher)
 		// Credentials are unknown to another partition's endpoints: a
 		// refresh would not help, and the refusal is anyone's to provoke.
-		if !ok || scope.HostPartition(sigv4.CanonicalHost(req)) != scope.Partition(rt.Next.Scope.Region) {
+		if rt.Refresher == nil || host.Partition() != rt.Next.partition() {
 			return resp, nil
 		}
 		rejected := signedKeyID(resp.Request)
-		creds, err := src.ForceRefresh(req.Context(), rejected)
+		creds, err := rt.Refresher.ForceRefresh(req.Context(), rejected)
 		if err != nil || creds.AccessKeyID == rejected {
 			return resp, nil // the caller sees AWS's own answer
 		}
 		rt.Next.Stats.Retried("expired_token")
 	case apiErr.Class() == classify.ClockSkew || apiErr.Class() == classify.SignatureMismatch:
-		if rt.Next.Clock == nil || !rt.Next.Clock.learn(resp, rt.Next.Stats) {
+		if !rt.Next.learnClock(resp) {
 			return resp, nil
 		}
 		rt.Next.Stats.Retried("clock_skew")

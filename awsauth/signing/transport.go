@@ -112,6 +112,15 @@ func (t *Transport) roundTrip(req *http.Request) (*http.Response, *classify.APIE
 	return resp, apiErr, nil
 }
 
+// partition is the partition of the credentials' region.
+func (t *Transport) partition() string { return scope.Partition(t.Scope.Region) }
+
+// learnClock learns AWS's clock from a skew answer into t's Clock, if it
+// has one, and tells whether the clock moved.
+func (t *Transport) learnClock(resp *http.Response) bool {
+	return t.Clock != nil && t.Clock.learn(resp, t.Stats)
+}
+
 // shallowClone copies req and its header map; the body is shared.
 func shallowClone(req *http.Request) *http.Request {
 	r := new(http.Request)

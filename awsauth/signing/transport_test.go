@@ -50,7 +50,8 @@ func signedEndpoint(t *testing.T, keys *awsauthtest.Keyring, service, region str
 func newTestTransport(keys ...awsauthtest.Key) (*Retry, *keyProvider, *stats.Stats) {
 	p := &keyProvider{keys: keys}
 	st := &stats.Stats{}
-	return &Retry{Next: &Transport{Source: cache.New(p, cache.Options{}), Scope: Scope{Region: "us-east-1"}, Clock: &Clock{}, Stats: st}}, p, st
+	c := cache.New(p, cache.Options{})
+	return &Retry{Next: &Transport{Source: c, Scope: Scope{Region: "us-east-1"}, Clock: &Clock{}, Stats: st}, Refresher: c}, p, st
 }
 
 var validKey = awsauthtest.Key{AccessKeyID: "ASIAVALIDEXAMPLE0001", SecretAccessKey: "valid/secret+key", SessionToken: "valid-session-token", ARN: "arn:aws:sts::111122223333:assumed-role/r/s"}

@@ -37,20 +37,6 @@ type SigningParams struct {
 	ContentSHA256 bool
 }
 
-// ParamsFor are the parameters a signing transport uses a request with: S3
-// keeps its path as sent, and s3 and aoss get X-Amz-Content-Sha256 (as does
-// every request with signBody).
-func ParamsFor(service, region string, at time.Time, payloadHash string, signBody bool) SigningParams {
-	return SigningParams{
-		Region:          region,
-		Service:         service,
-		Time:            at,
-		PayloadHash:     payloadHash,
-		NoNormalizePath: service == "s3",
-		ContentSHA256:   signBody || service == "s3" || service == "aoss",
-	}
-}
-
 // Signature holds the intermediate results, for debugging with `sign`.
 type Signature struct {
 	CanonicalRequest string
