@@ -1,4 +1,4 @@
-package auth
+package gateway
 
 import (
 	"bytes"
@@ -21,14 +21,14 @@ import (
 // once (as remote_write's shards send), where throughput is what the CPU
 // allows.
 func BenchmarkGateway(b *testing.B) {
-	f := newGatewayFixture(b, nil)
+	f := newFixture(b, nil)
 	f.upstream = func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) }
 	go func() {
 		for range f.seen {
 		}
 	}()
 	mux := http.NewServeMux()
-	mux.Handle(prefix+"/", f.c.Handler())
+	mux.Handle(prefix+"/", f.g)
 	gw := httptest.NewServer(mux)
 	defer gw.Close()
 	const target = "aps-workspaces.us-east-1.amazonaws.com/workspaces/ws-1/api/v1/remote_write"
@@ -37,8 +37,7 @@ func BenchmarkGateway(b *testing.B) {
 		w.WriteHeader(http.StatusNoContent)
 	}))
 	defer hop.Close()
-	inst := f.c.cur.Load()
-	direct := inst.auth.Transport(inst.base, inst.args.Service)
+	direct := f.auth.Transport(f.base, "")
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 8}}
 	send := func(way string, body []byte) time.Duration {
 		start := time.Now()

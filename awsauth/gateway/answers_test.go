@@ -1,4 +1,4 @@
-package auth
+package gateway
 
 import (
 	"context"
@@ -11,8 +11,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/prometheus/client_golang/prometheus/testutil"
 )
 
 // An upstream cannot steer the client through the gateway's answers
@@ -22,8 +20,8 @@ import (
 // relayed, so its Set-Cookie never reaches the client. Through the real
 // HTTP server, since a recorder does not see interim answers.
 func TestGatewayAnswersCannotSteerTheClient(t *testing.T) {
-	f := newGatewayFixture(t, nil)
-	srv := httptest.NewServer(f.c.Handler())
+	f := newFixture(t, nil)
+	srv := httptest.NewServer(f.g)
 	defer srv.Close()
 	const aps = "/aps-workspaces.us-east-1.amazonaws.com/workspaces/ws-1/api/v1/remote_write"
 	type answer struct {
@@ -93,19 +91,19 @@ func TestGatewayAnswersCannotSteerTheClient(t *testing.T) {
 // with the configured service unless allowed_hosts lists it; a host of
 // another partition is refused before it is signed.
 func TestGatewayRefusesHostsItCannotPlace(t *testing.T) {
-	f := newGatewayFixture(t, func(a *Arguments) { a.Service = "execute-api" })
+	f := newFixture(t, func(s *setup) { s.policy.Service = "execute-api" })
 	for _, c := range []struct{ target, reason string }{
 		{"/iam.us-gov.amazonaws.com/", "host_not_allowed"},
 		{"/internal-lb-1234.us-east-1.elb.amazonaws.com/x", "host_not_allowed"},
 		{"/logs.cn-north-1.amazonaws.com.cn/v1/logs", "partition_mismatch"},
 		{"/a1b2c3.execute-api.us-gov-west-1.amazonaws.com/prod/x", "partition_mismatch"},
 	} {
-		before, counted := f.arrived.Load(), testutil.ToFloat64(f.c.metrics.gatewayRefused.WithLabelValues(c.reason))
+		before, counted := f.arrived.Load(), f.refusals(c.reason)
 		w := f.do("POST", c.target, "127.0.0.1:5000", strings.NewReader("x"), nil)
 		if w.Code != http.StatusForbidden || f.arrived.Load() != before {
 			t.Errorf("%s: %d %q, %d arrived", c.target, w.Code, w.Body.String(), f.arrived.Load()-before)
 		}
-		if got := testutil.ToFloat64(f.c.metrics.gatewayRefused.WithLabelValues(c.reason)); got != counted+1 {
+		if got := f.refusals(c.reason); got != counted+1 {
 			t.Errorf("%s: %q, not counted under %s", c.target, w.Body.String(), c.reason)
 		}
 	}

@@ -1,0 +1,141 @@
+package gateway
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest/pki"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/chain"
+)
+
+// The example keys the fixture's gateway signs with and its fake AWS
+// knows.
+const (
+	testKeyID  = "AKIAIOSFODNN7EXAMPLE"
+	testSecret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+)
+
+// fixture is a gateway as aws.auth builds it — New over an awsauth.Auth's
+// signing transport — reaching a TLS fake AWS through a CONNECT proxy, with
+// hooks that record what the gateway tells its owner.
+type fixture struct {
+	g        *Gateway
+	auth     *awsauth.Auth
+	base     *http.Transport
+	keys     *awsauthtest.Keyring
+	upstream http.HandlerFunc
+	seen     chan *http.Request
+	// arrived counts every request that reached the fake AWS, signed or not.
+	arrived atomic.Int64
+	proxy   *pki.Proxy
+
+	mu       sync.Mutex
+	refused  map[string]int
+	panicked []string
+}
+
+// setup is what a test changes before the gateway is built: the policy
+// (defaultPolicy's), the credentials (the example keys) and the transport
+// beneath the signer (nil: the fixture's, through the proxy).
+type setup struct {
+	policy Policy
+	creds  chain.Config
+	base   http.RoundTripper
+}
+
+func newFixture(t testing.TB, edit func(*setup)) *fixture {
+	t.Helper()
+	awsauthtest.IsolateEnv(t)
+	f := &fixture{keys: awsauthtest.NewKeyring(awsauthtest.Key{AccessKeyID: testKeyID, SecretAccessKey: testSecret}),
+		seen: make(chan *http.Request, 10), refused: map[string]int{}}
+	verifier := &awsauthtest.Verifier{Keys: f.keys, JSON: true}
+	server := pki.NewAWSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		f.arrived.Add(1)
+		body, _ := io.ReadAll(r.Body)
+		if _, err := verifier.Verify(r, body); err != nil {
+			err.Write(w)
+			return
+		}
+		f.seen <- r
+		if f.upstream != nil {
+			f.upstream(w, r)
+			return
+		}
+		_, _ = w.Write(body) // echo
+	}), "*.us-east-1.amazonaws.com", "*.us-east-1.es.amazonaws.com", "*.execute-api.us-east-1.amazonaws.com", "*.lambda-url.us-east-1.on.aws", "loki.internal.example")
+	t.Cleanup(server.Close)
+	f.proxy = pki.NewProxy(server.Listener.Addr().String())
+	t.Cleanup(f.proxy.Close)
+	proxyURL, _ := url.Parse(f.proxy.URL)
+	roots := x509.NewCertPool()
+	roots.AppendCertsFromPEM([]byte(server.CAPEM))
+	f.base = &http.Transport{Proxy: http.ProxyURL(proxyURL), TLSClientConfig: &tls.Config{RootCAs: roots}}
+	t.Cleanup(f.base.CloseIdleConnections)
+
+	s := setup{policy: defaultPolicy(), creds: chain.Config{Region: "us-east-1", AccessKeyID: testKeyID, SecretAccessKey: testSecret}}
+	if edit != nil {
+		edit(&s)
+	}
+	auth, err := awsauth.New(awsauth.Config{Credentials: s.creds}, awsauth.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.auth = auth
+	var base http.RoundTripper = f.base
+	if s.base != nil {
+		base = s.base
+	}
+	s.policy.Region = auth.Region()
+	f.g = New(s.policy, auth.Transport(base, s.policy.Service), base, Hooks{
+		Refused: func(reason string) {
+			f.mu.Lock()
+			f.refused[reason]++
+			f.mu.Unlock()
+		},
+		Redact: auth.Redact,
+		Panicked: func(value, stack string) {
+			f.mu.Lock()
+			f.panicked = append(f.panicked, value)
+			f.mu.Unlock()
+		},
+	})
+	return f
+}
+
+// refusals is how many requests the gateway refused for reason.
+func (f *fixture) refusals(reason string) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.refused[reason]
+}
+
+// panics are the recovered panics' values, as the gateway gave them to
+// its owner.
+func (f *fixture) panics() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]string(nil), f.panicked...)
+}
+
+// do sends one request to the gateway in-process, from remote, as a
+// client addressing the agent at 127.0.0.1:12345.
+func (f *fixture) do(method, target, remote string, body io.Reader, header http.Header) *httptest.ResponseRecorder {
+	r := httptest.NewRequest(method, prefix+target, body)
+	r.RemoteAddr = remote
+	r.Host = "127.0.0.1:12345"
+	for k, v := range header {
+		r.Header[k] = v
+	}
+	w := httptest.NewRecorder()
+	f.g.ServeHTTP(w, r)
+	return w
+}
