@@ -5,7 +5,7 @@ import (
 	"time"
 
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/chain"
-	"github.com/flow-aws-auth/flow-aws-auth/awsauth/field"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/internal/field"
 )
 
 // Config says where credentials come from and how requests are signed.

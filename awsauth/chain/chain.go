@@ -12,10 +12,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/classify"
-	"github.com/flow-aws-auth/flow-aws-auth/awsauth/field"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/internal/field"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/internal/source"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/rolesanywhere"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/scope"
-	"github.com/flow-aws-auth/flow-aws-auth/awsauth/source"
 )
 
 // Chain is an aws.CredentialsProvider that walks the credential sources in

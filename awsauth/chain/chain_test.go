@@ -16,7 +16,7 @@ import (
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest/fakeaws"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest/pki"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/classify"
-	"github.com/flow-aws-auth/flow-aws-auth/awsauth/source"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/internal/source"
 )
 
 func retrieve(t *testing.T, cfg Config) (string, error) {

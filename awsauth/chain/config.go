@@ -10,10 +10,10 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/flow-aws-auth/flow-aws-auth/awsauth/field"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/internal/field"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/internal/source"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/rolesanywhere"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/scope"
-	"github.com/flow-aws-auth/flow-aws-auth/awsauth/source"
 )
 
 // Defaults and limits of the Config.

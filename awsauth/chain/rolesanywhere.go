@@ -7,8 +7,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/internal/source"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/rolesanywhere"
-	"github.com/flow-aws-auth/flow-aws-auth/awsauth/source"
 )
 
 // rolesAnywhere is IAM Roles Anywhere, the only source when configured.

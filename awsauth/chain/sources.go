@@ -1,7 +1,7 @@
 package chain
 
 import (
-	"github.com/flow-aws-auth/flow-aws-auth/awsauth/source"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/internal/source"
 )
 
 // sources are the sources in the order the SDKs walk them; Roles Anywhere,

@@ -5,7 +5,7 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/flow-aws-auth/flow-aws-auth/awsauth/field"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/internal/field"
 )
 
 var accountID = regexp.MustCompile(`^[0-9]{12}$`)

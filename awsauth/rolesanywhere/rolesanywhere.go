@@ -23,7 +23,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/classify"
-	"github.com/flow-aws-auth/flow-aws-auth/awsauth/field"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/internal/field"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/scope"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/sigv4"
 )

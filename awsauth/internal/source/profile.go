@@ -13,7 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
-	"github.com/flow-aws-auth/flow-aws-auth/awsauth/field"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/internal/field"
 )
 
 // SharedProfile is a profile in the shared credentials and config files.

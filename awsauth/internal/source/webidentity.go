@@ -10,7 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 
-	"github.com/flow-aws-auth/flow-aws-auth/awsauth/field"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/internal/field"
 )
 
 // WebIdentityConfig is what the configuration says about a web identity:

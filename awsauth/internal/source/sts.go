@@ -13,7 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	ststypes "github.com/aws/aws-sdk-go-v2/service/sts/types"
 
-	"github.com/flow-aws-auth/flow-aws-auth/awsauth/field"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/internal/field"
 )
 
 // STS says where calls to STS go.

@@ -13,7 +13,7 @@ import (
 
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest/pki"
-	"github.com/flow-aws-auth/flow-aws-auth/awsauth/field"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/internal/field"
 )
 
 // The argument wins over AWS_PROFILE, which wins over "default"; only a
