@@ -17,8 +17,8 @@ test:
 # first run fetches staticcheck from the module proxy.
 # make test is still what CI runs.
 check:
-	$(MAKE) lint LINT_PACKAGES="./awsauth/... ./river/... ./docs/"
-	go test -count=1 -short ./awsauth/... ./river/... ./docs/
+	$(MAKE) lint LINT_PACKAGES="./awsauth/... ./internal/... ./river/... ./docs/"
+	go test -count=1 -short ./awsauth/... ./internal/... ./river/... ./docs/
 
 # staticcheck, pinned: a newer one may find what this one did not.
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2

@@ -12,12 +12,12 @@ import (
 	"time"
 
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest"
-	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest/fakeaws"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/cache"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/chain"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/classify"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/rolesanywhere"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/stats"
+	"github.com/flow-aws-auth/flow-aws-auth/internal/demoaws/fakeaws"
 )
 
 func TestHealthTellsWhatIsWrong(t *testing.T) {

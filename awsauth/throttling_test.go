@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest"
-	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest/fakeaws"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/chain"
+	"github.com/flow-aws-auth/flow-aws-auth/internal/demoaws/fakeaws"
 )
 
 // maxThrottledCalls bounds the AssumeRole calls one agent makes while STS

@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest"
-	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest/receivers"
+	"github.com/flow-aws-auth/flow-aws-auth/internal/demoaws/receivers"
 )
 
 // clusterConfig is each clustered agent's configuration: its own aws.auth

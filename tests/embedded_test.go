@@ -9,7 +9,7 @@ import (
 
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest"
-	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest/fakeaws"
+	"github.com/flow-aws-auth/flow-aws-auth/internal/demoaws/fakeaws"
 	awsriver "github.com/flow-aws-auth/flow-aws-auth/river"
 	"github.com/grafana/agent/component"
 )

@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest/fakeaws"
-	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest/pki"
+	"github.com/flow-aws-auth/flow-aws-auth/internal/demoaws/fakeaws"
+	"github.com/flow-aws-auth/flow-aws-auth/internal/demoaws/pki"
 	"github.com/grafana/agent/component"
 )
 

@@ -13,9 +13,9 @@ import (
 	"time"
 
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest"
-	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest/fakeaws"
-	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest/pki"
-	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest/receivers"
+	"github.com/flow-aws-auth/flow-aws-auth/internal/demoaws/fakeaws"
+	"github.com/flow-aws-auth/flow-aws-auth/internal/demoaws/pki"
+	"github.com/flow-aws-auth/flow-aws-auth/internal/demoaws/receivers"
 )
 
 // fakeAWSEndpoints is the FakeAWS of the receivers package, with the

@@ -18,9 +18,9 @@ import (
 
 	"github.com/flow-aws-auth/flow-aws-auth/agentrun"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest"
-	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest/fakeaws"
 	_ "github.com/flow-aws-auth/flow-aws-auth/component/aws/auth"
 	_ "github.com/flow-aws-auth/flow-aws-auth/component/otelcol/exporter/awss3"
+	"github.com/flow-aws-auth/flow-aws-auth/internal/demoaws/fakeaws"
 	"github.com/grafana/agent/component"
 	_ "github.com/grafana/agent/component/all"
 	"github.com/grafana/agent/pkg/flow"

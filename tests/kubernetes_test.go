@@ -17,7 +17,7 @@ import (
 	"time"
 
 	"github.com/flow-aws-auth/flow-aws-auth/agentrun"
-	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest/fakeaws"
+	"github.com/flow-aws-auth/flow-aws-auth/internal/demoaws/fakeaws"
 	"github.com/grafana/agent/component"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"

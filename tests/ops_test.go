@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest/receivers"
+	"github.com/flow-aws-auth/flow-aws-auth/internal/demoaws/receivers"
 )
 
 // notExpected are the metric names the agent mixin's dashboards query that

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest/fakeaws"
+	"github.com/flow-aws-auth/flow-aws-auth/internal/demoaws/fakeaws"
 )
 
 // The policy aws-agent policy writes for the demo (examples/policies/

@@ -15,8 +15,8 @@ import (
 
 	"go.opentelemetry.io/collector/pdata/ptrace"
 
-	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest/fakes3"
-	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest/receivers"
+	"github.com/flow-aws-auth/flow-aws-auth/internal/demoaws/fakes3"
+	"github.com/flow-aws-auth/flow-aws-auth/internal/demoaws/receivers"
 )
 
 // archiveConfig sends the demo's OTLP traces to one S3 archive and its log

@@ -18,7 +18,7 @@ import (
 	"github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
-	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest/receivers"
+	"github.com/flow-aws-auth/flow-aws-auth/internal/demoaws/receivers"
 )
 
 // The Flow UI, built by `make ui`, served by aws-agent on the demo

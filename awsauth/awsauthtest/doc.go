@@ -4,9 +4,8 @@
 // answers — package sigv4verify's, under the kit's names — and helpers to
 // keep a test's environment and goroutines in check.
 //
-// The fakes that speak AWS's wire formats are in fakeaws (STS, IMDSv2,
-// the container credential endpoint, a verifying service endpoint) and
-// pki (certificates, TLS servers for AWS host names behind a CONNECT
-// proxy, IAM Roles Anywhere); receivers has the telemetry endpoints. None
-// of them imports the code they check (TestTestKitIsIndependent).
+// The fakes that speak AWS's wire formats are the demo's, which the tests
+// run too: internal/demoaws (fakeaws, fakes3, pki, receivers). None of
+// them imports the code they check (TestTestKitIsIndependent), and
+// aws-agent, which links them for its demo, links nothing of this kit.
 package awsauthtest

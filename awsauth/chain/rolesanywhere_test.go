@@ -14,10 +14,10 @@ import (
 	"time"
 
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest"
-	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest/fakeaws"
-	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest/pki"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/classify"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/rolesanywhere"
+	"github.com/flow-aws-auth/flow-aws-auth/internal/demoaws/fakeaws"
+	"github.com/flow-aws-auth/flow-aws-auth/internal/demoaws/pki"
 )
 
 const (

@@ -13,8 +13,8 @@ import (
 
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest"
-	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest/pki"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/chain"
+	"github.com/flow-aws-auth/flow-aws-auth/internal/demoaws/pki"
 )
 
 // The example keys the fixture's gateway signs with and its fake AWS

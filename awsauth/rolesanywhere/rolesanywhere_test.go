@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest/pki"
+	"github.com/flow-aws-auth/flow-aws-auth/internal/demoaws/pki"
 )
 
 // Whatever a key file holds, parsing it neither panics nor quotes it: no

@@ -2,6 +2,7 @@ package s3archive_test
 
 import (
 	"context"
+	"crypto/tls"
 	"crypto/x509"
 	"errors"
 	"net/http"
@@ -15,11 +16,11 @@ import (
 	"time"
 
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth"
-	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest/fakes3"
-	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest/pki"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/chain"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/s3archive"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/sigv4verify"
+	"github.com/flow-aws-auth/flow-aws-auth/internal/demoaws/fakes3"
+	"github.com/flow-aws-auth/flow-aws-auth/internal/demoaws/pki"
 )
 
 const (
@@ -57,9 +58,7 @@ func newS3(t *testing.T) *s3 {
 	pool := x509.NewCertPool()
 	pool.AppendCertsFromPEM([]byte(tlsSrv.CAPEM))
 	proxyURL, _ := url.Parse(proxy.URL)
-	base := &http.Transport{Proxy: http.ProxyURL(proxyURL)}
-	base.TLSClientConfig = tlsSrv.Client().Transport.(*http.Transport).TLSClientConfig.Clone()
-	base.TLSClientConfig.RootCAs = pool
+	base := &http.Transport{Proxy: http.ProxyURL(proxyURL), TLSClientConfig: &tls.Config{RootCAs: pool}}
 	a, err := awsauth.New(awsauth.Config{Credentials: chain.Config{Region: "us-east-1", AccessKeyID: keyID, SecretAccessKey: secret}}, awsauth.Options{})
 	if err != nil {
 		t.Fatal(err)

@@ -16,10 +16,10 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest"
-	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest/fakeaws"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/cache"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/classify"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/stats"
+	"github.com/flow-aws-auth/flow-aws-auth/internal/demoaws/fakeaws"
 )
 
 // keyProvider hands out keys from a list, one per fetch, the last forever.

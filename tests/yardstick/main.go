@@ -28,8 +28,8 @@ import (
 	"github.com/prometheus/prometheus/prompb"
 
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest"
-	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest/pki"
-	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest/receivers"
+	"github.com/flow-aws-auth/flow-aws-auth/internal/demoaws/pki"
+	"github.com/flow-aws-auth/flow-aws-auth/internal/demoaws/receivers"
 )
 
 // The agents sign with AWS's documented example keys, the demo's: they

@@ -12,8 +12,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest"
-	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest/pki"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/internal/field"
+	"github.com/flow-aws-auth/flow-aws-auth/internal/demoaws/pki"
 )
 
 // The argument wins over AWS_PROFILE, which wins over "default"; only a

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest"
-	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest/fakeaws"
+	"github.com/flow-aws-auth/flow-aws-auth/internal/demoaws/fakeaws"
 	"github.com/go-kit/log"
 	"github.com/grafana/agent/component"
 	httpservice "github.com/grafana/agent/service/http"

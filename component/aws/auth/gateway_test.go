@@ -12,7 +12,7 @@ import (
 
 	"github.com/alecthomas/units"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest"
-	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest/pki"
+	"github.com/flow-aws-auth/flow-aws-auth/internal/demoaws/pki"
 	"github.com/go-kit/log"
 	"github.com/grafana/agent/component/common/config"
 	"github.com/prometheus/client_golang/prometheus/testutil"

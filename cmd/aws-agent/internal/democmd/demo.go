@@ -20,8 +20,8 @@ import (
 	"time"
 
 	"github.com/flow-aws-auth/flow-aws-auth/agentrun"
-	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest/receivers"
 	"github.com/flow-aws-auth/flow-aws-auth/examples"
+	"github.com/flow-aws-auth/flow-aws-auth/internal/demoaws/receivers"
 	"github.com/grafana/agent/pkg/flow"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/pdata/plog/plogotlp"

@@ -6,9 +6,9 @@ import (
 	"strings"
 
 	"github.com/flow-aws-auth/flow-aws-auth/agentrun"
-	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest/fakeaws"
-	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest/receivers"
 	authcomponent "github.com/flow-aws-auth/flow-aws-auth/component/aws/auth"
+	"github.com/flow-aws-auth/flow-aws-auth/internal/demoaws/fakeaws"
+	"github.com/flow-aws-auth/flow-aws-auth/internal/demoaws/receivers"
 	"github.com/grafana/agent/component"
 )
 

@@ -2,13 +2,12 @@ package democmd
 
 import (
 	"fmt"
-	"net/http/httptest"
 	"strings"
 	"time"
 
-	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest"
-	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest/pki"
-	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest/receivers"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/sigv4verify"
+	"github.com/flow-aws-auth/flow-aws-auth/internal/demoaws/pki"
+	"github.com/flow-aws-auth/flow-aws-auth/internal/demoaws/receivers"
 )
 
 // The Roles Anywhere trust anchor, profile and role the demo's fake
@@ -31,8 +30,8 @@ func rolesAnywhere(aws *receivers.FakeAWS, dir string, demo []byte) (config []by
 	ra := pki.NewRolesAnywhere(aws.Keys, ca, demoTrustAnchorARN, demoProfileARN, demoEdgeRoleARN)
 	// The services take only the sessions Roles Anywhere issued: a demo
 	// that fell back to its static keys would be rejected, not pass.
-	aws.AcceptOnly(func(k awsauthtest.Key) bool { return ra.Issued(k.AccessKeyID) })
-	srv := httptest.NewServer(ra)
+	aws.AcceptOnly(func(k sigv4verify.Key) bool { return ra.Issued(k.AccessKeyID) })
+	srv := pki.Serve(ra)
 	// The demo's own credentials, a static key and a role, give way to
 	// the certificate; the rest of the configuration stays as it is.
 	const static = `	access_key_id     = env("DEMO_ACCESS_KEY_ID")

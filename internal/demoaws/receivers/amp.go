@@ -10,8 +10,8 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest"
-	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest/fakeaws"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/sigv4verify"
+	"github.com/flow-aws-auth/flow-aws-auth/internal/demoaws/fakeaws"
 	"github.com/gogo/protobuf/proto"
 	"github.com/golang/snappy"
 	"github.com/prometheus/prometheus/prompb"
@@ -47,9 +47,9 @@ const (
 )
 
 // NewAMP returns an AMP endpoint verifying for service aps.
-func NewAMP(keys *awsauthtest.Keyring) *AMP {
+func NewAMP(keys *sigv4verify.Keyring) *AMP {
 	a := &AMP{samples: map[string]int{}, values: map[string]*window[float64]{}}
-	a.Endpoint = &fakeaws.Endpoint{Verifier: &awsauthtest.Verifier{Keys: keys, Service: "aps", JSON: true}, Next: a.serve}
+	a.Endpoint = &fakeaws.Endpoint{Verifier: &sigv4verify.Verifier{Keys: keys, Service: "aps", JSON: true}, Next: a.serve}
 	return a
 }
 
@@ -64,7 +64,7 @@ func (a *AMP) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	a.Endpoint.ServeHTTP(w, r)
 }
 
-func (a *AMP) serve(w http.ResponseWriter, r *http.Request, body []byte, _ awsauthtest.Caller) {
+func (a *AMP) serve(w http.ResponseWriter, r *http.Request, body []byte, _ sigv4verify.Caller) {
 	if s := a.FailStatus.Load(); s != 0 {
 		a.mu.Lock()
 		a.failed++

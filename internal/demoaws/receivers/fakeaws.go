@@ -2,13 +2,12 @@ package receivers
 
 import (
 	"net/http"
-	"net/http/httptest"
 	"strings"
 
-	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest"
-	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest/fakeaws"
-	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest/fakes3"
-	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest/pki"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/sigv4verify"
+	"github.com/flow-aws-auth/flow-aws-auth/internal/demoaws/fakeaws"
+	"github.com/flow-aws-auth/flow-aws-auth/internal/demoaws/fakes3"
+	"github.com/flow-aws-auth/flow-aws-auth/internal/demoaws/pki"
 )
 
 // Host names the FakeAWS answers for.
@@ -30,7 +29,7 @@ const (
 // keyring. Clients reach it with the
 // knobs users have: an STS endpoint, a proxy and a CA.
 type FakeAWS struct {
-	Keys   *awsauthtest.Keyring
+	Keys   *sigv4verify.Keyring
 	STS    *fakeaws.STS
 	STSURL string
 	AMP    *AMP
@@ -41,21 +40,21 @@ type FakeAWS struct {
 	Server *pki.AWSServer
 	Proxy  *pki.Proxy
 
-	sts *httptest.Server
+	sts *pki.Server
 }
 
 // StartFakeAWS starts a FakeAWS that knows keys.
-func StartFakeAWS(keys ...awsauthtest.Key) *FakeAWS {
-	f := &FakeAWS{Keys: awsauthtest.NewKeyring(keys...)}
+func StartFakeAWS(keys ...sigv4verify.Key) *FakeAWS {
+	f := &FakeAWS{Keys: sigv4verify.NewKeyring(keys...)}
 	f.STS = &fakeaws.STS{Keys: f.Keys}
-	f.sts = httptest.NewServer(f.STS)
+	f.sts = pki.Serve(f.STS)
 	f.STSURL = f.sts.URL
 	f.AMP = NewAMP(f.Keys)
 	f.XRay = NewOTLP(f.Keys, "xray")
 	f.Logs = NewOTLP(f.Keys, "logs")
 	f.Logs.RequireHeaders = []string{"X-Aws-Log-Group", "X-Aws-Log-Stream"}
 	f.Loki = NewLoki(f.Keys)
-	f.S3 = &fakes3.Server{Verifier: &awsauthtest.Verifier{Keys: f.Keys, Service: "s3", Region: "us-east-1", S3Paths: true}, MaxObjects: 256}
+	f.S3 = &fakes3.Server{Verifier: &sigv4verify.Verifier{Keys: f.Keys, Service: "s3", Region: "us-east-1", S3Paths: true}, MaxObjects: 256}
 	f.S3.AddBucket(ArchiveBucket, ArchiveOwner)
 	routes := map[string]http.Handler{AMPHost: f.AMP, XRayHost: f.XRay, LogsHost: f.Logs, LokiHost: f.Loki, S3Host: f.S3}
 	f.Server = pki.NewAWSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -77,7 +76,7 @@ func StartFakeAWS(keys ...awsauthtest.Key) *FakeAWS {
 // AcceptOnly makes every service endpoint refuse, with AccessDenied, a
 // correctly signed request whose key accept does not take. Call it before
 // the first request.
-func (f *FakeAWS) AcceptOnly(accept func(awsauthtest.Key) bool) {
+func (f *FakeAWS) AcceptOnly(accept func(sigv4verify.Key) bool) {
 	for _, e := range []*fakeaws.Endpoint{f.AMP.Endpoint, f.XRay.Endpoint, f.Logs.Endpoint, f.Loki.Endpoint} {
 		e.Verifier.Accept = accept
 	}

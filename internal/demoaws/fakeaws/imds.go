@@ -9,13 +9,13 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/sigv4verify"
 )
 
 // IMDS is a fake EC2 instance metadata service, version 2 only: a token from
 // PUT /latest/api/token must accompany every GET.
 type IMDS struct {
-	Keys *awsauthtest.Keyring
+	Keys *sigv4verify.Keyring
 	// Role is the instance profile role name; default "agent-node".
 	Role string
 	// Account; default 123456789012.
@@ -64,7 +64,7 @@ func (m *IMDS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			http.Error(w, "", http.StatusBadRequest)
 			return
 		}
-		token := awsauthtest.RandomID(56)
+		token := sigv4verify.RandomID(56)
 		m.mu.Lock()
 		if m.tokens == nil {
 			m.tokens = map[string]time.Time{}

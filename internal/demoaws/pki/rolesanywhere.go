@@ -17,7 +17,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/sigv4verify"
 )
 
 // RolesAnywhere is a fake IAM Roles Anywhere CreateSession endpoint. It
@@ -27,7 +27,7 @@ import (
 // the certificate's chain against the trust anchor, and issues session
 // credentials from Keys for the role.
 type RolesAnywhere struct {
-	Keys *awsauthtest.Keyring
+	Keys *sigv4verify.Keyring
 	// TrustAnchor is the CA of the trust anchor TrustAnchorARN names.
 	TrustAnchor    *x509.Certificate
 	TrustAnchorARN string
@@ -47,7 +47,7 @@ type RolesAnywhere struct {
 // NewRolesAnywhere is a fake whose trust anchor trustAnchorARN holds ca,
 // whose profile profileARN lets role be assumed, and which signs for the
 // trust anchor's region.
-func NewRolesAnywhere(keys *awsauthtest.Keyring, ca *CA, trustAnchorARN, profileARN, role string) *RolesAnywhere {
+func NewRolesAnywhere(keys *sigv4verify.Keyring, ca *CA, trustAnchorARN, profileARN, role string) *RolesAnywhere {
 	region := "us-east-1"
 	if parts := strings.Split(trustAnchorARN, ":"); len(parts) > 3 {
 		region = parts[3]
@@ -246,7 +246,7 @@ func (ra *RolesAnywhere) checkSignature(r *http.Request, body []byte, auth autho
 		return denied("Signature expired")
 	}
 	payload := sha256.Sum256(body)
-	canonical := (&awsauthtest.Verifier{}).CanonicalRequest(r, signed, hex.EncodeToString(payload[:]))
+	canonical := (&sigv4verify.Verifier{}).CanonicalRequest(r, signed, hex.EncodeToString(payload[:]))
 	crHash := sha256.Sum256([]byte(canonical))
 	stringToSign := alg + "\n" + amzDate + "\n" + strings.Join(scope[1:], "/") + "\n" + hex.EncodeToString(crHash[:])
 	digest := sha256.Sum256([]byte(stringToSign))
@@ -311,7 +311,7 @@ func (ra *RolesAnywhere) issue(in sessionRequest, leaf *x509.Certificate, region
 		session = leaf.SerialNumber.Text(16)
 	}
 	arn := fmt.Sprintf("arn:aws:sts::%s:assumed-role/%s/%s", account, name, session)
-	key := ra.Keys.Issue(arn, account, "AROA"+awsauthtest.RandomID(17)+":"+session, time.Duration(in.DurationSeconds)*time.Second)
+	key := ra.Keys.Issue(arn, account, "AROA"+sigv4verify.RandomID(17)+":"+session, time.Duration(in.DurationSeconds)*time.Second)
 	ra.mu.Lock()
 	if ra.issued == nil {
 		ra.issued = map[string]bool{}
@@ -325,7 +325,7 @@ func (ra *RolesAnywhere) issue(in sessionRequest, leaf *x509.Certificate, region
 		Expiration      string `json:"expiration"`
 	}
 	return map[string]any{
-		"subjectArn": "arn:aws:rolesanywhere:" + region + ":" + account + ":subject/" + awsauthtest.RandomID(8),
+		"subjectArn": "arn:aws:rolesanywhere:" + region + ":" + account + ":subject/" + sigv4verify.RandomID(8),
 		"credentialSet": []map[string]any{{
 			"assumedRoleUser": map[string]string{"arn": arn},
 			"credentials":     credentials{key.AccessKeyID, key.SecretAccessKey, key.SessionToken, key.Expires.UTC().Format(time.RFC3339)},

@@ -7,7 +7,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/sigv4verify"
 )
 
 // Container is a fake container credentials endpoint: the ECS agent behind
@@ -15,7 +15,7 @@ import (
 // behind AWS_CONTAINER_CREDENTIALS_FULL_URI, which wants the token from
 // AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE in the Authorization header.
 type Container struct {
-	Keys *awsauthtest.Keyring
+	Keys *sigv4verify.Keyring
 	// Token, when set, must be the Authorization header.
 	Token func() string
 	// Role; default "agent-task".

@@ -5,7 +5,7 @@ import (
 	"net/http"
 	"sync"
 
-	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/sigv4verify"
 )
 
 // Endpoint is a fake AWS service endpoint: it verifies every request's
@@ -15,9 +15,9 @@ import (
 type Endpoint struct {
 	// Verifier checks signatures; nil accepts every request (a sink that
 	// only counts).
-	Verifier *awsauthtest.Verifier
+	Verifier *sigv4verify.Verifier
 	// Next handles accepted requests; nil answers 200 with no body.
-	Next func(w http.ResponseWriter, r *http.Request, body []byte, caller awsauthtest.Caller)
+	Next func(w http.ResponseWriter, r *http.Request, body []byte, caller sigv4verify.Caller)
 
 	mu       sync.Mutex
 	accepted int
@@ -44,8 +44,8 @@ func (e *Endpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		return
 	}
-	var caller awsauthtest.Caller
-	var verr *awsauthtest.Error
+	var caller sigv4verify.Caller
+	var verr *sigv4verify.Error
 	if e.Verifier != nil {
 		caller, verr = e.Verifier.Verify(r, body)
 	}

@@ -12,7 +12,6 @@ import (
 	"math/big"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"sync"
 	"time"
 )
@@ -23,7 +22,7 @@ import (
 // and a private CA (http_client_config's proxy_url and tls_config) reaches
 // them: no test-only path in the code under test.
 type AWSServer struct {
-	*httptest.Server
+	*Server
 	// CAPEM is the CA to trust (tls_config { ca_pem = ... }).
 	CAPEM string
 }
@@ -57,16 +56,14 @@ func NewAWSServer(handler http.Handler, names ...string) *AWSServer {
 	}
 	leafDER, _ := x509.CreateCertificate(rand.Reader, leaf, ca, &key.PublicKey, caKey)
 
-	srv := httptest.NewUnstartedServer(handler)
-	srv.TLS = &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{leafDER}, PrivateKey: key}}}
-	srv.StartTLS()
+	srv := ServeTLS(handler, &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{leafDER}, PrivateKey: key}}})
 	return &AWSServer{Server: srv, CAPEM: string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER}))}
 }
 
 // Proxy is an HTTP CONNECT proxy on loopback that tunnels every target to
 // one address, and records the targets asked for.
 type Proxy struct {
-	*httptest.Server
+	*Server
 	mu      sync.Mutex
 	targets []string
 }
@@ -74,7 +71,7 @@ type Proxy struct {
 // NewProxy tunnels every CONNECT to addr.
 func NewProxy(addr string) *Proxy {
 	p := &Proxy{}
-	p.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	p.Server = Serve(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodConnect {
 			http.Error(w, "CONNECT only", http.StatusMethodNotAllowed)
 			return

@@ -13,8 +13,8 @@ import (
 	"net/http"
 	"sync"
 
-	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest"
-	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest/fakeaws"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/sigv4verify"
+	"github.com/flow-aws-auth/flow-aws-auth/internal/demoaws/fakeaws"
 	"go.opentelemetry.io/collector/pdata/plog/plogotlp"
 	"go.opentelemetry.io/collector/pdata/ptrace/ptraceotlp"
 )
@@ -38,15 +38,15 @@ type OTLP struct {
 const Kept = 10000
 
 // NewOTLP returns an OTLP endpoint verifying for service.
-func NewOTLP(keys *awsauthtest.Keyring, service string) *OTLP {
+func NewOTLP(keys *sigv4verify.Keyring, service string) *OTLP {
 	o := &OTLP{spans: newWindow[string](Kept), records: newWindow[string](Kept), headers: newWindow[http.Header](Kept)}
-	o.Endpoint = &fakeaws.Endpoint{Verifier: &awsauthtest.Verifier{Keys: keys, Service: service, JSON: true}, Next: o.serve}
+	o.Endpoint = &fakeaws.Endpoint{Verifier: &sigv4verify.Verifier{Keys: keys, Service: service, JSON: true}, Next: o.serve}
 	return o
 }
 
 func (o *OTLP) ServeHTTP(w http.ResponseWriter, r *http.Request) { o.Endpoint.ServeHTTP(w, r) }
 
-func (o *OTLP) serve(w http.ResponseWriter, r *http.Request, body []byte, _ awsauthtest.Caller) {
+func (o *OTLP) serve(w http.ResponseWriter, r *http.Request, body []byte, _ sigv4verify.Caller) {
 	for _, h := range o.RequireHeaders {
 		if r.Header.Get(h) == "" {
 			http.Error(w, fmt.Sprintf(`{"message":"missing header %s"}`, h), http.StatusBadRequest)

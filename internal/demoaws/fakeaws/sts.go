@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"slices"
 	"strconv"
@@ -13,18 +12,19 @@ import (
 	"sync"
 	"time"
 
-	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/sigv4verify"
+	"github.com/flow-aws-auth/flow-aws-auth/internal/demoaws/pki"
 )
 
 // STS is a fake AWS Security Token Service speaking the query protocol:
 // AssumeRole, AssumeRoleWithWebIdentity and GetCallerIdentity, with XML
 // answers shaped like the real ones. Signed actions are verified.
 type STS struct {
-	Keys *awsauthtest.Keyring
+	Keys *sigv4verify.Keyring
 	// Account owns the roles; default 123456789012.
 	Account string
 	// Verifier checks signed calls; default: service sts, any region.
-	Verifier *awsauthtest.Verifier
+	Verifier *sigv4verify.Verifier
 	// WebIdentityTokens are the only web identity tokens accepted; with
 	// none, AssumeRoleWithWebIdentity fails, as with an unknown provider.
 	WebIdentityTokens []string
@@ -38,7 +38,7 @@ type STS struct {
 	mu         sync.Mutex
 	calls      []STSCall
 	externalID map[string]string             // role ARN -> required external id
-	failures   map[string]*awsauthtest.Error // action -> forced answer
+	failures   map[string]*sigv4verify.Error // action -> forced answer
 	window     int64
 	inWindow   int
 }
@@ -81,11 +81,11 @@ func (s *STS) RequireExternalID(role, id string) {
 }
 
 // Fail makes every call of action answer with e until Fail(action, nil).
-func (s *STS) Fail(action string, e *awsauthtest.Error) {
+func (s *STS) Fail(action string, e *sigv4verify.Error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.failures == nil {
-		s.failures = map[string]*awsauthtest.Error{}
+		s.failures = map[string]*sigv4verify.Error{}
 	}
 	if e == nil {
 		delete(s.failures, action)
@@ -137,13 +137,13 @@ func (s *STS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		e.Write(w)
 		return
 	}
-	var caller awsauthtest.Caller
+	var caller sigv4verify.Caller
 	if action != "AssumeRoleWithWebIdentity" {
 		v := s.Verifier
 		if v == nil {
-			v = &awsauthtest.Verifier{Keys: s.Keys, Service: "sts"}
+			v = &sigv4verify.Verifier{Keys: s.Keys, Service: "sts"}
 		}
-		var verr *awsauthtest.Error
+		var verr *sigv4verify.Error
 		if caller, verr = v.Verify(r, body); verr != nil {
 			s.record(call)
 			verr.Write(w)
@@ -174,13 +174,13 @@ func (s *STS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeXML(w, "GetCallerIdentity", fmt.Sprintf("<Arn>%s</Arn><UserId>%s</UserId><Account>%s</Account>",
 			esc(caller.Key.ARN), esc(caller.Key.UserID), esc(caller.Key.Account)))
 	default:
-		(&awsauthtest.Error{Status: 400, Code: "InvalidAction", Message: fmt.Sprintf("Could not find operation %s for version 2011-06-15", action)}).Write(w)
+		(&sigv4verify.Error{Status: 400, Code: "InvalidAction", Message: fmt.Sprintf("Could not find operation %s for version 2011-06-15", action)}).Write(w)
 	}
 }
 
 // admit counts a call received at in its clock second and refuses it
 // beyond RateLimit.
-func (s *STS) admit(at time.Time) *awsauthtest.Error {
+func (s *STS) admit(at time.Time) *sigv4verify.Error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.RateLimit <= 0 {
@@ -192,7 +192,7 @@ func (s *STS) admit(at time.Time) *awsauthtest.Error {
 	}
 	s.inWindow++
 	if s.inWindow > s.RateLimit {
-		return &awsauthtest.Error{Status: 400, Code: "Throttling", Message: "Rate exceeded"}
+		return &sigv4verify.Error{Status: 400, Code: "Throttling", Message: "Rate exceeded"}
 	}
 	return nil
 }
@@ -203,19 +203,19 @@ func (s *STS) record(c STSCall) {
 	s.mu.Unlock()
 }
 
-func (s *STS) duration(params url.Values) (time.Duration, *awsauthtest.Error) {
+func (s *STS) duration(params url.Values) (time.Duration, *sigv4verify.Error) {
 	d := time.Hour
 	if v := params.Get("DurationSeconds"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 900 || n > 43200 {
-			return 0, &awsauthtest.Error{Status: 400, Code: "ValidationError", Message: "1 validation error detected: Value at 'durationSeconds' failed to satisfy constraint: Member must have value between 900 and 43200"}
+			return 0, &sigv4verify.Error{Status: 400, Code: "ValidationError", Message: "1 validation error detected: Value at 'durationSeconds' failed to satisfy constraint: Member must have value between 900 and 43200"}
 		}
 		d = time.Duration(n) * time.Second
 	}
 	return d, nil
 }
 
-func (s *STS) assumeRole(w http.ResponseWriter, params url.Values, caller awsauthtest.Caller) {
+func (s *STS) assumeRole(w http.ResponseWriter, params url.Values, caller sigv4verify.Caller) {
 	role, session := params.Get("RoleArn"), params.Get("RoleSessionName")
 	d, verr := s.duration(params)
 	if verr != nil {
@@ -226,7 +226,7 @@ func (s *STS) assumeRole(w http.ResponseWriter, params url.Values, caller awsaut
 	want, guarded := s.externalID[role]
 	s.mu.Unlock()
 	if guarded && params.Get("ExternalId") != want {
-		(&awsauthtest.Error{Status: 403, Code: "AccessDenied", Message: fmt.Sprintf(
+		(&sigv4verify.Error{Status: 403, Code: "AccessDenied", Message: fmt.Sprintf(
 			"User: %s is not authorized to perform: sts:AssumeRole on resource: %s", caller.Key.ARN, role)}).Write(w)
 		return
 	}
@@ -236,14 +236,14 @@ func (s *STS) assumeRole(w http.ResponseWriter, params url.Values, caller awsaut
 func (s *STS) assumeRoleWithWebIdentity(w http.ResponseWriter, params url.Values) {
 	token := params.Get("WebIdentityToken")
 	if token == "" {
-		(&awsauthtest.Error{Status: 400, Code: "ValidationError", Message: "1 validation error detected: Value null at 'webIdentityToken' failed to satisfy constraint: Member must not be null"}).Write(w)
+		(&sigv4verify.Error{Status: 400, Code: "ValidationError", Message: "1 validation error detected: Value null at 'webIdentityToken' failed to satisfy constraint: Member must not be null"}).Write(w)
 		return
 	}
 	s.mu.Lock()
 	accepted := s.WebIdentityTokens
 	s.mu.Unlock()
 	if !slices.Contains(accepted, strings.TrimSpace(token)) {
-		(&awsauthtest.Error{Status: 400, Code: "InvalidIdentityToken", Message: "Couldn't retrieve verification key from your identity provider,  please reference AssumeRoleWithWebIdentity documentation for requirements"}).Write(w)
+		(&sigv4verify.Error{Status: 400, Code: "InvalidIdentityToken", Message: "Couldn't retrieve verification key from your identity provider,  please reference AssumeRoleWithWebIdentity documentation for requirements"}).Write(w)
 		return
 	}
 	d, verr := s.duration(params)
@@ -267,7 +267,7 @@ func (s *STS) issue(role, session string, d time.Duration) string {
 	if s.TTL > 0 {
 		d = s.TTL
 	}
-	roleID := "AROA" + awsauthtest.RandomID(17)
+	roleID := "AROA" + sigv4verify.RandomID(17)
 	key := s.Keys.Issue(arn, account, roleID+":"+session, d)
 	return fmt.Sprintf("<AssumedRoleUser><Arn>%s</Arn><AssumedRoleId>%s:%s</AssumedRoleId></AssumedRoleUser>"+
 		"<Credentials><AccessKeyId>%s</AccessKeyId><SecretAccessKey>%s</SecretAccessKey><SessionToken>%s</SessionToken><Expiration>%s</Expiration></Credentials>",
@@ -276,15 +276,23 @@ func (s *STS) issue(role, session string, d time.Duration) string {
 
 func writeXML(w http.ResponseWriter, action, result string) {
 	w.Header().Set("Content-Type", "text/xml")
-	w.Header().Set("X-Amzn-RequestId", awsauthtest.RequestID())
+	w.Header().Set("X-Amzn-RequestId", sigv4verify.RequestID())
 	fmt.Fprintf(w, `<%sResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><%sResult>%s</%sResult><ResponseMetadata><RequestId>%s</RequestId></ResponseMetadata></%sResponse>`,
-		action, action, result, action, awsauthtest.RequestID(), action)
+		action, action, result, action, sigv4verify.RequestID(), action)
 }
 
 func esc(s string) string {
 	var b strings.Builder
 	_ = xml.EscapeText(&b, []byte(s))
 	return b.String()
+}
+
+// TB is what StartSTS needs of a test: a *testing.T is one (an interface,
+// so that aws-agent, which links these fakes for its demo, links no
+// testing).
+type TB interface {
+	Helper()
+	Cleanup(func())
 }
 
 // STSServer is an STS served on loopback for one test.
@@ -294,10 +302,10 @@ type STSServer struct {
 }
 
 // StartSTS serves an STS that knows keys on loopback until the test ends.
-func StartSTS(t awsauthtest.T, keys ...awsauthtest.Key) *STSServer {
+func StartSTS(t TB, keys ...sigv4verify.Key) *STSServer {
 	t.Helper()
-	s := &STS{Keys: awsauthtest.NewKeyring(keys...)}
-	srv := httptest.NewServer(s)
+	s := &STS{Keys: sigv4verify.NewKeyring(keys...)}
+	srv := pki.Serve(s)
 	t.Cleanup(srv.Close)
 	return &STSServer{STS: s, URL: srv.URL}
 }

@@ -4,5 +4,5 @@
 // AssumeRole, AssumeRoleWithWebIdentity, GetCallerIdentity; throttling and
 // forced failures), IMDSv2, the ECS / EKS Pod Identity container endpoint,
 // and a service Endpoint that verifies every signature with the
-// awsauthtest verifier and counts what it accepted.
+// sigv4verify verifier and counts what it accepted.
 package fakeaws

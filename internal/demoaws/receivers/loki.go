@@ -7,8 +7,8 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest"
-	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest/fakeaws"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/sigv4verify"
+	"github.com/flow-aws-auth/flow-aws-auth/internal/demoaws/fakeaws"
 	"github.com/golang/snappy"
 	"github.com/grafana/loki/pkg/push"
 )
@@ -28,15 +28,15 @@ type Loki struct {
 const maxStreams = 1000
 
 // NewLoki returns a Loki endpoint verifying for service execute-api.
-func NewLoki(keys *awsauthtest.Keyring) *Loki {
+func NewLoki(keys *sigv4verify.Keyring) *Loki {
 	l := &Loki{lines: map[string]*window[string]{}}
-	l.Endpoint = &fakeaws.Endpoint{Verifier: &awsauthtest.Verifier{Keys: keys, Service: "execute-api", JSON: true}, Next: l.serve}
+	l.Endpoint = &fakeaws.Endpoint{Verifier: &sigv4verify.Verifier{Keys: keys, Service: "execute-api", JSON: true}, Next: l.serve}
 	return l
 }
 
 func (l *Loki) ServeHTTP(w http.ResponseWriter, r *http.Request) { l.Endpoint.ServeHTTP(w, r) }
 
-func (l *Loki) serve(w http.ResponseWriter, r *http.Request, body []byte, _ awsauthtest.Caller) {
+func (l *Loki) serve(w http.ResponseWriter, r *http.Request, body []byte, _ sigv4verify.Caller) {
 	if !strings.HasSuffix(r.URL.Path, "/loki/api/v1/push") {
 		http.Error(w, `{"message":"not found"}`, http.StatusNotFound)
 		return

@@ -1,6 +1,6 @@
 package receivers
 
-import "github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest"
+import "github.com/flow-aws-auth/flow-aws-auth/awsauth/sigv4verify"
 
 // The demo's keys are AWS's documented example keys: they exist nowhere
 // but in the fake AWS. examples/demo.river assumes DemoRoleARN with
@@ -16,7 +16,7 @@ const (
 // StartDemoAWS starts the fake AWS demo.river runs against: it knows the
 // demo user's keys and lets them assume the demo role with its external ID.
 func StartDemoAWS() *FakeAWS {
-	aws := StartFakeAWS(awsauthtest.Key{AccessKeyID: DemoAccessKeyID, SecretAccessKey: DemoSecretAccessKey,
+	aws := StartFakeAWS(sigv4verify.Key{AccessKeyID: DemoAccessKeyID, SecretAccessKey: DemoSecretAccessKey,
 		ARN: "arn:aws:iam::111122223333:user/demo", Account: "111122223333", UserID: "AIDADEMOUSER"})
 	aws.STS.RequireExternalID(DemoRoleARN, DemoExternalID)
 	return aws

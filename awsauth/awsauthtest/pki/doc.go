@@ -1,6 +1,0 @@
-// Package pki is certificates for tests and what authenticates with them:
-// a CA (and intermediates) issuing RSA and ECDSA leaves, PEM in every form
-// a key file comes in, TLS servers presenting certificates for AWS host
-// names with a CONNECT proxy in front, and a fake IAM Roles Anywhere that
-// verifies X.509-signed CreateSession calls against its trust anchor.
-package pki
