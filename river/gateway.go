@@ -12,6 +12,7 @@ import (
 	"github.com/alecthomas/units"
 
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/gateway"
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/gateway/bounds"
 )
 
 // Gateway configures the signing gateway.
@@ -32,10 +33,10 @@ type Gateway struct {
 	ResponseHeaderTimeout time.Duration `river:"response_header_timeout,attr,optional"`
 }
 
-// Defaults of the gateway block.
+// Defaults of the gateway block: the gateway's own.
 const (
-	defaultMaxBodySize           = 32 * units.MiB
-	defaultResponseHeaderTimeout = time.Minute
+	defaultMaxBodySize           = units.Base2Bytes(gateway.DefaultMaxBodySize)
+	defaultResponseHeaderTimeout = bounds.DefaultResponseHeaderTimeout
 )
 
 // gatewayMethods are the methods gateway { methods } may name.

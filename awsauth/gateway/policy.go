@@ -5,37 +5,57 @@ import (
 	"slices"
 	"time"
 
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/gateway/bounds"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/redact"
 )
 
 // Policy is what one gateway forwards and signs: river's gateway block,
-// and what the component knows of where it is mounted and for whom.
+// and what the component knows of where it is mounted and for whom. The
+// zero value of each field is safe: New fills in the defaults where one
+// exists, and otherwise refuses rather than signs.
 type Policy struct {
 	// PathPrefix is the path the gateway is mounted at, with its trailing
-	// slash; OwnHosts the Host headers, besides loopback ones, that name
-	// the server it is mounted on.
+	// slash. If empty, every request is refused bad_path.
 	PathPrefix string
-	OwnHosts   []string
+	// OwnHosts are the Host headers, besides loopback ones, that name the
+	// server the gateway is mounted on. If nil, only localhost, loopback
+	// addresses and ClientHosts do.
+	OwnHosts []string
 
-	AllowedHosts       []string
+	// AllowedHosts are hosts outside AWS's domains the gateway signs for
+	// (with the configured Service). If nil, AWS endpoints only.
+	AllowedHosts []string
+	// AllowRemoteClients admits clients that are not on loopback.
 	AllowRemoteClients bool
 	// ClientHosts are further names clients address the agent by (a
 	// Kubernetes Service's, say), with or without a port.
-	ClientHosts          []string
-	MaxBodySize          int64
-	Services             []string
+	ClientHosts []string
+	// MaxBodySize is the largest body forwarded, in bytes. If zero or
+	// negative, DefaultMaxBodySize.
+	MaxBodySize int64
+	// Services are the signing names the gateway signs for (never one of
+	// ForbiddenServices). If nil, DefaultServices; empty, none.
+	Services []string
+	// UnrestrictedServices are signed for any operation, not only the
+	// operations table's telemetry writes. If nil, none.
 	UnrestrictedServices []string
-	Methods              []string
+	// Methods are the HTTP methods forwarded. If nil, DefaultMethods;
+	// empty, none.
+	Methods []string
 	// ResponseHeaderTimeout bounds the wait for an upstream's answer
 	// headers; the body then has bounds.AnswerBodyTimeout. If zero or
 	// negative, bounds.DefaultResponseHeaderTimeout.
 	ResponseHeaderTimeout time.Duration
 
 	// Region is the credentials' region (their partition, and the
-	// default scope); Service the configured service, "" to infer.
-	Region, Service string
+	// default scope). If empty, every host in AWS's domains is refused
+	// partition_mismatch: the gateway must know whose credentials it
+	// signs with.
+	Region string
+	// Service is the configured service; if empty, each host's inferred.
+	Service string
 	// BodyGrace is the time a body may take besides its length at
-	// 1 MiB/s; zero: 10 s.
+	// bounds.MinBodyRate. If zero or negative, 10 s.
 	BodyGrace time.Duration
 
 	// Writes tells whether the agent's own components write to a host
@@ -46,6 +66,26 @@ type Policy struct {
 	// agent's own.
 	Writes  func(host string) bool
 	Foreign http.RoundTripper
+}
+
+// DefaultMaxBodySize is the largest body forwarded unless
+// gateway { max_body_size } says otherwise.
+const DefaultMaxBodySize = 32 << 20
+
+// setDefaults fills in the defaults of the fields whose zero value has one.
+func (p *Policy) setDefaults() {
+	if p.MaxBodySize <= 0 {
+		p.MaxBodySize = DefaultMaxBodySize
+	}
+	if p.Services == nil {
+		p.Services = DefaultServices
+	}
+	if p.Methods == nil {
+		p.Methods = DefaultMethods
+	}
+	if p.ResponseHeaderTimeout <= 0 {
+		p.ResponseHeaderTimeout = bounds.DefaultResponseHeaderTimeout
+	}
 }
 
 // SignsFor reports whether the gateway signs for service.

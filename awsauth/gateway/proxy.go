@@ -44,9 +44,7 @@ type Gateway struct {
 // transport over base, which holds the connection pool).
 func New(p Policy, signer, base http.RoundTripper, h Hooks) *Gateway {
 	h.setDefaults()
-	if p.ResponseHeaderTimeout <= 0 {
-		p.ResponseHeaderTimeout = bounds.DefaultResponseHeaderTimeout
-	}
+	p.setDefaults()
 	g := &Gateway{policy: p, hooks: h, bounds: bounds.New(p.MaxBodySize, p.BodyGrace, base),
 		transport: bounds.HeaderTimeout(signer, p.ResponseHeaderTimeout)}
 	if p.Writes != nil && p.Foreign != nil {

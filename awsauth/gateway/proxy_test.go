@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -156,5 +157,35 @@ func TestForeignHostsAreSignedApart(t *testing.T) {
 	}
 	if own != 2 || foreign != 1 || counted != 1 {
 		t.Fatalf("own writes signed by the signer %d times (want 2), foreign by Foreign %d (want 1), counted %d", own, foreign, counted)
+	}
+}
+
+// A Policy that says only where the gateway is mounted and the
+// credentials' region forwards an honest remote_write: its zero fields
+// take the gateway block's defaults (#34 item 4: a zero
+// ResponseHeaderTimeout answered 504 to everything; zero methods,
+// services and body size refused everything).
+func TestAZeroPolicyHasTheDefaults(t *testing.T) {
+	upstream := roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		n, _ := io.Copy(io.Discard, r.Body)
+		return &http.Response{StatusCode: 200, Header: http.Header{}, Body: io.NopCloser(strings.NewReader(strconv.FormatInt(n, 10))), Request: r}, nil
+	})
+	g := New(Policy{PathPrefix: prefix + "/", Region: "us-east-1"}, upstream, upstream, Hooks{})
+	r := gatewayRequest(t, "POST", "/aps-workspaces.us-east-1.amazonaws.com/workspaces/ws-1/api/v1/remote_write", "127.0.0.1:12345")
+	r.Body, r.ContentLength = io.NopCloser(strings.NewReader(strings.Repeat("s", 1<<20))), 1<<20
+	w := httptest.NewRecorder()
+	g.ServeHTTP(w, r)
+	if w.Code != http.StatusOK || w.Body.String() != "1048576" {
+		t.Fatalf("a 1 MiB remote_write through a zero policy: %d %q", w.Code, w.Body.String())
+	}
+	if g.policy.MaxBodySize != DefaultMaxBodySize || g.policy.ResponseHeaderTimeout != bounds.DefaultResponseHeaderTimeout {
+		t.Fatalf("defaults: max body %d, response header timeout %s", g.policy.MaxBodySize, g.policy.ResponseHeaderTimeout)
+	}
+	// An empty list is the user's: nothing.
+	g = New(Policy{PathPrefix: prefix + "/", Region: "us-east-1", Services: []string{}}, upstream, upstream, Hooks{})
+	w = httptest.NewRecorder()
+	g.ServeHTTP(w, gatewayRequest(t, "POST", "/aps-workspaces.us-east-1.amazonaws.com/workspaces/ws-1/api/v1/remote_write", "127.0.0.1:12345"))
+	if w.Code != http.StatusForbidden {
+		t.Fatalf("services = []: %d %q", w.Code, w.Body.String())
 	}
 }

@@ -114,33 +114,47 @@ func (u *Bounds) bodyCost(r *http.Request) int64 {
 // budgets, and returns what gives them back; false when any is spent (the
 // client is to retry: remote_write and loki.write do).
 func (u *Bounds) Reserve(r *http.Request, host string) (release func(), ok bool) {
+	head, body := headerBytes(r), u.bodyCost(r)
+	// taken counts the steps below that succeeded; undo gives them back
+	// in reverse order, on a refusal and as release.
+	taken := 0
+	undo := func() {
+		switch taken {
+		case 4:
+			u.budget.Release(body)
+			fallthrough
+		case 3:
+			u.headers.Release(head)
+			fallthrough
+		case 2:
+			<-u.slots
+			fallthrough
+		case 1:
+			u.releaseHost(host)
+		}
+	}
 	if !u.takeHost(host) {
 		return nil, false
 	}
+	taken++
 	select {
 	case u.slots <- struct{}{}:
+		taken++
 	default:
-		u.releaseHost(host)
+		undo()
 		return nil, false
 	}
-	head, body := headerBytes(r), u.bodyCost(r)
 	if !u.headers.TryAcquire(head) {
-		<-u.slots
-		u.releaseHost(host)
+		undo()
 		return nil, false
 	}
+	taken++
 	if !u.budget.TryAcquire(body) {
-		u.headers.Release(head)
-		<-u.slots
-		u.releaseHost(host)
+		undo()
 		return nil, false
 	}
-	return func() {
-		u.budget.Release(body)
-		u.headers.Release(head)
-		<-u.slots
-		u.releaseHost(host)
-	}, true
+	taken++
+	return undo, true
 }
 
 func (u *Bounds) takeHost(host string) bool {

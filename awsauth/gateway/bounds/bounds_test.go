@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"testing"
 )
 
@@ -53,5 +54,64 @@ func TestOneHostTakesAQuarterOfTheSlots(t *testing.T) {
 	}
 	if len(u.perHost) != 1 {
 		t.Fatalf("hosts tracked: %v", u.perHost)
+	}
+}
+
+// A reservation refused at any step — its host full, the slots full, the
+// header budget or the body budget spent — gives back what it took:
+// once everything is released, the bounds are whole again.
+func TestARefusedReservationGivesEverythingBack(t *testing.T) {
+	const maxBody = 1 << 10
+	u := New(maxBody, 0, closeCounter{new(int)})
+	request := func(bodyLen int64, headerLen int) *http.Request {
+		r, _ := http.NewRequest("POST", "http://127.0.0.1/", nil)
+		r.ContentLength = bodyLen
+		r.Header.Set("X-Pad", strings.Repeat("h", headerLen))
+		return r
+	}
+	small := request(1, 0)
+	var held []func()
+	hold := func(r *http.Request, host string) {
+		t.Helper()
+		release, ok := u.Reserve(r, host)
+		if !ok {
+			t.Fatalf("a reservation for %s refused while setting up", host)
+		}
+		held = append(held, release)
+	}
+	for _, c := range []struct {
+		step  string
+		setup func()
+		r     *http.Request
+	}{
+		{"host", func() {
+			for i := 0; i < MaxInFlightPerHost; i++ {
+				hold(small, "h")
+			}
+		}, small},
+		{"slot", func() {
+			for i := 0; i < MaxInFlight; i++ {
+				hold(small, fmt.Sprintf("h%d", i%8))
+			}
+		}, small},
+		{"headers", func() {}, request(1, MaxInFlight*headerAllowance)},
+		{"body", func() { hold(request(BudgetBodies*maxBody-10, 0), "b") }, request(20, 0)},
+	} {
+		c.setup()
+		if _, ok := u.Reserve(c.r, "h"); ok {
+			t.Fatalf("%s: admitted past the bound", c.step)
+		}
+		for _, release := range held {
+			release()
+		}
+		held = nil
+		if len(u.perHost) != 0 || len(u.slots) != 0 {
+			t.Fatalf("refused at the %s: hosts %v, slots %d still held", c.step, u.perHost, len(u.slots))
+		}
+		if !u.headers.TryAcquire(MaxInFlight*headerAllowance) || !u.budget.TryAcquire(BudgetBodies*maxBody) {
+			t.Fatalf("refused at the %s: the header or body budget is not whole", c.step)
+		}
+		u.headers.Release(MaxInFlight * headerAllowance)
+		u.budget.Release(BudgetBodies * maxBody)
 	}
 }
