@@ -189,7 +189,8 @@ func (g *Gateway) targetURL(requestURI string, allowed []string) (*url.URL, *ref
 	}
 	// A dot segment, as written or escaped, names another path than the
 	// one admission reads: AWS (or a proxy on the way) may resolve it.
-	if dotSegment(u.Path) || dotSegment(u.EscapedPath()) {
+	// The decoded path has every one the escaped path has, and %2e%2e too.
+	if dotSegment(u.Path) {
 		return nil, &refusal{http.StatusBadRequest, "bad_path", "a path with a . or .. segment is not forwarded: write the path it means"}
 	}
 	return u, nil
@@ -249,7 +250,7 @@ func placed(host scope.Host, hostport string, allowed []string) *refusal {
 	if !host.AWS || slices.ContainsFunc(allowed, func(a string) bool { return strings.EqualFold(a, hostport) || strings.EqualFold(a, host.Name) }) {
 		return nil
 	}
-	if !host.Inferred || host.Service == "" || host.Region == "" {
+	if !host.Inferred {
 		return &refusal{http.StatusForbidden, "host_not_allowed", fmt.Sprintf(
 			"%q is in an AWS domain but names no service and region aws.auth knows: list it in gateway { allowed_hosts } to sign for it", host.Name)}
 	}

@@ -224,3 +224,21 @@ func TestRefusalsAreRedacted(t *testing.T) {
 		t.Fatalf("%d %q", w.Code, w.Body.String())
 	}
 }
+
+// With a configured service (aws.auth's service = "execute-api" for a
+// Loki behind API Gateway), the request is signed for that service, but
+// the endpoint's own service is checked too: STS, KMS or Secrets Manager
+// and any service not in gateway { services } are refused for what they
+// are, never signed under another name.
+func TestAConfiguredServiceDoesNotHideTheEndpoints(t *testing.T) {
+	p := defaultPolicy()
+	p.Service = "execute-api"
+	g := New(p, nil, nil, Hooks{})
+	for _, host := range []string{"sts.us-east-1.amazonaws.com", "kms.us-east-1.amazonaws.com", "secretsmanager.us-east-1.amazonaws.com", "lambda.us-east-1.amazonaws.com"} {
+		_, _, ref := g.admit(gatewayRequest(t, "POST", "/"+host+"/", "127.0.0.1:12345"))
+		service, _, _ := strings.Cut(host, ".")
+		if ref == nil || ref.reason != "service_not_allowed" || !strings.Contains(ref.msg, `"`+service+`"`) {
+			t.Errorf("%s signed as execute-api: %+v, want service_not_allowed naming %q", host, ref, service)
+		}
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -309,6 +310,77 @@ func TestArchiveKeepsWhatS3RefusesAndSaysWhy(t *testing.T) {
 				t.Fatalf("after the fix S3 holds %d objects", len(objs))
 			}
 		})
+	}
+}
+
+// What S3 may answer differently next time — throttling, its own
+// failures, no answer at all — is retryable (health waits before it turns
+// unhealthy); the object waits and goes once S3 takes it. A transport
+// error is told without the secret-shaped text it quoted.
+func TestArchiveRetriesWhatS3MayAnswerDifferentlyNextTime(t *testing.T) {
+	const quoted = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+	for _, c := range []struct{ name, code string }{
+		{"SlowDown", "SlowDown"}, {"503", "ServiceUnavailable"}, {"500", "InternalError"}, {"no answer", "RequestError"},
+		{"a proxy's 500", "InternalServerError"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			s := newS3(t)
+			opts := s.options(t, t.TempDir())
+			failing := opts
+			switch c.code {
+			case "RequestError":
+				failing.Transport = roundTripFunc(func(*http.Request) (*http.Response, error) {
+					return nil, errors.New("proxyconnect tcp: the proxy answered " + quoted)
+				})
+			case "InternalServerError":
+				failing.Transport = roundTripFunc(func(r *http.Request) (*http.Response, error) {
+					return &http.Response{StatusCode: http.StatusInternalServerError, Header: http.Header{"Content-Type": {"text/html"}},
+						Body: io.NopCloser(strings.NewReader("<html>upstream down</html>")), Request: r}, nil
+				})
+			default:
+				s.fake.Fail(c.code)
+			}
+			a := open(t, failing)
+			appendAll(t, a, "logs", `"kept"`)
+			err := a.Flush(context.Background())
+			var ue *s3archive.UploadError
+			if !errors.As(err, &ue) || ue.Code != c.code || !ue.Retryable {
+				t.Fatalf("Flush: %v (%+v); want a retryable %s", err, ue, c.code)
+			}
+			if strings.Contains(err.Error(), quoted) {
+				t.Fatalf("the error quotes a secret: %v", err)
+			}
+			flush(t, open(t, opts))
+			if objs := s.fake.Objects(); len(objs) != 1 || decompress(t, objs[0]) != `{"r":["kept"]}` {
+				t.Fatalf("after the retry S3 holds %d objects", len(objs))
+			}
+		})
+	}
+}
+
+// The bucket's settings go on every PUT as S3 names them: the storage
+// class, server-side encryption with the customer's KMS key.
+func TestArchiveSendsTheBucketsSettings(t *testing.T) {
+	s := newS3(t)
+	opts := s.options(t, t.TempDir())
+	opts.Bucket.StorageClass = "STANDARD_IA"
+	opts.Bucket.ServerSideEncryption = "aws:kms"
+	opts.Bucket.KMSKeyID = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+	a := open(t, opts)
+	appendAll(t, a, "logs", `"x"`)
+	flush(t, a)
+	objs := s.fake.Objects()
+	if len(objs) != 1 {
+		t.Fatalf("S3 holds %d objects", len(objs))
+	}
+	for name, want := range map[string]string{
+		"X-Amz-Storage-Class":                         "STANDARD_IA",
+		"X-Amz-Server-Side-Encryption":                "aws:kms",
+		"X-Amz-Server-Side-Encryption-Aws-Kms-Key-Id": opts.Bucket.KMSKeyID,
+	} {
+		if got := objs[0].Header.Get(name); got != want {
+			t.Errorf("%s: %q, want %q", name, got, want)
+		}
 	}
 }
 

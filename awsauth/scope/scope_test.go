@@ -83,11 +83,16 @@ func TestAWSOperated(t *testing.T) {
 		"ap-1-111122223333.s3-object-lambda.us-east-1.amazonaws.com":                 false,
 		"abcdefghij.appsync-api.us-east-1.amazonaws.com":                             false,
 		"0a1b2c3d-4e5f.c2.airflow.us-east-1.on.aws":                                  false,
-		"g-0a1b2c3d4e.grafana-workspace.us-east-1.amazonaws.com":                     false,
-		"bucket.s3.us-east-1.amazonaws.com":                                          true, "monitoring.us-gov-west-1.amazonaws.com": true, "logs-fips.us-east-1.amazonaws.com": true,
+		// Anything under on.aws is a customer's, whatever its labels say.
+		"my-fn.logs.us-east-1.on.aws": false, "x.sts.us-east-1.on.aws": false,
+		"g-0a1b2c3d4e.grafana-workspace.us-east-1.amazonaws.com": false,
+		"bucket.s3.us-east-1.amazonaws.com":                      true, "monitoring.us-gov-west-1.amazonaws.com": true, "logs-fips.us-east-1.amazonaws.com": true,
 	} {
 		if got := AWSOperated(host); got != want {
 			t.Errorf("AWSOperated(%q) = %v, want %v", host, got, want)
+		}
+		if h := Parse(host); h.Inferred && (h.Service == "" || h.Region == "") {
+			t.Errorf("Parse(%q) inferred %+v without a service or region", host, h)
 		}
 	}
 }
