@@ -85,7 +85,7 @@ func TestGatewayAbuse(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			before := f.arrived.Load()
+			before := f.Arrived.Load()
 			refusedBefore := f.refusals(c.reason)
 			r := httptest.NewRequest(c.method, prefix+c.target, strings.NewReader(c.body))
 			r.RemoteAddr, r.Host = "127.0.0.1:40000", "127.0.0.1:12345"
@@ -102,13 +102,13 @@ func TestGatewayAbuse(t *testing.T) {
 			}
 			assertSafeHeaders(t, w.Header())
 			if c.reason == "" {
-				up := <-f.seen
-				if f.arrived.Load() != before+1 || up.Header.Get("Authorization") == "" || w.Body.String() != c.body {
-					t.Fatalf("forwarded %d requests, echo %q", f.arrived.Load()-before, w.Body.String())
+				up := <-f.Seen
+				if f.Arrived.Load() != before+1 || up.Header.Get("Authorization") == "" || w.Body.String() != c.body {
+					t.Fatalf("forwarded %d requests, echo %q", f.Arrived.Load()-before, w.Body.String())
 				}
 				return
 			}
-			if n := f.arrived.Load() - before; n != 0 {
+			if n := f.Arrived.Load() - before; n != 0 {
 				t.Fatalf("a refused request reached AWS (%d arrived)", n)
 			}
 			if got := f.refusals(c.reason); got != refusedBefore+1 {
@@ -120,13 +120,13 @@ func TestGatewayAbuse(t *testing.T) {
 		})
 	}
 	t.Run("absolute-form target", func(t *testing.T) {
-		before := f.arrived.Load()
+		before := f.Arrived.Load()
 		r := httptest.NewRequest("POST", prefix+aps, strings.NewReader("x"))
 		r.RequestURI = "http://127.0.0.1:12345" + prefix + aps
 		r.RemoteAddr, r.Host = "127.0.0.1:40000", "127.0.0.1:12345"
 		w := httptest.NewRecorder()
 		f.g.ServeHTTP(w, r)
-		if w.Code != 400 || f.arrived.Load() != before {
+		if w.Code != 400 || f.Arrived.Load() != before {
 			t.Fatalf("%d %q", w.Code, w.Body.String())
 		}
 	})
@@ -164,7 +164,7 @@ func TestGatewayAbuseOnTheWire(t *testing.T) {
 		{"rebinding Host", "POST " + path + " HTTP/1.1\r\nHost: rebind.attacker.example\r\nContent-Length: 1\r\n\r\nx", 403, 0},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			before := f.arrived.Load()
+			before := f.Arrived.Load()
 			conn, err := net.DialTimeout("tcp", host, 5*time.Second)
 			if err != nil {
 				t.Fatal(err)
@@ -180,11 +180,11 @@ func TestGatewayAbuseOnTheWire(t *testing.T) {
 			}
 			body, _ := io.ReadAll(resp.Body)
 			resp.Body.Close()
-			if resp.StatusCode != c.status || f.arrived.Load() != before+c.arrive {
-				t.Fatalf("status %d (want %d), %d requests reached AWS (want %d)", resp.StatusCode, c.status, f.arrived.Load()-before, c.arrive)
+			if resp.StatusCode != c.status || f.Arrived.Load() != before+c.arrive {
+				t.Fatalf("status %d (want %d), %d requests reached AWS (want %d)", resp.StatusCode, c.status, f.Arrived.Load()-before, c.arrive)
 			}
 			if c.arrive == 1 {
-				if up := <-f.seen; up.Header.Get("Authorization") == "" || string(body) != "abc" {
+				if up := <-f.Seen; up.Header.Get("Authorization") == "" || string(body) != "abc" {
 					t.Fatalf("forwarded %q, signed %q", body, up.Header.Get("Authorization"))
 				}
 			}
@@ -196,15 +196,15 @@ func TestGatewayAbuseOnTheWire(t *testing.T) {
 // poisoned Date moves no clock and costs one request.
 func TestGatewayPoisonedDateMovesNoClock(t *testing.T) {
 	f := newFixture(t, nil)
-	f.upstream = func(w http.ResponseWriter, r *http.Request) {
+	f.Answer = func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Date", time.Now().Add(-6*time.Hour).UTC().Format(http.TimeFormat))
 		w.WriteHeader(http.StatusForbidden)
 		_, _ = io.WriteString(w, `<Error><Code>RequestTimeTooSkewed</Code><Message>The difference between the request time and the current time is too large.</Message></Error>`)
 	}
 	w := f.do("POST", "/a1b2c3.execute-api.us-east-1.amazonaws.com/prod/loki/api/v1/push", "127.0.0.1:1", strings.NewReader("x"), nil)
-	<-f.seen
-	if w.Code != 403 || f.arrived.Load() != 1 || f.auth.ClockOffset() != 0 {
-		t.Fatalf("status %d, %d arrived, clock offset %s", w.Code, f.arrived.Load(), f.auth.ClockOffset())
+	<-f.Seen
+	if w.Code != 403 || f.Arrived.Load() != 1 || f.auth.ClockOffset() != 0 {
+		t.Fatalf("status %d, %d arrived, clock offset %s", w.Code, f.Arrived.Load(), f.auth.ClockOffset())
 	}
 }
 
@@ -212,13 +212,13 @@ func TestGatewayPoisonedDateMovesNoClock(t *testing.T) {
 // the agent's origin nor run as a page there.
 func TestGatewayAnswersCannotRunOnTheAgentsOrigin(t *testing.T) {
 	f := newFixture(t, nil)
-	f.upstream = func(w http.ResponseWriter, r *http.Request) {
+	f.Answer = func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html")
 		w.Header().Set("Set-Cookie", "session=stolen")
 		_, _ = io.WriteString(w, "<script>alert(1)</script>")
 	}
 	w := f.do("POST", "/aps-workspaces.us-east-1.amazonaws.com/workspaces/ws-1/api/v1/remote_write", "127.0.0.1:1", strings.NewReader("x"), nil)
-	<-f.seen
+	<-f.Seen
 	assertSafeHeaders(t, w.Header())
 	if w.Code != 200 || w.Header().Get("Set-Cookie") != "" || w.Body.String() != "<script>alert(1)</script>" {
 		t.Fatalf("%d %v %q", w.Code, w.Header(), w.Body.String())
@@ -230,7 +230,7 @@ func TestGatewayAnswersCannotRunOnTheAgentsOrigin(t *testing.T) {
 func TestGatewayBoundsTheBodiesInFlight(t *testing.T) {
 	f := newFixture(t, func(s *setup) { s.policy.MaxBodySize = 1024 })
 	release := make(chan struct{})
-	f.upstream = func(w http.ResponseWriter, r *http.Request) { <-release }
+	f.Answer = func(w http.ResponseWriter, r *http.Request) { <-release }
 	mux := http.NewServeMux()
 	mux.Handle(prefix+"/", f.g)
 	srv := httptest.NewServer(mux)
@@ -253,7 +253,7 @@ func TestGatewayBoundsTheBodiesInFlight(t *testing.T) {
 				done <- resp.StatusCode
 			}
 		}()
-		<-f.seen // in flight upstream, holding its share of the budget
+		<-f.Seen // in flight upstream, holding its share of the budget
 	}
 	resp := post("one more")
 	if resp == nil || resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" {
@@ -276,10 +276,10 @@ func TestGatewayBoundsTheBodiesInFlight(t *testing.T) {
 // An upstream that never answers is given up after response_header_timeout.
 func TestGatewayResponseHeaderTimeout(t *testing.T) {
 	f := newFixture(t, func(s *setup) { s.policy.ResponseHeaderTimeout = 200 * time.Millisecond })
-	f.upstream = func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() }
+	f.Answer = func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() }
 	start := time.Now()
 	w := f.do("POST", "/aps-workspaces.us-east-1.amazonaws.com/workspaces/ws-1/api/v1/remote_write", "127.0.0.1:1", strings.NewReader("x"), nil)
-	<-f.seen
+	<-f.Seen
 	if w.Code != http.StatusGatewayTimeout || !strings.Contains(w.Body.String(), "response_header_timeout") || time.Since(start) > 10*time.Second {
 		t.Fatalf("%d %q after %s", w.Code, w.Body.String(), time.Since(start))
 	}
@@ -301,7 +301,7 @@ func TestUnrestrictedServicesWidenTheOperations(t *testing.T) {
 	if w := f.do("POST", search, "127.0.0.1:1", strings.NewReader("{}"), nil); w.Code != 200 {
 		t.Fatalf("with es unrestricted: %d %q", w.Code, w.Body.String())
 	}
-	<-f.seen
+	<-f.Seen
 	// A service outside the table is signed for only when unrestricted.
 	f = newFixture(t, func(s *setup) { s.policy.Services = append(s.policy.Services, "lambda") })
 	if w := f.do("POST", "/lambda.us-east-1.amazonaws.com/2015-03-31/functions/f/code", "127.0.0.1:1", strings.NewReader("{}"), nil); w.Code != 403 || !strings.Contains(w.Body.String(), "knows no telemetry write of \"lambda\"") {

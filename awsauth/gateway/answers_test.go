@@ -59,7 +59,7 @@ func TestGatewayAnswersCannotSteerTheClient(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			f.upstream = c.upstream
+			f.Answer = c.upstream
 			var interim []int
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
@@ -75,7 +75,7 @@ func TestGatewayAnswersCannotSteerTheClient(t *testing.T) {
 			}
 			body, _ := io.ReadAll(resp.Body)
 			resp.Body.Close()
-			<-f.seen
+			<-f.Seen
 			if resp.StatusCode != c.status || resp.Header.Get("Location") != "" || resp.Header.Get("Set-Cookie") != "" || len(interim) != 0 {
 				t.Fatalf("answer %d %v %q, interim %v: want %d, no Location, no cookie, no interim answer", resp.StatusCode, resp.Header, body, interim, c.status)
 			}
@@ -98,10 +98,10 @@ func TestGatewayRefusesHostsItCannotPlace(t *testing.T) {
 		{"/logs.cn-north-1.amazonaws.com.cn/v1/logs", "partition_mismatch"},
 		{"/a1b2c3.execute-api.us-gov-west-1.amazonaws.com/prod/x", "partition_mismatch"},
 	} {
-		before, counted := f.arrived.Load(), f.refusals(c.reason)
+		before, counted := f.Arrived.Load(), f.refusals(c.reason)
 		w := f.do("POST", c.target, "127.0.0.1:5000", strings.NewReader("x"), nil)
-		if w.Code != http.StatusForbidden || f.arrived.Load() != before {
-			t.Errorf("%s: %d %q, %d arrived", c.target, w.Code, w.Body.String(), f.arrived.Load()-before)
+		if w.Code != http.StatusForbidden || f.Arrived.Load() != before {
+			t.Errorf("%s: %d %q, %d arrived", c.target, w.Code, w.Body.String(), f.Arrived.Load()-before)
 		}
 		if got := f.refusals(c.reason); got != counted+1 {
 			t.Errorf("%s: %q, not counted under %s", c.target, w.Body.String(), c.reason)

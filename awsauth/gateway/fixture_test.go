@@ -6,15 +6,12 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"sync"
-	"sync/atomic"
 	"testing"
 
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/chain"
-	"github.com/flow-aws-auth/flow-aws-auth/internal/demoaws/pki"
 )
 
 // The example keys the fixture's gateway signs with and its fake AWS
@@ -25,18 +22,14 @@ const (
 )
 
 // fixture is a gateway as aws.auth builds it — New over an awsauth.Auth's
-// signing transport — reaching a TLS fake AWS through a CONNECT proxy, with
-// hooks that record what the gateway tells its owner.
+// signing transport — reaching the test kit's Upstream (a TLS fake AWS
+// through a CONNECT proxy), with hooks that record what the gateway tells
+// its owner.
 type fixture struct {
-	g        *Gateway
-	auth     *awsauth.Auth
-	base     *http.Transport
-	keys     *awsauthtest.Keyring
-	upstream http.HandlerFunc
-	seen     chan *http.Request
-	// arrived counts every request that reached the fake AWS, signed or not.
-	arrived atomic.Int64
-	proxy   *pki.Proxy
+	*awsauthtest.Upstream
+	g    *Gateway
+	auth *awsauth.Auth
+	base *http.Transport
 
 	mu       sync.Mutex
 	refused  map[string]int
@@ -55,30 +48,10 @@ type setup struct {
 func newFixture(t testing.TB, edit func(*setup)) *fixture {
 	t.Helper()
 	awsauthtest.IsolateEnv(t)
-	f := &fixture{keys: awsauthtest.NewKeyring(awsauthtest.Key{AccessKeyID: testKeyID, SecretAccessKey: testSecret}),
-		seen: make(chan *http.Request, 10), refused: map[string]int{}}
-	verifier := &awsauthtest.Verifier{Keys: f.keys, JSON: true}
-	server := pki.NewAWSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		f.arrived.Add(1)
-		body, _ := io.ReadAll(r.Body)
-		if _, err := verifier.Verify(r, body); err != nil {
-			err.Write(w)
-			return
-		}
-		f.seen <- r
-		if f.upstream != nil {
-			f.upstream(w, r)
-			return
-		}
-		_, _ = w.Write(body) // echo
-	}), "*.us-east-1.amazonaws.com", "*.us-east-1.es.amazonaws.com", "*.execute-api.us-east-1.amazonaws.com", "*.lambda-url.us-east-1.on.aws", "loki.internal.example")
-	t.Cleanup(server.Close)
-	f.proxy = pki.NewProxy(server.Listener.Addr().String())
-	t.Cleanup(f.proxy.Close)
-	proxyURL, _ := url.Parse(f.proxy.URL)
+	f := &fixture{Upstream: awsauthtest.StartUpstream(t, awsauthtest.Key{AccessKeyID: testKeyID, SecretAccessKey: testSecret}), refused: map[string]int{}}
 	roots := x509.NewCertPool()
-	roots.AppendCertsFromPEM([]byte(server.CAPEM))
-	f.base = &http.Transport{Proxy: http.ProxyURL(proxyURL), TLSClientConfig: &tls.Config{RootCAs: roots}}
+	roots.AppendCertsFromPEM([]byte(f.CAPEM))
+	f.base = &http.Transport{Proxy: http.ProxyURL(f.ProxyURL), TLSClientConfig: &tls.Config{RootCAs: roots}}
 	t.Cleanup(f.base.CloseIdleConnections)
 
 	s := setup{policy: defaultPolicy(), creds: chain.Config{Region: "us-east-1", AccessKeyID: testKeyID, SecretAccessKey: testSecret}}

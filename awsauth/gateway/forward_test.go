@@ -14,7 +14,7 @@ import (
 
 func TestGatewayForwardsSignedAndFaithfully(t *testing.T) {
 	f := newFixture(t, nil)
-	f.upstream = func(w http.ResponseWriter, r *http.Request) {
+	f.Answer = func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Retry-After", "7")
 		w.Header().Set("X-Upstream", "yes")
 		w.WriteHeader(http.StatusTooManyRequests)
@@ -33,7 +33,7 @@ func TestGatewayForwardsSignedAndFaithfully(t *testing.T) {
 	if w.Code != http.StatusTooManyRequests || w.Header().Get("Retry-After") != "7" || w.Header().Get("X-Upstream") != "yes" || w.Body.String() != `{"message":"slow down"}` {
 		t.Fatalf("relay: %d %v %q", w.Code, w.Header(), w.Body.String())
 	}
-	up := <-f.seen
+	up := <-f.Seen
 	if up.RequestURI != "/prod/a%2Fb/c%20d?x=1%2F2&y=" {
 		t.Fatalf("upstream path %q", up.RequestURI)
 	}
@@ -99,8 +99,8 @@ func TestGatewayClientCancellationLeaksNothing(t *testing.T) {
 	f := newFixture(t, nil)
 	// Warm the connection pool so its goroutines count in the baseline.
 	f.do("POST", "/aps-workspaces.us-east-1.amazonaws.com/workspaces/ws-1/api/v1/remote_write", "127.0.0.1:1", nil, nil)
-	<-f.seen
-	f.upstream = func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() }
+	<-f.Seen
+	f.Answer = func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() }
 	baseline := runtime.NumGoroutine()
 
 	for i := 0; i < 10; i++ {
@@ -109,7 +109,7 @@ func TestGatewayClientCancellationLeaksNothing(t *testing.T) {
 		r.RemoteAddr, r.Host = "127.0.0.1:1", "127.0.0.1:12345"
 		done := make(chan struct{})
 		go func() { f.g.ServeHTTP(httptest.NewRecorder(), r); close(done) }()
-		<-f.seen
+		<-f.Seen
 		cancel()
 		select {
 		case <-done:

@@ -22,9 +22,9 @@ import (
 // allows.
 func BenchmarkGateway(b *testing.B) {
 	f := newFixture(b, nil)
-	f.upstream = func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) }
+	f.Answer = func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) }
 	go func() {
-		for range f.seen {
+		for range f.Seen {
 		}
 	}()
 	mux := http.NewServeMux()

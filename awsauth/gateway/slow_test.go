@@ -90,8 +90,8 @@ func TestRequestsWithoutBodiesAreBounded(t *testing.T) {
 	var held atomic.Int64
 	holding := func(s *setup) { s.policy.MaxBodySize = 1024 }
 	f := newFixture(t, holding)
-	f.seen = make(chan *http.Request, 2*bounds.MaxInFlight)
-	f.upstream = func(w http.ResponseWriter, r *http.Request) {
+	f.Seen = make(chan *http.Request, 2*bounds.MaxInFlight)
+	f.Answer = func(w http.ResponseWriter, r *http.Request) {
 		held.Add(1)
 		<-hold
 	}
@@ -144,7 +144,7 @@ func TestChunkedBodiesAreBoundedAndForwarded(t *testing.T) {
 	if w.Code != http.StatusOK || w.Body.String() != body {
 		t.Fatalf("chunked body: %d, %d bytes echoed", w.Code, w.Body.Len())
 	}
-	up := <-f.seen
+	up := <-f.Seen
 	if up.ContentLength != int64(len(body)) || !strings.Contains(up.Header.Get("Authorization"), "content-length") {
 		t.Fatalf("forwarded with length %d, Authorization %q", up.ContentLength, up.Header.Get("Authorization"))
 	}
@@ -167,7 +167,7 @@ func TestTricklingAnswersEndAtTheirDeadline(t *testing.T) {
 		t.Skip("waits bounds.AnswerBodyTimeout (10 s) of real time; make test runs it")
 	}
 	f := newFixture(t, nil)
-	f.upstream = func(w http.ResponseWriter, r *http.Request) {
+	f.Answer = func(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusOK)
 		for i := 0; i < 120; i++ {
 			if _, err := w.Write([]byte("x")); err != nil {

@@ -5,14 +5,11 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"strings"
-	"sync/atomic"
 	"testing"
 
 	"github.com/alecthomas/units"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest"
-	"github.com/flow-aws-auth/flow-aws-auth/internal/demoaws/pki"
 	"github.com/go-kit/log"
 	"github.com/grafana/agent/component/common/config"
 	"github.com/prometheus/client_golang/prometheus/testutil"
@@ -29,44 +26,19 @@ const (
 // component adds — its mount, its hooks (metrics, log, redaction with its
 // credentials) and a new gateway with each configuration.
 
-// gatewayFixture is aws.auth reaching a TLS fake AWS through a proxy.
+// gatewayFixture is aws.auth reaching the test kit's Upstream, a TLS
+// fake AWS through a CONNECT proxy.
 type gatewayFixture struct {
-	c        *Component
-	keys     *awsauthtest.Keyring
-	upstream http.HandlerFunc
-	seen     chan *http.Request
-	// arrived counts every request that reached the fake AWS, signed or not.
-	arrived atomic.Int64
-	proxy   *pki.Proxy
+	*awsauthtest.Upstream
+	c *Component
 }
 
 func newGatewayFixture(t testing.TB, edit func(*Arguments)) *gatewayFixture {
 	t.Helper()
-	f := &gatewayFixture{keys: awsauthtest.NewKeyring(awsauthtest.Key{AccessKeyID: testKeyID, SecretAccessKey: testSecret}), seen: make(chan *http.Request, 10)}
-	verifier := &awsauthtest.Verifier{Keys: f.keys, JSON: true}
-	server := pki.NewAWSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		f.arrived.Add(1)
-		body, _ := io.ReadAll(r.Body)
-		if _, err := verifier.Verify(r, body); err != nil {
-			err.Write(w)
-			return
-		}
-		f.seen <- r
-		if f.upstream != nil {
-			f.upstream(w, r)
-			return
-		}
-		_, _ = w.Write(body) // echo
-	}), "*.us-east-1.amazonaws.com", "*.us-east-1.es.amazonaws.com", "*.execute-api.us-east-1.amazonaws.com", "*.lambda-url.us-east-1.on.aws", "loki.internal.example")
-	t.Cleanup(server.Close)
-	proxy := pki.NewProxy(server.Listener.Addr().String())
-	t.Cleanup(proxy.Close)
-	f.proxy = proxy
-	proxyURL, _ := url.Parse(proxy.URL)
-
+	f := &gatewayFixture{Upstream: awsauthtest.StartUpstream(t, awsauthtest.Key{AccessKeyID: testKeyID, SecretAccessKey: testSecret})}
 	args := staticArgs("us-east-1")
-	args.HTTPClientConfig.ProxyConfig = &config.ProxyConfig{ProxyURL: config.URL{URL: proxyURL}}
-	args.HTTPClientConfig.TLSConfig.CA = server.CAPEM
+	args.HTTPClientConfig.ProxyConfig = &config.ProxyConfig{ProxyURL: config.URL{URL: f.ProxyURL}}
+	args.HTTPClientConfig.TLSConfig.CA = f.CAPEM
 	if edit != nil {
 		edit(&args)
 	}
@@ -101,7 +73,7 @@ func TestTheComponentMountsItsGateway(t *testing.T) {
 	if w := f.do("POST", aps, "127.0.0.1:1", strings.NewReader(strings.Repeat("x", 2048)), nil); w.Code != http.StatusOK || w.Body.Len() != 2048 {
 		t.Fatalf("forwarded: %d %q", w.Code, w.Body.String())
 	}
-	if up := <-f.seen; !strings.Contains(up.Header.Get("Authorization"), testKeyID+"/") {
+	if up := <-f.Seen; !strings.Contains(up.Header.Get("Authorization"), testKeyID+"/") {
 		t.Fatalf("not signed with the component's credentials: %q", up.Header.Get("Authorization"))
 	}
 	if w := f.do("POST", aps, "192.0.2.10:4000", nil, nil); w.Code != http.StatusForbidden {
@@ -129,7 +101,7 @@ func TestTheComponentMountsItsGateway(t *testing.T) {
 func TestGatewayLabelsStayBounded(t *testing.T) {
 	f := newGatewayFixture(t, nil)
 	n := 0
-	f.upstream = func(w http.ResponseWriter, r *http.Request) {
+	f.Answer = func(w http.ResponseWriter, r *http.Request) {
 		n++
 		w.Header().Set("X-Amzn-ErrorType", fmt.Sprintf("Invented%dException", n))
 		w.WriteHeader(http.StatusBadRequest)
@@ -137,7 +109,7 @@ func TestGatewayLabelsStayBounded(t *testing.T) {
 	for i := 0; i < 100; i++ {
 		f.do("POST", fmt.Sprintf("/r%d.us-east-1.amazonaws.com/x", i), "127.0.0.1:1", strings.NewReader("x"), nil)
 		f.do("POST", fmt.Sprintf("/aps-workspaces.us-east-1.amazonaws.com/workspaces/ws-%d/api/v1/remote_write", i), "127.0.0.1:1", strings.NewReader("x"), nil)
-		<-f.seen
+		<-f.Seen
 	}
 	if got := testutil.CollectAndCount(f.c.metrics.signedTotal); got != 1 {
 		t.Fatalf("aws_auth_signed_requests_total has %d series, want 1 (aps)", got)

@@ -26,11 +26,11 @@ import (
 func TestMemoryStaysFlatUnderLoad(t *testing.T) {
 	const perWay, clients, size = 10000, 4, 64 << 10
 	f := newGatewayFixture(t, nil)
-	f.upstream = func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) }
+	f.Answer = func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) }
 	drained := make(chan struct{})
 	go func() {
 		defer close(drained)
-		for range f.seen {
+		for range f.Seen {
 		}
 	}()
 	mux := http.NewServeMux()
@@ -108,7 +108,7 @@ func TestMemoryStaysFlatUnderLoad(t *testing.T) {
 	// Every goroutine the load started ends with its connections.
 	gw.Close()
 	client.CloseIdleConnections()
-	close(f.seen)
+	close(f.Seen)
 	<-drained
 	deadline := time.Now().Add(10 * time.Second)
 	for runtime.NumGoroutine() > goroutines {
