@@ -3,6 +3,7 @@ package awsauthtest
 import (
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"sync/atomic"
 
@@ -57,4 +58,19 @@ func StartUpstream(t T, keys ...Key) *Upstream {
 	u.ProxyURL, _ = url.Parse(u.Proxy.URL)
 	u.CAPEM = server.CAPEM
 	return u
+}
+
+// Request serves h one request in-process: method to target (a path and
+// query) from remote, addressing the agent at 127.0.0.1:12345, with
+// header's fields added, as a gateway's client would send it.
+func Request(h http.Handler, method, target, remote string, body io.Reader, header http.Header) *httptest.ResponseRecorder {
+	r := httptest.NewRequest(method, target, body)
+	r.RemoteAddr = remote
+	r.Host = "127.0.0.1:12345"
+	for k, v := range header {
+		r.Header[k] = v
+	}
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	return w
 }

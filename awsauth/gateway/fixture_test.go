@@ -102,13 +102,5 @@ func (f *fixture) panics() []string {
 // do sends one request to the gateway in-process, from remote, as a
 // client addressing the agent at 127.0.0.1:12345.
 func (f *fixture) do(method, target, remote string, body io.Reader, header http.Header) *httptest.ResponseRecorder {
-	r := httptest.NewRequest(method, prefix+target, body)
-	r.RemoteAddr = remote
-	r.Host = "127.0.0.1:12345"
-	for k, v := range header {
-		r.Header[k] = v
-	}
-	w := httptest.NewRecorder()
-	f.g.ServeHTTP(w, r)
-	return w
+	return awsauthtest.Request(f.g, method, prefix+target, remote, body, header)
 }

@@ -52,15 +52,7 @@ func newGatewayFixture(t testing.TB, edit func(*Arguments)) *gatewayFixture {
 }
 
 func (f *gatewayFixture) do(method, target, remote string, body io.Reader, header http.Header) *httptest.ResponseRecorder {
-	r := httptest.NewRequest(method, prefix+target, body)
-	r.RemoteAddr = remote
-	r.Host = "127.0.0.1:12345"
-	for k, v := range header {
-		r.Header[k] = v
-	}
-	w := httptest.NewRecorder()
-	f.c.Handler().ServeHTTP(w, r)
-	return w
+	return awsauthtest.Request(f.c.Handler(), method, prefix+target, remote, body, header)
 }
 
 // The component's handler is the current configuration's gateway: a
