@@ -25,11 +25,10 @@ func (g *Gateway) admit(r *http.Request) (*url.URL, operations.Operation, *refus
 	if ref := g.clientAllowed(r); ref != nil {
 		return nil, operations.Operation{}, ref
 	}
-	target, ref := g.targetURL(r.RequestURI, gw.AllowedHosts)
+	target, host, ref := g.targetURL(r.RequestURI, gw.AllowedHosts)
 	if ref != nil {
 		return nil, operations.Operation{}, ref
 	}
-	host := scope.Parse(target.Host)
 	if ref := placed(host, target.Host, gw.AllowedHosts); ref != nil {
 		return nil, operations.Operation{}, ref
 	}
@@ -164,36 +163,38 @@ func validPort(port string) bool {
 }
 
 // targetURL builds https://{host}/{path}?{query} from the raw request URI,
-// which keeps the client's escaping (%2F, %20) that r.URL.Path has lost.
-func (g *Gateway) targetURL(requestURI string, allowed []string) (*url.URL, *refusal) {
+// which keeps the client's escaping (%2F, %20) that r.URL.Path has lost,
+// and parses its host: the value the checks after it read.
+func (g *Gateway) targetURL(requestURI string, allowed []string) (*url.URL, scope.Host, *refusal) {
 	rest, ok := strings.CutPrefix(requestURI, g.policy.PathPrefix)
 	if !ok || g.policy.PathPrefix == "" {
-		return nil, &refusal{http.StatusBadRequest, "bad_path", fmt.Sprintf("unexpected path %q: use gateway_url + \"/HOST/PATH\"", requestURI)}
+		return nil, scope.Host{}, &refusal{http.StatusBadRequest, "bad_path", fmt.Sprintf("unexpected path %q: use gateway_url + \"/HOST/PATH\"", requestURI)}
 	}
 	host, pathAndQuery, _ := strings.Cut(rest, "/")
 	pathAndQuery = "/" + pathAndQuery
 	if host == "" {
-		return nil, &refusal{http.StatusBadRequest, "bad_path", "no host in the path: use gateway_url + \"/HOST/PATH\""}
+		return nil, scope.Host{}, &refusal{http.StatusBadRequest, "bad_path", "no host in the path: use gateway_url + \"/HOST/PATH\""}
 	}
 	if !validHost(host) {
-		return nil, &refusal{http.StatusBadRequest, "bad_path", fmt.Sprintf("%q is not a host name", host)}
+		return nil, scope.Host{}, &refusal{http.StatusBadRequest, "bad_path", fmt.Sprintf("%q is not a host name", host)}
 	}
 	host = strings.ToLower(host)
-	if !hostAllowed(host, allowed) {
-		return nil, &refusal{http.StatusForbidden, "host_not_allowed", fmt.Sprintf(
+	parsed := scope.Parse(host)
+	if !hostAllowed(host, parsed, allowed) {
+		return nil, scope.Host{}, &refusal{http.StatusForbidden, "host_not_allowed", fmt.Sprintf(
 			"host %q is neither an AWS endpoint nor in gateway { allowed_hosts }", host)}
 	}
 	u, err := url.Parse("https://" + host + pathAndQuery)
 	if err != nil || u.Host != host || u.User != nil || u.Fragment != "" {
-		return nil, &refusal{http.StatusBadRequest, "bad_path", fmt.Sprintf("cannot forward %q", rest)}
+		return nil, scope.Host{}, &refusal{http.StatusBadRequest, "bad_path", fmt.Sprintf("cannot forward %q", rest)}
 	}
 	// A dot segment, as written or escaped, names another path than the
 	// one admission reads: AWS (or a proxy on the way) may resolve it.
 	// The decoded path has every one the escaped path has, and %2e%2e too.
 	if dotSegment(u.Path) {
-		return nil, &refusal{http.StatusBadRequest, "bad_path", "a path with a . or .. segment is not forwarded: write the path it means"}
+		return nil, scope.Host{}, &refusal{http.StatusBadRequest, "bad_path", "a path with a . or .. segment is not forwarded: write the path it means"}
 	}
-	return u, nil
+	return u, parsed, nil
 }
 
 // dotSegment reports whether a path has a "." or ".." segment.
@@ -226,11 +227,12 @@ func validHost(host string) bool {
 	return true
 }
 
-// hostAllowed: an AWS endpoint on the default port, or an allowed_hosts
-// entry (an entry without a port allows the default port only).
-func hostAllowed(host string, allowed []string) bool {
+// hostAllowed: host (parsed: its parse) is an AWS endpoint on the default
+// port, or an allowed_hosts entry (an entry without a port allows the
+// default port only).
+func hostAllowed(host string, parsed scope.Host, allowed []string) bool {
 	name, port, _ := strings.Cut(host, ":")
-	if (port == "" || port == "443") && scope.IsAWSHost(name) {
+	if (port == "" || port == "443") && parsed.AWS {
 		return true
 	}
 	for _, a := range allowed {

@@ -1,6 +1,10 @@
 package gateway
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/flow-aws-auth/flow-aws-auth/awsauth/scope"
+)
 
 func TestValidHostAndAllowlist(t *testing.T) {
 	for host, ok := range map[string]bool{
@@ -16,7 +20,7 @@ func TestValidHostAndAllowlist(t *testing.T) {
 		"logs.us-east-1.amazonaws.com": true, "logs.us-east-1.amazonaws.com:443": true, "loki.internal.example": true,
 		"grafana.internal:8443": true, "grafana.internal": false, "loki.internal.example:8080": false, "amazonaws.com": false,
 	} {
-		if hostAllowed(host, allowed) != ok {
+		if hostAllowed(host, scope.Parse(host), allowed) != ok {
 			t.Errorf("hostAllowed(%q) = %v", host, !ok)
 		}
 	}
@@ -32,11 +36,11 @@ func TestDotSegmentsAreRefused(t *testing.T) {
 		"/aps-workspaces.us-east-1.amazonaws.com/workspaces/ws/api/v1/%2e%2e/remote_write",
 		"/a1.execute-api.us-east-1.amazonaws.com/prod/%2E/push",
 	} {
-		if _, ref := g.targetURL(prefix+rest, nil); ref == nil || ref.reason != "bad_path" {
+		if _, _, ref := g.targetURL(prefix+rest, nil); ref == nil || ref.reason != "bad_path" {
 			t.Errorf("%s: %+v, want bad_path", rest, ref)
 		}
 	}
-	if _, ref := g.targetURL(prefix+"/aps-workspaces.us-east-1.amazonaws.com/workspaces/ws..1/api/v1/remote_write", nil); ref != nil {
+	if _, _, ref := g.targetURL(prefix+"/aps-workspaces.us-east-1.amazonaws.com/workspaces/ws..1/api/v1/remote_write", nil); ref != nil {
 		t.Errorf("dots inside a segment: %+v", ref)
 	}
 }

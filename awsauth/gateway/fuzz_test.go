@@ -25,7 +25,7 @@ func FuzzGatewayTarget(f *testing.F) {
 	g := &Gateway{policy: Policy{PathPrefix: prefix + "/"}}
 	allowed := []string{"loki.internal.example", "grafana.internal:8443"}
 	f.Fuzz(func(t *testing.T, rest string) {
-		u, ref := g.targetURL(prefix+rest, allowed)
+		u, _, ref := g.targetURL(prefix+rest, allowed)
 		if ref != nil {
 			if ref.status < 400 || ref.msg == "" || strings.Contains(ref.msg, "\n") {
 				t.Fatalf("a refusal must be an error with a one-line reason: %+v", ref)
