@@ -252,6 +252,7 @@ func placed(host scope.Host, hostport string, allowed []string) *refusal {
 	if !host.AWS || slices.ContainsFunc(allowed, func(a string) bool { return strings.EqualFold(a, hostport) || strings.EqualFold(a, host.Name) }) {
 		return nil
 	}
+	// validHost let no empty label through: an inferred host has both.
 	if !host.Inferred {
 		return &refusal{http.StatusForbidden, "host_not_allowed", fmt.Sprintf(
 			"%q is in an AWS domain but names no service and region aws.auth knows: list it in gateway { allowed_hosts } to sign for it", host.Name)}

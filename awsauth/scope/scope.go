@@ -33,8 +33,8 @@ type Host struct {
 	// AWS tells that Name is in one of AWS's domains.
 	AWS bool
 	// Service and Region are the signing service and region the name
-	// implies; Inferred is false when it implies none (Infer's ok), and
-	// when true both are set.
+	// implies; Inferred is false when it implies none (Infer's ok). For a
+	// name without empty labels, Inferred means both are set.
 	Service, Region string
 	Inferred        bool
 	// Label and DataPlane are Endpoint's answers.
