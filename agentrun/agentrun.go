@@ -233,7 +233,9 @@ func (a *Agent) Load(read func() (*flow.Source, error)) (*flow.Source, error) {
 	if a.stopping {
 		return nil, errors.New("the agent is shutting down: the configuration is not loaded")
 	}
-	if err := a.Flow.LoadSource(src, nil); err != nil {
+	err = a.Flow.LoadSource(src, nil)
+	a.http.ComponentsLoaded()
+	if err != nil {
 		return src, err
 	}
 	a.loaded = src

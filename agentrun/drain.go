@@ -64,7 +64,9 @@ func (a *Agent) drain(src *flow.Source, deadline time.Time) error {
 		if err != nil {
 			return err
 		}
-		if err := a.Flow.LoadSource(staged, nil); err != nil {
+		err = a.Flow.LoadSource(staged, nil)
+		a.http.ComponentsLoaded()
+		if err != nil {
 			return err
 		}
 		if err := a.awaitBarrier(barrierLabel(stage), deadline); err != nil {

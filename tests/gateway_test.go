@@ -2,7 +2,9 @@ package tests
 
 import (
 	"bytes"
+	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -12,6 +14,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/grafana/agent/pkg/flow"
+
+	"github.com/flow-aws-auth/flow-aws-auth/agentrun"
 	"github.com/flow-aws-auth/flow-aws-auth/awsauth/awsauthtest"
 	"github.com/flow-aws-auth/flow-aws-auth/internal/demoaws/fakeaws"
 	"github.com/flow-aws-auth/flow-aws-auth/internal/demoaws/pki"
@@ -312,5 +317,60 @@ loki.write "api_gateway" {
 	}
 	if _, rejected := f.loki.Endpoint.Counts(); len(rejected) != 0 {
 		t.Fatalf("requests rejected: %v", rejected)
+	}
+}
+
+// The router keeps the components it found until the next load: a
+// gateway the reload removed answers no more, and the one it added does.
+func TestAReloadedGatewayIsTheOneThatAnswers(t *testing.T) {
+	h := newHarness(t)
+	block := func(label string) string {
+		return fmt.Sprintf("aws.auth %q {\n\tregion = \"us-east-1\"\n\taccess_key_id = %q\n\tsecret_access_key = %q\n\tverify_identity = false\n}\n", label, baseKeyID, baseSecret)
+	}
+	config := filepath.Join(t.TempDir(), "config.river")
+	if err := os.WriteFile(config, []byte(block("old")), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	a, err := agentrun.Start(context.Background(), agentrun.Options{
+		ListenAddr: freeAddr(t), StoragePath: h.dir, LogWriter: h.logs,
+		Load: func() (*flow.Source, error) {
+			b, err := os.ReadFile(config)
+			if err != nil {
+				return nil, err
+			}
+			return flow.ParseSource(config, b)
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(a.Stop)
+	ask := func(label string) (int, string) {
+		// A host no telemetry writer sends to: the gateway refuses it
+		// without going anywhere.
+		resp, err := http.Post("http://"+a.Addr+"/api/v0/component/aws.auth."+label+"/example.com/x", "text/plain", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	for range 2 { // found, then kept
+		if _, body := ask("old"); !strings.HasPrefix(body, "aws.auth gateway:") {
+			t.Fatalf("aws.auth.old's gateway did not answer: %q", body)
+		}
+	}
+	if err := os.WriteFile(config, []byte(block("new")), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if status, body := postPage(t, "http://"+a.Addr+"/-/reload"); status != 200 {
+		t.Fatalf("/-/reload: %d %s", status, body)
+	}
+	if status, body := ask("old"); status != http.StatusNotFound || !strings.Contains(body, "no component named") {
+		t.Errorf("after the reload removed it, aws.auth.old's gateway answers %d %q, want 404", status, body)
+	}
+	if _, body := ask("new"); !strings.HasPrefix(body, "aws.auth gateway:") {
+		t.Errorf("aws.auth.new's gateway did not answer: %q", body)
 	}
 }

@@ -29,7 +29,9 @@ func (s *Service) router(host service.Host) http.Handler {
 	if s.opts.EnablePProf {
 		r.PathPrefix("/debug/pprof").Handler(http.DefaultServeMux)
 	}
-	r.PathPrefix(componentPathPrefix).Handler(componentHandler(host))
+	found := newLookups(host)
+	s.found.Store(found)
+	r.PathPrefix(componentPathPrefix).Handler(componentHandler(found))
 	if s.opts.ReadyFunc != nil {
 		r.HandleFunc("/-/ready", s.ready)
 	}
@@ -93,9 +95,9 @@ func serviceRoutes(host service.Host) []route {
 
 // componentHandler hands /api/v0/component/<id>/<rest> to the handler of
 // component <id>, with the path <rest>.
-func componentHandler(host service.Host) http.HandlerFunc {
+func componentHandler(l *lookups) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		info, rest, ok := splitComponentPath(host, strings.TrimPrefix(r.URL.Path, componentPathPrefix))
+		info, rest, ok := splitComponentPath(l.find, strings.TrimPrefix(r.URL.Path, componentPathPrefix))
 		if !ok {
 			http.Error(w, fmt.Sprintf("no component named %q: check the component ID in the URL (a gateway URL is aws.auth.LABEL.gateway_url + \"/HOST/PATH\")", firstSegment(r.URL.Path)), http.StatusNotFound)
 			return
@@ -120,18 +122,34 @@ func componentHandler(host service.Host) http.HandlerFunc {
 // ("module.file.x/prometheus.exporter.unix.y"). rest starts with a slash,
 // and ends with one when p does.
 //
-// A component's own part of its ID is NAME.LABEL, so a prefix whose last
-// segment has no dot names none and is not looked up: a gateway request's
-// path (workspaces/ws-1/api/v1/remote_write) costs two lookups, not seven.
-func splitComponentPath(host service.Host, p string) (*component.Info, string, bool) {
+// Each segment of an ID is a component's own NAME.LABEL, so only the
+// leading segments with a dot are looked up, at most maxIDSegments of
+// them: a gateway request's path (aws.auth.x/HOST/workspaces/ws-1/...)
+// costs two lookups, the host being the second.
+func splitComponentPath(find func(component.ID) (*component.Info, bool), p string) (*component.Info, string, bool) {
 	trailing := strings.HasSuffix(p, "/")
 	p = strings.Trim(p, "/")
-	for end := len(p); end > 0; end = strings.LastIndexByte(p[:end], '/') {
-		if !strings.Contains(p[strings.LastIndexByte(p[:end], '/')+1:end], ".") {
-			continue
+	var ends []int // of the leading dotted segments
+	for start := 0; len(ends) < maxIDSegments; {
+		end := strings.IndexByte(p[start:], '/')
+		if end < 0 {
+			end = len(p)
+		} else {
+			end += start
 		}
-		info, err := host.GetComponent(component.ParseID(p[:end]), component.InfoOptions{})
-		if err != nil {
+		if !strings.Contains(p[start:end], ".") {
+			break
+		}
+		ends = append(ends, end)
+		if end == len(p) {
+			break
+		}
+		start = end + 1
+	}
+	for i := len(ends) - 1; i >= 0; i-- {
+		end := ends[i]
+		info, ok := find(component.ParseID(p[:end]))
+		if !ok {
 			continue
 		}
 		rest := "/" + strings.TrimPrefix(p[end:], "/")

@@ -83,6 +83,7 @@ type Service struct {
 	tls    atomic.Pointer[tls.Config] // nil: plain HTTP
 
 	start  sync.Once
+	found  atomic.Pointer[lookups] // set by Run
 	srv    *http.Server
 	served sync.WaitGroup
 	closed atomic.Bool
@@ -136,6 +137,14 @@ func (s *Service) Run(ctx context.Context, host service.Host) error {
 	})
 	<-ctx.Done()
 	return nil
+}
+
+// ComponentsLoaded tells the router the root configuration was loaded
+// (whether or not the load failed): the components it kept may be gone.
+func (s *Service) ComponentsLoaded() {
+	if l := s.found.Load(); l != nil {
+		l.forget()
+	}
 }
 
 // Close stops the server: it stops accepting, waits for the requests in

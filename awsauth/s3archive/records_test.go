@@ -1,6 +1,7 @@
 package s3archive
 
 import (
+	"bytes"
 	"encoding/binary"
 	"os"
 	"path/filepath"
@@ -43,6 +44,50 @@ func TestReadOpenStopsAtATornRecord(t *testing.T) {
 		}
 		if len(got) != 2 || got[0] != `"a"` || got[1] != `"b"` {
 			t.Errorf("%s: read %q, want the two whole records", name, got)
+		}
+	}
+}
+
+// Records of every size come back whole and in order: shorter than the
+// reader's buffer, as long as it, and longer — and a long record cut short
+// is not read.
+func TestReadOpenReadsRecordsOfEverySize(t *testing.T) {
+	const readBufferSize = 256 << 10 // readOpen's
+	sizes := []int{1, readBufferSize - recordOverhead, readBufferSize, readBufferSize + 1, 7, 3 * readBufferSize, 100}
+	dir := t.TempDir()
+	b, err := createBatch(dir, openHeader{Signal: "logs", Format: Format{Name: "x"}, Opened: time.Unix(0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want [][]byte
+	for i, n := range sizes {
+		rec := make([]byte, n)
+		for j := range rec {
+			rec[j] = byte(i*31 + j*7)
+		}
+		want = append(want, rec)
+		if err := b.append(rec); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b.close()
+	path := filepath.Join(dir, b.id+openExt)
+	g, _ := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
+	g.Write(append(binary.BigEndian.AppendUint32(nil, 2*readBufferSize), make([]byte, 4+readBufferSize)...)) // torn
+	g.Close()
+	var got [][]byte
+	if _, err := readOpen(path, func(openHeader) error { return nil }, func(rec []byte) error {
+		got = append(got, bytes.Clone(rec))
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(want) {
+		t.Fatalf("read %d records, want %d", len(got), len(want))
+	}
+	for i := range want {
+		if !bytes.Equal(got[i], want[i]) {
+			t.Errorf("record %d (%d bytes) came back as %d other bytes", i, len(want[i]), len(got[i]))
 		}
 	}
 }
