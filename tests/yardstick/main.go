@@ -46,8 +46,9 @@ func main() {
 	warmup := flag.Duration("warmup", 30*time.Second, "time before measuring")
 	duration := flag.Duration("duration", 120*time.Second, "time measured")
 	profile := flag.String("profile", "", "write a CPU profile of the gateway agent over the time measured to this file")
+	idle := flag.Int("components", 0, "idle components added to both agents' configurations, as a user's configuration has more than the three measured")
 	flag.Parse()
-	if err := run(*bin, *series, *warmup, *duration, *profile); err != nil {
+	if err := run(*bin, *series, *warmup, *duration, *profile, *idle); err != nil {
 		fmt.Fprintln(os.Stderr, "yardstick:", err)
 		os.Exit(1)
 	}
@@ -85,7 +86,7 @@ func (s *sink) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	count.Add(int64(n))
 }
 
-func run(bin string, series int, warmup, duration time.Duration, profile string) error {
+func run(bin string, series int, warmup, duration time.Duration, profile string, idle int) error {
 	s := &sink{
 		verifier: &awsauthtest.Verifier{Keys: awsauthtest.NewKeyring(awsauthtest.Key{AccessKeyID: keyID, SecretAccessKey: secret}), Service: "aps", JSON: true},
 		samples:  map[string]*atomic.Int64{"ws-builtin": {}, "ws-gateway": {}},
@@ -114,7 +115,7 @@ func run(bin string, series int, warmup, duration time.Duration, profile string)
 			return err
 		}
 		config := filepath.Join(dir, name+".river")
-		if err := os.WriteFile(config, []byte(configFor(name, target, proxy.URL, aws.CAPEM)), 0o600); err != nil {
+		if err := os.WriteFile(config, []byte(configFor(name, target, proxy.URL, aws.CAPEM)+idleComponents(idle)), 0o600); err != nil {
 			return err
 		}
 		cmd := exec.CommandContext(ctx, bin, "run", config, "--server.http.listen-addr="+listen, "--storage.path="+filepath.Join(dir, name), "--server.http.enable-pprof="+strconv.FormatBool(profile != ""))
@@ -126,7 +127,7 @@ func run(bin string, series int, warmup, duration time.Duration, profile string)
 		defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
 		agents[name] = cmd
 	}
-	fmt.Printf("two agents scraping %d series every second; warming up for %s, then measuring for %s\n", series, warmup, duration)
+	fmt.Printf("two agents scraping %d series every second, %d idle components each; warming up for %s, then measuring for %s\n", series, idle, warmup, duration)
 	time.Sleep(warmup)
 	cpu0, samples0 := map[string]float64{}, map[string]int64{}
 	for name, cmd := range agents {
@@ -203,6 +204,16 @@ prometheus.remote_write "amp" {
 	}
 }
 `, keyID, secret, proxyURL, caPEM, host)
+}
+
+// idleComponents are n components that do nothing: a configuration's
+// size, which the agent's component router once paid for per request.
+func idleComponents(n int) string {
+	var b strings.Builder
+	for i := range n {
+		fmt.Fprintf(&b, "prometheus.relabel \"idle_%d\" {\n\tforward_to = []\n}\n", i)
+	}
+	return b.String()
 }
 
 // serveTarget serves /metrics with n series whose values change.
