@@ -233,14 +233,20 @@ func (a *Agent) Load(read func() (*flow.Source, error)) (*flow.Source, error) {
 	if a.stopping {
 		return nil, errors.New("the agent is shutting down: the configuration is not loaded")
 	}
-	err = a.Flow.LoadSource(src, nil)
-	a.http.ComponentsLoaded()
-	if err != nil {
+	if err := a.loadSource(src); err != nil {
 		return src, err
 	}
 	a.loaded = src
 	a.tellWriters()
 	return src, nil
+}
+
+// loadSource is every load of the root configuration: the router is
+// told of it, loaded or not, for the components it kept may be gone.
+func (a *Agent) loadSource(src *flow.Source) error {
+	err := a.Flow.LoadSource(src, nil)
+	a.http.ComponentsLoaded()
+	return err
 }
 
 // Stop is Shutdown, for callers with nothing to say about what was lost.

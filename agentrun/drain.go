@@ -64,9 +64,7 @@ func (a *Agent) drain(src *flow.Source, deadline time.Time) error {
 		if err != nil {
 			return err
 		}
-		err = a.Flow.LoadSource(staged, nil)
-		a.http.ComponentsLoaded()
-		if err != nil {
+		if err := a.loadSource(staged); err != nil {
 			return err
 		}
 		if err := a.awaitBarrier(barrierLabel(stage), deadline); err != nil {

@@ -40,11 +40,11 @@ func newLookups(host service.Host) *lookups {
 func (l *lookups) find(id component.ID) (*component.Info, bool) {
 	root := id.ModuleID == ""
 	l.mu.RLock()
-	info, ok := l.roots[id.LocalID]
+	kept, ok := l.roots[id.LocalID]
 	gen := l.gen
 	l.mu.RUnlock()
-	if root && ok {
-		return info, true
+	if root && ok { // a module's component may share a root's LocalID
+		return kept, true
 	}
 	info, err := l.host.GetComponent(id, component.InfoOptions{})
 	if err != nil {

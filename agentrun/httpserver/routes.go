@@ -130,21 +130,14 @@ func splitComponentPath(find func(component.ID) (*component.Info, bool), p strin
 	trailing := strings.HasSuffix(p, "/")
 	p = strings.Trim(p, "/")
 	var ends []int // of the leading dotted segments
-	for start := 0; len(ends) < maxIDSegments; {
-		end := strings.IndexByte(p[start:], '/')
-		if end < 0 {
-			end = len(p)
-		} else {
-			end += start
-		}
-		if !strings.Contains(p[start:end], ".") {
+	// start++ steps over the slash after each segment.
+	for start := 0; start <= len(p) && len(ends) < maxIDSegments; start++ {
+		seg, _, _ := strings.Cut(p[start:], "/")
+		if !strings.Contains(seg, ".") {
 			break
 		}
-		ends = append(ends, end)
-		if end == len(p) {
-			break
-		}
-		start = end + 1
+		start += len(seg)
+		ends = append(ends, start)
 	}
 	for i := len(ends) - 1; i >= 0; i-- {
 		end := ends[i]

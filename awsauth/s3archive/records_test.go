@@ -52,7 +52,6 @@ func TestReadOpenStopsAtATornRecord(t *testing.T) {
 // reader's buffer, as long as it, and longer — and a long record cut short
 // is not read.
 func TestReadOpenReadsRecordsOfEverySize(t *testing.T) {
-	const readBufferSize = 256 << 10 // readOpen's
 	sizes := []int{1, readBufferSize - recordOverhead, readBufferSize, readBufferSize + 1, 7, 3 * readBufferSize, 100}
 	dir := t.TempDir()
 	b, err := createBatch(dir, openHeader{Signal: "logs", Format: Format{Name: "x"}, Opened: time.Unix(0, 1)})

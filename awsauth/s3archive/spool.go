@@ -126,7 +126,7 @@ func readOpen(path string, begin func(openHeader) error, each func(rec []byte) e
 	if err := begin(h); err != nil {
 		return h, err
 	}
-	r := bufio.NewReaderSize(f, 256<<10)
+	r := bufio.NewReaderSize(f, readBufferSize)
 	var rec []byte
 	for {
 		var head [recordOverhead]byte
@@ -149,6 +149,9 @@ func readOpen(path string, begin func(openHeader) error, each func(rec []byte) e
 		}
 	}
 }
+
+// readBufferSize is what readOpen reads a batch through.
+const readBufferSize = 256 << 10
 
 // listed is the spool's files of one kind, oldest first.
 func listed(dir, ext string) ([]string, error) {
